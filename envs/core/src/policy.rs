@@ -1,0 +1,131 @@
+//! The interface of non-neural agents, and the loop that scores any of them.
+
+use rand::Rng as _;
+
+use crate::{
+    Action, Env, EnvError, MetaInputs, Rng, Space, Step, TaskDistribution, Trial, derive_seed,
+    rng_from_seed,
+};
+
+/// An agent that acts from what it has seen in the current trial: the
+/// classical bandit algorithms, the maze explorer and oracle.
+pub trait Policy: Send {
+    /// The algorithm's name as users type it (`ucb1`, `thompson`).
+    fn name(&self) -> &str;
+
+    /// Forgets everything and prepares for a new trial of `trial_steps` steps
+    /// with this action space. Fails when the algorithm cannot play it (for
+    /// example a bandit algorithm on a continuous action space).
+    fn start_trial(&mut self, action_space: &Space, trial_steps: usize) -> Result<(), String>;
+
+    /// Picks an action after observing `obs`; `rng` is the policy's own stream.
+    fn act(&mut self, obs: &[f32], rng: &mut Rng) -> Action;
+
+    /// Learns from the outcome of `action`. Fails when the outcome breaks the
+    /// algorithm's assumptions (a Beta-Bernoulli model fed a reward of 5).
+    fn observe(&mut self, action: &Action, step: &Step) -> Result<(), String>;
+}
+
+/// The score of one trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialOutcome {
+    /// Sum of rewards over the trial.
+    pub total_reward: f64,
+    /// Sum over steps of (best arm's expected reward - chosen arm's expected
+    /// reward), when the environment reports both in its info
+    /// (`best_expected_reward`, `expected_reward`); exact, not sampled.
+    pub regret: Option<f64>,
+    /// Steps taken.
+    pub steps: usize,
+}
+
+/// Errors of [`evaluate`] and [`run_trial`].
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The environment rejected something.
+    #[error(transparent)]
+    Env(#[from] EnvError),
+    /// The policy cannot play this task.
+    #[error("{policy} on {env}: {reason}")]
+    Policy {
+        /// The policy's name.
+        policy: String,
+        /// The environment's name.
+        env: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Plays one trial to its end with `policy` (already started).
+pub fn run_trial(
+    trial: &mut Trial,
+    policy: &mut dyn Policy,
+    seed: u64,
+    rng: &mut Rng,
+) -> Result<TrialOutcome, RunError> {
+    let policy_error = |policy: &dyn Policy, trial: &Trial, reason| RunError::Policy {
+        policy: policy.name().to_string(),
+        env: trial.name().to_string(),
+        reason,
+    };
+    let (mut obs, _) = trial.reset(Some(seed));
+    let mut outcome = TrialOutcome {
+        total_reward: 0.0,
+        regret: Some(0.0),
+        steps: 0,
+    };
+    loop {
+        let action = policy.act(&obs, rng);
+        let step = trial.step(&action)?;
+        policy
+            .observe(&action, &step)
+            .map_err(|reason| policy_error(policy, trial, reason))?;
+        outcome.total_reward += step.reward;
+        outcome.steps += 1;
+        outcome.regret = match (
+            outcome.regret,
+            step.info.get("best_expected_reward"),
+            step.info.get("expected_reward"),
+        ) {
+            (Some(sum), Some(best), Some(chosen)) => Some(sum + best - chosen),
+            _ => None,
+        };
+        if step.done() {
+            return Ok(outcome);
+        }
+        obs = step.obs;
+    }
+}
+
+/// Scores `policy` on `trials` tasks drawn from `dist`.
+///
+/// Trial `i` plays the task drawn from `derive_seed(seed, i)`, so every
+/// policy evaluated with the same seed meets the same tasks (common random
+/// numbers make comparisons between policies sharper). The policy draws from
+/// its own stream, so its randomness does not shift the environment's.
+pub fn evaluate(
+    dist: &dyn TaskDistribution,
+    policy: &mut dyn Policy,
+    trials: usize,
+    seed: u64,
+) -> Result<Vec<TrialOutcome>, RunError> {
+    let mut outcomes = Vec::with_capacity(trials);
+    for i in 0..trials {
+        let trial_seed = derive_seed(seed, i as u64);
+        let mut task_rng = rng_from_seed(trial_seed);
+        let env = dist.sample_task(&mut task_rng);
+        let mut trial = Trial::new(env, dist.episodes_per_trial(), MetaInputs::none())?;
+        policy
+            .start_trial(trial.action_space(), trial.trial_steps())
+            .map_err(|reason| RunError::Policy {
+                policy: policy.name().to_string(),
+                env: dist.spec().to_string(),
+                reason,
+            })?;
+        let mut policy_rng = rng_from_seed(derive_seed(trial_seed, 1));
+        let env_seed = task_rng.random();
+        outcomes.push(run_trial(&mut trial, policy, env_seed, &mut policy_rng)?);
+    }
+    Ok(outcomes)
+}

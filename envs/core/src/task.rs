@@ -1,0 +1,28 @@
+//! Task distributions: the family a meta-RL agent is trained across.
+
+use crate::{Env, Rng, Space};
+
+/// A family of tasks (bandits with random arm probabilities, mazes with
+/// random goals). Each trial of meta-RL draws one task and plays it.
+///
+/// Every task of a distribution shares the observation and action spaces, so
+/// one network can be trained across all of them.
+pub trait TaskDistribution: Send + Sync {
+    /// The spec this distribution was built from, e.g. `bandit-bernoulli:arms=5,pulls=100`.
+    fn spec(&self) -> &str;
+
+    /// The observation space of every task.
+    fn observation_space(&self) -> Space;
+
+    /// The action space of every task.
+    fn action_space(&self) -> Space;
+
+    /// Episodes in one trial (1 for bandits; 2 for the RL^2 mazes).
+    fn episodes_per_trial(&self) -> usize {
+        1
+    }
+
+    /// Draws one task from `rng` and builds the environment that plays it.
+    /// The same generator state gives the same task on every machine.
+    fn sample_task(&self, rng: &mut Rng) -> Box<dyn Env>;
+}
