@@ -11,7 +11,9 @@ use crate::TaskDistribution;
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SpecError {
     /// The spec string does not have the form `ID[:key=value,...]`.
-    #[error("malformed environment spec '{spec}': {reason}; expected ID[:key=value,...], e.g. bandit-bernoulli:arms=5,pulls=100")]
+    #[error(
+        "malformed environment spec '{spec}': {reason}; expected ID[:key=value,...], e.g. bandit-bernoulli:arms=5,pulls=100"
+    )]
     Malformed {
         /// The spec as given.
         spec: String,
@@ -350,7 +352,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_specs() {
-        for bad in ["", ":arms=1", "a b", "x:arms", "x:arms=", "x:=3", "x:a=1,a=2", "x:"] {
+        for bad in [
+            "",
+            ":arms=1",
+            "a b",
+            "x:arms",
+            "x:arms=",
+            "x:=3",
+            "x:a=1,a=2",
+            "x:",
+        ] {
             let err = bad.parse::<EnvSpec>().unwrap_err();
             assert!(
                 matches!(err, SpecError::Malformed { .. }),

@@ -44,11 +44,7 @@ mod tests {
         // trajectory, so a dependency bump that changes them must be a conscious one.
         let mut rng = rng_from_seed(42);
         let draws: Vec<u32> = (0..3).map(|_| rng.random()).collect();
-        let again: Vec<u32> = {
-            let mut rng = rng_from_seed(42);
-            (0..3).map(|_| rng.random()).collect()
-        };
-        assert_eq!(draws, again);
+        assert_eq!(draws, [962419617, 2928721845, 628724104]);
         assert_eq!(derive_seed(0, 0), 0xE220_A839_7B1D_CDAF);
     }
 }

@@ -30,8 +30,14 @@ pub fn check_env_contract(
             env.name()
         ));
     }
-    if !matches!(env.step(&action_space.sample(&mut rng)), Err(EnvError::NotReset { .. })) {
-        return Err(format!("{}: step before reset did not fail with NotReset", env.name()));
+    if !matches!(
+        env.step(&action_space.sample(&mut rng)),
+        Err(EnvError::NotReset { .. })
+    ) {
+        return Err(format!(
+            "{}: step before reset did not fail with NotReset",
+            env.name()
+        ));
     }
     let invalid = match &action_space {
         Space::Discrete { n } => Action::Discrete(*n),
@@ -42,22 +48,36 @@ pub fn check_env_contract(
     check_finite(env.name(), info.entries())?;
     match env.step(&invalid) {
         Err(EnvError::InvalidAction { .. }) => {}
-        other => return Err(format!("{}: invalid action {invalid} gave {other:?}", env.name())),
+        other => {
+            return Err(format!(
+                "{}: invalid action {invalid} gave {other:?}",
+                env.name()
+            ));
+        }
     }
     for &index in actions {
         let action = match &action_space {
             Space::Discrete { n } => Action::Discrete(index % n),
             Space::Box(_) => action_space.sample(&mut rng),
         };
-        let step = env.step(&action).map_err(|e| format!("valid action {action}: {e}"))?;
+        let step = env
+            .step(&action)
+            .map_err(|e| format!("valid action {action}: {e}"))?;
         check_obs(env.as_ref(), &obs_space, &step.obs)?;
         if !step.reward.is_finite() {
-            return Err(format!("{}: reward {} is not finite", env.name(), step.reward));
+            return Err(format!(
+                "{}: reward {} is not finite",
+                env.name(),
+                step.reward
+            ));
         }
         check_finite(env.name(), step.info.entries())?;
         if step.done() {
             if !matches!(env.step(&action), Err(EnvError::EpisodeOver { .. })) {
-                return Err(format!("{}: step after the episode ended did not fail", env.name()));
+                return Err(format!(
+                    "{}: step after the episode ended did not fail",
+                    env.name()
+                ));
             }
             let (obs, _) = env.reset(None);
             check_obs(env.as_ref(), &obs_space, &obs)?;
@@ -70,7 +90,10 @@ fn check_obs(env: &dyn Env, space: &Space, obs: &[f32]) -> Result<(), String> {
     if space.contains_flat(obs) && obs.iter().all(|x| x.is_finite()) {
         Ok(())
     } else {
-        Err(format!("{}: observation {obs:?} is not in {space}", env.name()))
+        Err(format!(
+            "{}: observation {obs:?} is not in {space}",
+            env.name()
+        ))
     }
 }
 

@@ -145,7 +145,13 @@ impl Trial {
         self.env.as_ref()
     }
 
-    fn extend_obs(&self, mut obs: Vec<f32>, prev: Option<(&Action, f64)>, done: bool, step: usize) -> Vec<f32> {
+    fn extend_obs(
+        &self,
+        mut obs: Vec<f32>,
+        prev: Option<(&Action, f64)>,
+        done: bool,
+        step: usize,
+    ) -> Vec<f32> {
         if self.inputs.prev_action {
             let start = obs.len();
             obs.resize(start + self.action_size, 0.0);
@@ -195,8 +201,14 @@ impl Env for Trial {
 
     fn reset(&mut self, seed: Option<u64>) -> (Vec<f32>, Info) {
         let (obs, info) = self.env.reset(seed);
-        self.state = TrialState::Running { episode: 0, step: 0 };
-        (self.extend_obs(obs, None, false, 0), info.with("episode", 0.0))
+        self.state = TrialState::Running {
+            episode: 0,
+            step: 0,
+        };
+        (
+            self.extend_obs(obs, None, false, 0),
+            info.with("episode", 0.0),
+        )
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
@@ -215,7 +227,10 @@ impl Env for Trial {
         let (obs, terminated, truncated) = if episode_ended && !last_episode {
             // Same task, next episode: the agent sees the reset through the done flag.
             let (first_obs, _) = self.env.reset(None);
-            self.state = TrialState::Running { episode: episode + 1, step };
+            self.state = TrialState::Running {
+                episode: episode + 1,
+                step,
+            };
             (first_obs, false, false)
         } else {
             self.state = if episode_ended {
