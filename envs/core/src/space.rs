@@ -121,11 +121,8 @@ impl BoxSpace {
     }
 }
 
-/// Box-Muller; kept here so the core crate needs no rand_distr.
 fn standard_normal(rng: &mut Rng) -> f32 {
-    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-    let u2: f64 = rng.random();
-    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+    rng.sample(rand_distr::StandardNormal)
 }
 
 impl fmt::Display for Space {
