@@ -57,11 +57,12 @@ pub enum RunError {
     },
 }
 
-/// Plays one trial to its end with `policy` (already started).
+/// Plays one trial, already reset (its first observation is `obs`), to its
+/// end with `policy` (already started).
 pub fn run_trial(
     trial: &mut Trial,
+    mut obs: Vec<f32>,
     policy: &mut dyn Policy,
-    seed: u64,
     rng: &mut Rng,
 ) -> Result<TrialOutcome, RunError> {
     let policy_error = |policy: &dyn Policy, trial: &Trial, reason| RunError::Policy {
@@ -69,7 +70,6 @@ pub fn run_trial(
         env: trial.name().to_string(),
         reason,
     };
-    let (mut obs, _) = trial.reset(Some(seed));
     let mut outcome = TrialOutcome {
         total_reward: 0.0,
         regret: Some(0.0),
@@ -98,12 +98,34 @@ pub fn run_trial(
     }
 }
 
+/// Trial `index` of an evaluation seeded with `seed`: the task drawn from
+/// `derive_seed(seed, index)`, wrapped with `inputs` and reset. Returns the
+/// trial, its first observation and the seed for the agent's own stream.
+///
+/// Every evaluator (classical policies here, neural agents in the trainer)
+/// starts its trials through this function, so all of them meet the same
+/// tasks and the same reward noise for the same seed.
+pub fn start_eval_trial(
+    dist: &dyn TaskDistribution,
+    seed: u64,
+    index: u64,
+    inputs: MetaInputs,
+) -> Result<(Trial, Vec<f32>, u64), EnvError> {
+    let trial_seed = derive_seed(seed, index);
+    let mut task_rng = rng_from_seed(trial_seed);
+    let env = dist.sample_task(&mut task_rng);
+    let mut trial = Trial::new(env, dist.episodes_per_trial(), inputs)?;
+    let (obs, _) = trial.reset(Some(task_rng.random()));
+    Ok((trial, obs, derive_seed(trial_seed, 1)))
+}
+
 /// Scores `policy` on `trials` tasks drawn from `dist`.
 ///
-/// Trial `i` plays the task drawn from `derive_seed(seed, i)`, so every
-/// policy evaluated with the same seed meets the same tasks (common random
-/// numbers make comparisons between policies sharper). The policy draws from
-/// its own stream, so its randomness does not shift the environment's.
+/// Trial `i` plays the task of [`start_eval_trial`]`(dist, seed, i)`, so
+/// every policy evaluated with the same seed meets the same tasks (common
+/// random numbers make comparisons between policies sharper). The policy
+/// draws from its own stream, so its randomness does not shift the
+/// environment's.
 pub fn evaluate(
     dist: &dyn TaskDistribution,
     policy: &mut dyn Policy,
@@ -112,10 +134,7 @@ pub fn evaluate(
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(trials);
     for i in 0..trials {
-        let trial_seed = derive_seed(seed, i as u64);
-        let mut task_rng = rng_from_seed(trial_seed);
-        let env = dist.sample_task(&mut task_rng);
-        let mut trial = Trial::new(env, dist.episodes_per_trial(), MetaInputs::none())?;
+        let (mut trial, obs, policy_seed) = start_eval_trial(dist, seed, i as u64, MetaInputs::none())?;
         policy
             .start_trial(trial.action_space(), trial.trial_steps())
             .map_err(|reason| RunError::Policy {
@@ -123,9 +142,35 @@ pub fn evaluate(
                 env: dist.spec().to_string(),
                 reason,
             })?;
-        let mut policy_rng = rng_from_seed(derive_seed(trial_seed, 1));
-        let env_seed = task_rng.random();
-        outcomes.push(run_trial(&mut trial, policy, env_seed, &mut policy_rng)?);
+        let mut policy_rng = rng_from_seed(policy_seed);
+        outcomes.push(run_trial(&mut trial, obs, policy, &mut policy_rng)?);
     }
     Ok(outcomes)
+}
+
+/// Mean and half-width of the normal-approximation 95% interval (1.96
+/// standard errors, sample standard deviation) of `values`; the half-width
+/// is NaN for fewer than two values.
+pub fn mean_ci95(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, f64::NAN);
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, 1.96 * (var / n).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_of_known_values() {
+        let (mean, ci) = mean_ci95(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(mean, 2.5);
+        // sample sd = sqrt(5/3); standard error = sd / 2
+        assert!((ci - 1.96 * (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
+        assert!(mean_ci95(&[1.0]).1.is_nan());
+    }
 }

@@ -8,7 +8,7 @@ use crate::{Action, BoxSpace, Env, EnvError, Info, Space, Step};
 /// Which meta-RL inputs a [`Trial`] appends to each observation, in this
 /// order. All on is the RL^2 / Wang et al. convention; without the previous
 /// reward a meta-learner cannot tell good arms from bad ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetaInputs {
     /// The previous action: one-hot for `Discrete(n)`, the vector for a box.
