@@ -8,6 +8,7 @@
 # torch-sys reads at build time. A second call finds the cache and returns at
 # once. Settings:
 #   LSNN_RL_CACHE_DIR  cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/lsnn-rl)
+#   LSNN_RL_PYTHON     the Python that creates the environment (default python3)
 #
 # The PyTorch version lives here and only here; it must match the version the
 # tch crate in Cargo.toml was built for (tch 0.24 <-> PyTorch 2.11.0).
@@ -24,9 +25,10 @@ lsnn_rl_torch_setup() {
     local venv="$cache/torch-$LSNN_RL_TORCH_VERSION"
     local stamp="$venv/.lsnn-rl-complete"
 
+    local python="${LSNN_RL_PYTHON:-python3}"
     if [ ! -f "$stamp" ]; then
-        command -v python3 >/dev/null 2>&1 ||
-            { lsnn_rl_torch_fail "python3 not found; install Python 3.9 or newer (Debian: apt-get install python3 python3-venv)"; return 1; }
+        command -v "$python" >/dev/null 2>&1 ||
+            { lsnn_rl_torch_fail "$python not found; install Python 3.10 or newer (Debian: apt-get install python3 python3-venv) or point LSNN_RL_PYTHON at one"; return 1; }
         mkdir -p "$cache" ||
             { lsnn_rl_torch_fail "cannot create the cache folder $cache; set LSNN_RL_CACHE_DIR to a writable folder"; return 1; }
         # Only one installer at a time; a second one waits, then finds the stamp.
@@ -35,8 +37,8 @@ lsnn_rl_torch_setup() {
         if [ ! -f "$stamp" ]; then
             echo "lsnn-rl setup: installing PyTorch $LSNN_RL_TORCH_VERSION from PyPI into $venv (once; about 5 GB)" >&2
             rm -rf "$venv"
-            python3 -m venv "$venv" ||
-                { flock -u 9; lsnn_rl_torch_fail "python3 -m venv failed; install the venv module and pip (Debian: apt-get install python3-venv python3-pip)"; return 1; }
+            "$python" -m venv "$venv" ||
+                { flock -u 9; lsnn_rl_torch_fail "$python -m venv failed; install the venv module and pip (Debian: apt-get install python3-venv python3-pip)"; return 1; }
             "$venv/bin/python" -m pip --version >/dev/null 2>&1 ||
                 { flock -u 9; lsnn_rl_torch_fail "pip is missing in the new virtual environment; install pip (Debian: apt-get install python3-pip python3-venv)"; return 1; }
             "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \

@@ -29,7 +29,9 @@ mod trial;
 mod vector;
 
 pub use env::{Action, Env, EnvError, Info, Step};
-pub use policy::{Policy, RunError, TrialOutcome, evaluate, mean_ci95, run_trial, start_eval_trial};
+pub use policy::{
+    Policy, RunError, TrialOutcome, evaluate, mean_ci95, run_trial, start_eval_trial,
+};
 pub use registry::{EnvSpec, ParamInfo, Params, Registry, RegistryEntry, SpecError};
 pub use rng::{Rng, derive_seed, rng_from_seed};
 pub use space::{BoxSpace, Space};

@@ -134,7 +134,8 @@ pub fn evaluate(
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(trials);
     for i in 0..trials {
-        let (mut trial, obs, policy_seed) = start_eval_trial(dist, seed, i as u64, MetaInputs::none())?;
+        let (mut trial, obs, policy_seed) =
+            start_eval_trial(dist, seed, i as u64, MetaInputs::none())?;
         policy
             .start_trial(trial.action_space(), trial.trial_steps())
             .map_err(|reason| RunError::Policy {

@@ -1,0 +1,460 @@
+//! The actor-critic network: a recurrent core (LSNN, LIF, LSTM or GRU) plus a
+//! policy head and a value head, all parameters in one [`VarStore`].
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Normal, Uniform};
+use tch::nn::{self, RNN, VarStore};
+use tch::{Device, Kind, Tensor};
+
+use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
+use crate::neuron::{NeuronParams, NeuronState, neuron_step};
+
+/// The policy head's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionHead {
+    /// `n` discrete actions: the policy output is `n` logits (softmax policy).
+    Discrete(usize),
+    /// A `d`-dimensional continuous action: the policy output is the Gaussian mean, with a
+    /// learned state-independent log standard deviation ([`ActorCritic::log_std`]).
+    Gaussian(usize),
+}
+
+impl ActionHead {
+    /// Width of the policy output (number of logits or of mean components).
+    pub fn size(self) -> usize {
+        match self {
+            ActionHead::Discrete(n) | ActionHead::Gaussian(n) => n,
+        }
+    }
+}
+
+/// The recurrent state of a batch: an opaque list of `[B, width]` f32 tensors.
+///
+/// Layout: LSNN/LIF `[v, z, b, refractory, readout trace]` (each `[B, n_lif + n_alif]`);
+/// LSTM `[h, c]`; GRU `[h]` (each `[B, hidden]`).
+#[derive(Debug)]
+pub struct RecurrentState {
+    /// The state tensors, in the layout above.
+    pub tensors: Vec<Tensor>,
+}
+
+impl RecurrentState {
+    /// The same values cut from the autograd graph (truncated BPTT).
+    pub fn detach(&self) -> RecurrentState {
+        RecurrentState {
+            tensors: self.tensors.iter().map(Tensor::detach).collect(),
+        }
+    }
+
+    /// A state sharing the same tensors (no copy).
+    pub fn shallow_clone(&self) -> RecurrentState {
+        RecurrentState {
+            tensors: self.tensors.iter().map(Tensor::shallow_clone).collect(),
+        }
+    }
+
+    /// Every tensor multiplied row-wise by `keep` (`[B]` on the state's device; 1.0 keeps
+    /// a sample's state, 0.0 resets it to the initial zeros), e.g. at trial boundaries.
+    pub fn masked(&self, keep: &Tensor) -> RecurrentState {
+        let keep = keep.to_kind(Kind::Float).view([-1, 1]);
+        RecurrentState {
+            tensors: self.tensors.iter().map(|t| t * &keep).collect(),
+        }
+    }
+
+    /// The batch size B.
+    pub fn batch_size(&self) -> usize {
+        self.tensors.first().map_or(0, |t| t.size()[0] as usize)
+    }
+}
+
+/// What one environment step of the network gives.
+#[derive(Debug)]
+pub struct NetOutput {
+    /// `[B, F]`, the input of the heads (LSNN/LIF: low-pass filtered spikes; LSTM/GRU: h).
+    pub features: Tensor,
+    /// `[B, n_lif + n_alif]` spike counts summed over the K network steps, LIF neurons
+    /// first, then ALIF; they carry the surrogate gradient (for a firing-rate regulariser).
+    /// None for LSTM and GRU.
+    pub spikes: Option<Tensor>,
+}
+
+/// The spiking core: weights, a constant mask holding W_rec's diagonal at zero, and
+/// the neuron constants.
+struct SpikingCore {
+    w_in: Tensor,
+    w_rec: Tensor,
+    rec_mask: Tensor,
+    params: NeuronParams,
+    /// 1 - kappa, kappa = exp(-1/tau_out).
+    readout_rate: f64,
+}
+
+enum Core {
+    Spiking(SpikingCore),
+    Lstm(nn::LSTM),
+    Gru(nn::GRU),
+}
+
+/// The actor-critic network: a recurrent core plus a policy head and a value head,
+/// all parameters in one `tch::nn::VarStore`.
+///
+/// Variable names: `core.w_in` `[obs_size, n]`, `core.w_rec` `[n, n]` (spiking), or tch's
+/// `core.weight_ih_l0` ... (LSTM/GRU); `policy.weight` `[A, F]`, `policy.bias` `[A]`,
+/// `value.weight` `[1, F]`, `value.bias` `[1]`, `log_std` `[d]` (Gaussian head only).
+pub struct ActorCritic {
+    config: AgentConfig,
+    obs_size: usize,
+    action: ActionHead,
+    feature_size: usize,
+    vs: VarStore,
+    core: Core,
+    policy_w: Tensor,
+    policy_b: Tensor,
+    value_w: Tensor,
+    value_b: Tensor,
+    log_std: Option<Tensor>,
+}
+
+impl std::fmt::Debug for ActorCritic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorCritic")
+            .field("kind", &self.config.kind)
+            .field("obs_size", &self.obs_size)
+            .field("action", &self.action)
+            .field("feature_size", &self.feature_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seeded ChaCha stream for one weight matrix: independent of the sizes of the others.
+fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+fn normal_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, std: f64) -> Tensor {
+    let dist = Normal::new(0.0, std).expect("standard deviation is finite and positive");
+    let values: Vec<f32> = (0..rows * cols).map(|_| rng.sample(dist) as f32).collect();
+    Tensor::from_slice(&values).view([rows as i64, cols as i64])
+}
+
+fn uniform_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, bound: f64) -> Tensor {
+    let dist = Uniform::new_inclusive(-bound, bound).expect("bound is finite");
+    let values: Vec<f32> = (0..rows * cols).map(|_| rng.sample(dist) as f32).collect();
+    Tensor::from_slice(&values).view([rows as i64, cols as i64])
+}
+
+impl ActorCritic {
+    /// Builds the network for `obs_size` input floats per step (observation plus meta-RL
+    /// inputs) and the given action head, on `device`.
+    ///
+    /// Spiking weights and both heads are drawn in Rust from ChaCha8 seeded by `seed`
+    /// (bit-identical everywhere); LSTM/GRU weights use LibTorch's generator after
+    /// `tch::manual_seed(seed)` (deterministic on one machine). Head weights are
+    /// U(-1/sqrt(F), 1/sqrt(F)) as in PyTorch's Linear, head biases zero.
+    pub fn new(
+        config: &AgentConfig,
+        obs_size: usize,
+        action: ActionHead,
+        seed: u64,
+        device: Device,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        if obs_size == 0 {
+            return Err(ConfigError::Shape {
+                what: "an observation size",
+                got: 0,
+            });
+        }
+        if action.size() == 0 {
+            return Err(ConfigError::Shape {
+                what: "an action size",
+                got: 0,
+            });
+        }
+        let vs = VarStore::new(device);
+        let root = vs.root();
+        let core_path = root.sub("core");
+        let (core, feature_size) = match config.kind {
+            AgentKind::Lsnn | AgentKind::Lif => {
+                let n = config.n_lif + config.n_alif;
+                let w_in = normal_matrix(
+                    &mut rng_for(seed, 0),
+                    obs_size,
+                    n,
+                    config.weight_scale / (obs_size as f64).sqrt(),
+                );
+                let rec_mask = Tensor::ones([n as i64, n as i64], (Kind::Float, Device::Cpu))
+                    - Tensor::eye(n as i64, (Kind::Float, Device::Cpu));
+                let w_rec = normal_matrix(
+                    &mut rng_for(seed, 1),
+                    n,
+                    n,
+                    config.weight_scale / (n as f64).sqrt(),
+                ) * &rec_mask;
+                let core = SpikingCore {
+                    w_in: core_path.var_copy("w_in", &w_in),
+                    w_rec: core_path.var_copy("w_rec", &w_rec),
+                    rec_mask: rec_mask.to_device(device),
+                    params: NeuronParams::from_config(config, device),
+                    readout_rate: 1.0 - (-1.0 / config.tau_out).exp(),
+                };
+                (Core::Spiking(core), n)
+            }
+            AgentKind::Lstm | AgentKind::Gru => {
+                tch::manual_seed(seed as i64);
+                let (i, h) = (obs_size as i64, config.hidden as i64);
+                let rnn_config = nn::RNNConfig::default();
+                let core = if config.kind == AgentKind::Lstm {
+                    Core::Lstm(nn::lstm(&core_path, i, h, rnn_config))
+                } else {
+                    Core::Gru(nn::gru(&core_path, i, h, rnn_config))
+                };
+                (core, config.hidden)
+            }
+        };
+        let bound = 1.0 / (feature_size as f64).sqrt();
+        let n_out = action.size();
+        let policy = root.sub("policy");
+        let policy_w = policy.var_copy(
+            "weight",
+            &uniform_matrix(&mut rng_for(seed, 2), n_out, feature_size, bound),
+        );
+        let policy_b = policy.zeros("bias", &[n_out as i64]);
+        let value = root.sub("value");
+        let value_w = value.var_copy(
+            "weight",
+            &uniform_matrix(&mut rng_for(seed, 3), 1, feature_size, bound),
+        );
+        let value_b = value.zeros("bias", &[1]);
+        let log_std = match action {
+            ActionHead::Discrete(_) => None,
+            ActionHead::Gaussian(d) => {
+                let init =
+                    Tensor::full([d as i64], config.log_std_init, (Kind::Float, Device::Cpu));
+                Some(root.var_copy("log_std", &init))
+            }
+        };
+        Ok(ActorCritic {
+            config: config.clone(),
+            obs_size,
+            action,
+            feature_size,
+            vs,
+            core,
+            policy_w,
+            policy_b,
+            value_w,
+            value_b,
+            log_std,
+        })
+    }
+
+    /// The all-zero recurrent state of `batch` samples.
+    pub fn initial_state(&self, batch: usize) -> RecurrentState {
+        let device = self.vs.device();
+        let zeros =
+            |width: usize| Tensor::zeros([batch as i64, width as i64], (Kind::Float, device));
+        let tensors = match &self.core {
+            Core::Spiking(_) => (0..5).map(|_| zeros(self.feature_size)).collect(),
+            Core::Lstm(_) => vec![zeros(self.feature_size), zeros(self.feature_size)],
+            Core::Gru(_) => vec![zeros(self.feature_size)],
+        };
+        RecurrentState { tensors }
+    }
+
+    /// One environment step: K = `k_steps` network steps with the same input `obs`
+    /// `[B, obs_size]` (f32).
+    ///
+    /// # Panics
+    /// If `state` does not have this network's layout.
+    pub fn step(&self, obs: &Tensor, state: &RecurrentState) -> (NetOutput, RecurrentState) {
+        let k = self.config.k_steps;
+        match &self.core {
+            Core::Spiking(core) => self.step_spiking(core, obs, state),
+            Core::Lstm(lstm) => {
+                let [h, c] = &state.tensors[..] else {
+                    panic!("an LSTM state has 2 tensors, got {}", state.tensors.len())
+                };
+                let mut s = nn::LSTMState((h.unsqueeze(0), c.unsqueeze(0)));
+                for _ in 0..k {
+                    s = lstm.step(obs, &s);
+                }
+                let nn::LSTMState((h, c)) = s;
+                let h = h.squeeze_dim(0);
+                let out = NetOutput {
+                    features: h.shallow_clone(),
+                    spikes: None,
+                };
+                (
+                    out,
+                    RecurrentState {
+                        tensors: vec![h, c.squeeze_dim(0)],
+                    },
+                )
+            }
+            Core::Gru(gru) => {
+                let [h] = &state.tensors[..] else {
+                    panic!("a GRU state has 1 tensor, got {}", state.tensors.len())
+                };
+                let mut s = nn::GRUState(h.unsqueeze(0));
+                for _ in 0..k {
+                    s = gru.step(obs, &s);
+                }
+                let h = s.0.squeeze_dim(0);
+                let out = NetOutput {
+                    features: h.shallow_clone(),
+                    spikes: None,
+                };
+                (out, RecurrentState { tensors: vec![h] })
+            }
+        }
+    }
+
+    fn step_spiking(
+        &self,
+        core: &SpikingCore,
+        obs: &Tensor,
+        state: &RecurrentState,
+    ) -> (NetOutput, RecurrentState) {
+        let [v, z, b, refractory, trace] = &state.tensors[..] else {
+            panic!("a spiking state has 5 tensors, got {}", state.tensors.len())
+        };
+        let mut neurons = NeuronState {
+            v: v.shallow_clone(),
+            z: z.shallow_clone(),
+            b: b.shallow_clone(),
+            refractory: refractory.shallow_clone(),
+        };
+        let mut trace = trace.shallow_clone();
+        // Per environment step: W_rec with its diagonal held at zero, and the input
+        // current (Current encoding: the same for all K steps).
+        let w_rec = &core.w_rec * &core.rec_mask;
+        let (current_in, rates) = match self.config.input_encoding {
+            InputEncoding::Current => (Some(obs.mm(&core.w_in)), None),
+            InputEncoding::Poisson => (
+                None,
+                Some((obs * self.config.poisson_max_rate).clamp(0.0, 1.0)),
+            ),
+        };
+        let mut spikes: Option<Tensor> = None;
+        for _ in 0..self.config.k_steps {
+            // I = x W_in + z W_rec (one addmm on the precomputed input part).
+            let current = match (&current_in, &rates) {
+                (Some(current_in), _) => current_in.addmm(&neurons.z, &w_rec),
+                (None, Some(rates)) => rates.bernoulli().mm(&core.w_in).addmm(&neurons.z, &w_rec),
+                (None, None) => unreachable!("one of the two encodings is set"),
+            };
+            neurons = neuron_step(&core.params, &current, &neurons);
+            trace = trace.lerp(&neurons.z, core.readout_rate);
+            spikes = Some(match spikes {
+                None => neurons.z.shallow_clone(),
+                Some(sum) => sum + &neurons.z,
+            });
+        }
+        let NeuronState {
+            v,
+            z,
+            b,
+            refractory,
+        } = neurons;
+        let out = NetOutput {
+            features: trace.shallow_clone(),
+            spikes,
+        };
+        (
+            out,
+            RecurrentState {
+                tensors: vec![v, z, b, refractory, trace],
+            },
+        )
+    }
+
+    /// The heads on features `[N, F]` (any leading dimensions): the policy output
+    /// (`[N, n_actions]` logits, or `[N, d]` Gaussian means) and the value `[N]`.
+    pub fn heads(&self, features: &Tensor) -> (Tensor, Tensor) {
+        let policy = features.linear(&self.policy_w, Some(&self.policy_b));
+        let value = features
+            .linear(&self.value_w, Some(&self.value_b))
+            .squeeze_dim(-1);
+        (policy, value)
+    }
+
+    /// The learned log standard deviation `[d]` of a Gaussian head; None for Discrete.
+    pub fn log_std(&self) -> Option<&Tensor> {
+        self.log_std.as_ref()
+    }
+
+    /// All parameters.
+    pub fn var_store(&self) -> &VarStore {
+        &self.vs
+    }
+
+    /// All parameters, mutably (loading a checkpoint, freezing, moving).
+    pub fn var_store_mut(&mut self) -> &mut VarStore {
+        &mut self.vs
+    }
+
+    /// The configuration the network was built from.
+    pub fn config(&self) -> &AgentConfig {
+        &self.config
+    }
+
+    /// (LIF neurons, ALIF neurons): (n_lif, n_alif) for kind = Lsnn,
+    /// (n_lif + n_alif, 0) for kind = Lif, (0, 0) for LSTM and GRU.
+    pub fn neuron_count(&self) -> (usize, usize) {
+        match self.config.kind {
+            AgentKind::Lsnn => (self.config.n_lif, self.config.n_alif),
+            AgentKind::Lif => (self.config.n_lif + self.config.n_alif, 0),
+            AgentKind::Lstm | AgentKind::Gru => (0, 0),
+        }
+    }
+
+    /// Width F of the features (n_lif + n_alif, or hidden).
+    pub fn feature_size(&self) -> usize {
+        self.feature_size
+    }
+
+    /// The device of every parameter and state tensor.
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    /// Floats per input step.
+    pub fn obs_size(&self) -> usize {
+        self.obs_size
+    }
+
+    /// The policy head's shape.
+    pub fn action_head(&self) -> ActionHead {
+        self.action
+    }
+
+    /// The input weights W_in `[obs_size, n]` of a spiking core.
+    pub fn w_in(&self) -> Option<&Tensor> {
+        match &self.core {
+            Core::Spiking(core) => Some(&core.w_in),
+            _ => None,
+        }
+    }
+
+    /// The recurrent weights W_rec `[n, n]` of a spiking core (its diagonal is masked to
+    /// zero in the forward pass and receives no gradient).
+    pub fn w_rec(&self) -> Option<&Tensor> {
+        match &self.core {
+            Core::Spiking(core) => Some(&core.w_rec),
+            _ => None,
+        }
+    }
+
+    /// The neuron constants of a spiking core.
+    pub fn neuron_params(&self) -> Option<&NeuronParams> {
+        match &self.core {
+            Core::Spiking(core) => Some(&core.params),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Command-line flags, parsed by clap. Validation that needs more than a type
+//! (environment specs, algorithm names) happens in the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Meta-reinforcement learning with spiking neural networks (LSNNs).
+#[derive(Debug, Parser)]
+#[command(name = "lsnn-rl", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the registered environments, their spaces and parameters.
+    #[command(after_help = "Examples:\n  lsnn-rl envs\n  lsnn-rl envs --json | jq '.[].id'")]
+    Envs(EnvsArgs),
+    /// Score the classical bandit algorithms on an environment or a suite.
+    #[command(after_help = BASELINES_EXAMPLES)]
+    Baselines(BaselinesArgs),
+    /// Train a recurrent agent by actor-critic meta-RL; writes a run directory.
+    #[command(after_help = TRAIN_EXAMPLES)]
+    Train(TrainArgs),
+    /// Evaluate a trained agent with fixed weights; writes the episode log.
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval(EvalArgs),
+    /// Print the full default configuration of a run, commented, as TOML.
+    #[command(
+        after_help = "Examples:\n  lsnn-rl config --agent lsnn --env bandit-dependent > run.toml\n  lsnn-rl train --config run.toml --out runs/a"
+    )]
+    Config(ConfigArgs),
+    /// Show the build: version, LibTorch location, threads, CUDA.
+    #[command(after_help = "Examples:\n  lsnn-rl info")]
+    Info(InfoArgs),
+}
+
+const BASELINES_EXAMPLES: &str = "Examples:
+  lsnn-rl baselines --env bandit-bernoulli:arms=5,pulls=100 --trials 1000 --seed 0 --csv out.csv
+  lsnn-rl baselines --env bandit-dependent:difficulty=hard --algos ucb1,thompson,gittins
+  lsnn-rl baselines --env bandit-bernoulli --algos eps-greedy:eps=0.05,ucb1:c=0.5
+  lsnn-rl baselines --suite rl2 --csv rl2.csv
+
+Algorithms take parameters after a colon (NAME:key=value[:key=value]).
+The Gittins index tables are cached under $LSNN_RL_CACHE_DIR/gittins
+(default ~/.cache/lsnn-rl/gittins).";
+
+/// Flags of `lsnn-rl envs`.
+#[derive(Debug, Args)]
+pub struct EnvsArgs {
+    /// Print JSON (one array of environments) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of `lsnn-rl baselines`.
+#[derive(Debug, Args)]
+pub struct BaselinesArgs {
+    /// Environment spec: ID[:key=value,...] (see `lsnn-rl envs`).
+    #[arg(long, conflicts_with = "suite", required_unless_present = "suite")]
+    pub env: Option<String>,
+    /// A named grid of environments instead of one: `rl2` is Duan et al.'s
+    /// Bernoulli grid, arms 5, 10, 50 x pulls 10, 100, 500.
+    #[arg(long, value_parser = ["rl2"])]
+    pub suite: Option<String>,
+    /// Trials per algorithm and environment (each trial draws a new task).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub trials: u64,
+    /// Seed: trial i of every algorithm plays the same task.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Comma-separated algorithms (default: every one that can play the task).
+    #[arg(long, value_delimiter = ',')]
+    pub algos: Option<Vec<String>>,
+    /// Also write the table as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+}
+
+/// Flags of `lsnn-rl info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {}
+
+const TRAIN_EXAMPLES: &str = "Examples:
+  lsnn-rl train --env bandit-dependent --agent lsnn --seed 1 --out runs/dep-lsnn-1
+  lsnn-rl train --env bandit-dependent:difficulty=easy --updates 300 --set train.lr=0.003 --out runs/easy
+  lsnn-rl train --config run.toml --set agent.n_alif=100 --out runs/big
+  lsnn-rl train --out runs/dep-lsnn-1 --resume --updates 6000
+
+The run directory gets config.toml (the resolved configuration), train.csv
+(a row per update), eval.csv (periodic evaluations) and checkpoints/.
+--updates is the run's total: a resumed run trains the remainder.";
+
+const EVAL_EXAMPLES: &str = "Examples:
+  lsnn-rl eval --run runs/dep-lsnn-1 --trials 1000 --seed 7 --csv episodes.csv
+  lsnn-rl eval --run runs/dep-lsnn-1 --env bandit-dependent:difficulty=hard --greedy
+  lsnn-rl eval --run runs/dep-lsnn-1 --checkpoint runs/dep-lsnn-1/checkpoints/update-0000500.json --spikes spikes.csv
+
+Trial i of an evaluation with seed S plays the task `lsnn-rl baselines` gives
+trial i for seed S, so learned agents and baselines compare on the same tasks.";
+
+/// The network to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AgentArg {
+    /// LIF and adaptive (ALIF) spiking neurons.
+    Lsnn,
+    /// The same spiking network without adaptation (beta = 0).
+    Lif,
+    /// Long short-term memory.
+    Lstm,
+    /// Gated recurrent unit.
+    Gru,
+}
+
+impl From<AgentArg> for lsnn_rl_neural::AgentKind {
+    fn from(a: AgentArg) -> Self {
+        match a {
+            AgentArg::Lsnn => Self::Lsnn,
+            AgentArg::Lif => Self::Lif,
+            AgentArg::Lstm => Self::Lstm,
+            AgentArg::Gru => Self::Gru,
+        }
+    }
+}
+
+/// Where tensors live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU (default).
+    Cpu,
+    /// The first CUDA GPU, where LibTorch sees one.
+    Cuda,
+}
+
+/// Flags of `lsnn-rl train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Environment spec (default: the config file's, else bandit-dependent).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// The network (default lsnn).
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    /// A TOML configuration (see `lsnn-rl config`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Override one configuration key, e.g. --set train.lr=0.001 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Total updates of the run (default: the configuration's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub updates: Option<u64>,
+    /// Seed of weights, tasks and actions (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The run directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// LibTorch threads (default 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+    /// Continue the run in --out from its newest checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where tensors live.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags of `lsnn-rl eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory of a `lsnn-rl train`.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// A checkpoint (.json sidecar or .safetensors) instead of the newest.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Environment spec (default: the run's).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Trials to play.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub trials: u64,
+    /// Seed of the evaluation tasks (default: one training never uses).
+    #[arg(long, default_value_t = 1_000_003)]
+    pub seed: u64,
+    /// Write the episode log (a row per step per trial) to this CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write spike events (trial, step, neuron, population) to this CSV.
+    #[arg(long)]
+    pub spikes: Option<PathBuf>,
+    /// Take the most likely action instead of sampling.
+    #[arg(long)]
+    pub greedy: bool,
+    /// LibTorch threads (default 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+    /// Where tensors live.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+}
+
+/// Flags of `lsnn-rl config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The network.
+    #[arg(long, value_enum, default_value = "lsnn")]
+    pub agent: AgentArg,
+    /// Environment spec.
+    #[arg(long, default_value = "bandit-dependent")]
+    pub env: String,
+}

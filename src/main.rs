@@ -1,0 +1,38 @@
+//! `lsnn-rl`: list environments, run the classical baselines, and (in later
+//! versions) train, evaluate and benchmark spiking meta-RL agents.
+//!
+//! The command-line layer only parses flags ([`cli`]) and hands typed values
+//! to the libraries; every failure reaches the user as one line on stderr and
+//! a non-zero exit status.
+
+mod baselines;
+mod cli;
+mod envs;
+mod info;
+mod output;
+mod registry;
+mod train;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let result = match args.command {
+        cli::Command::Envs(args) => envs::run(&args),
+        cli::Command::Baselines(args) => baselines::run(&args),
+        cli::Command::Train(args) => train::run_train(&args),
+        cli::Command::Eval(args) => train::run_eval(&args),
+        cli::Command::Config(args) => train::run_config(&args),
+        cli::Command::Info(args) => info::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line: the error and its causes, outermost first.
+            eprintln!("lsnn-rl: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

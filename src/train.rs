@@ -1,0 +1,325 @@
+//! `lsnn-rl train`, `lsnn-rl eval` and `lsnn-rl config`: the neural agents.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use lsnn_rl_a2c::run::{Progress, RunDir};
+use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, RunConfig, UpdateStats};
+use lsnn_rl_env::TaskDistribution;
+
+use crate::cli::{ConfigArgs, DeviceArg, EvalArgs, TrainArgs};
+use crate::output::write_atomically;
+
+fn device(arg: DeviceArg) -> anyhow::Result<tch::Device> {
+    match arg {
+        DeviceArg::Cpu => Ok(tch::Device::Cpu),
+        DeviceArg::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
+        DeviceArg::Cuda => {
+            bail!("--device cuda: LibTorch sees no CUDA GPU on this machine; use --device cpu")
+        }
+    }
+}
+
+fn threads(n: Option<u64>) {
+    // Before any tensor work; one thread is usually fastest for small networks.
+    tch::set_num_threads(n.unwrap_or(1) as i32);
+}
+
+fn make_dist(spec: &str) -> anyhow::Result<Arc<dyn TaskDistribution>> {
+    let registry = crate::registry::builtin()?;
+    let dist = registry
+        .make(spec)
+        .context("run `lsnn-rl envs` to see the environments and their parameters")?;
+    Ok(Arc::from(dist))
+}
+
+/// The configuration a `train` command asks for: defaults for the agent and
+/// environment, then the --config file, then --set overrides, then flags.
+fn resolve_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --config {}", path.display()))?;
+            RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => {
+            let env = args
+                .env
+                .clone()
+                .unwrap_or_else(|| "bandit-dependent".to_string());
+            let agent = args.agent.unwrap_or(crate::cli::AgentArg::Lsnn);
+            RunConfig::new(&env, agent.into(), args.seed.unwrap_or(0))
+        }
+    };
+    if let Some(env) = &args.env {
+        config.env = env.clone();
+    }
+    if let Some(agent) = args.agent {
+        config.agent.kind = agent.into();
+    }
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    config = config.with_overrides(&args.set)?;
+    if let Some(updates) = args.updates {
+        config.train.updates = updates as usize;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// A progress bar on a terminal, a log line every few percent otherwise.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    quiet: bool,
+    last_line: usize,
+}
+
+impl Reporter {
+    fn new(quiet: bool, total: usize, done: usize) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} updates  {msg}  ETA {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar.set_position(done as u64);
+            bar
+        });
+        Self {
+            bar,
+            started: Instant::now(),
+            quiet,
+            last_line: done,
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn update(&mut self, stats: &UpdateStats, eval: Option<&EvalSummary>, total: usize) -> bool {
+        let rate = stats.env_steps as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+        let eval_text = eval.map_or(String::new(), |e| {
+            format!("  eval {:.2}", e.mean_total_reward)
+        });
+        let message = format!(
+            "reward {:.2}{eval_text}  {rate:.0} steps/s",
+            stats.mean_trial_reward
+        );
+        if let Some(bar) = &self.bar {
+            bar.set_position(stats.update as u64);
+            bar.set_message(message);
+        } else if !self.quiet
+            && (eval.is_some()
+                || stats.update == total
+                || stats.update >= self.last_line + total.div_ceil(20))
+        {
+            self.last_line = stats.update;
+            eprintln!("update {}/{total}: {message}", stats.update);
+        }
+        true
+    }
+}
+
+/// `lsnn-rl train`.
+pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
+    threads(args.threads);
+    let device = device(args.device)?;
+    let run_dir = RunDir::new(&args.out);
+    let config = if args.resume {
+        let mut stored = run_dir.read_config()?;
+        if let Some(updates) = args.updates {
+            stored.train.updates = updates as usize;
+        }
+        stored
+    } else {
+        resolve_config(args)?
+    };
+    let dist = make_dist(&config.env)?;
+    let total = config.train.updates;
+    let mut reporter = Reporter::new(args.quiet, total, 0);
+    let started = Instant::now();
+    let trainer = lsnn_rl_a2c::run::train(
+        &run_dir,
+        config,
+        dist.clone(),
+        args.resume,
+        device,
+        &mut reporter,
+    )?;
+    if let Some(bar) = &reporter.bar {
+        bar.finish_and_clear();
+    }
+    let summary = trainer.evaluate(
+        dist.as_ref(),
+        trainer.config().train.eval_trials,
+        FINAL_EVAL_SEED,
+        ActionMode::Sample,
+        None,
+    )?;
+    if !args.quiet {
+        eprintln!(
+            "trained {} updates ({} env steps) in {:.1} s; run directory {}",
+            trainer.updates_done(),
+            trainer.env_steps(),
+            started.elapsed().as_secs_f64(),
+            args.out.display()
+        );
+    }
+    println!(
+        "{}",
+        summary_table(
+            &trainer.config().env,
+            &agent_label(trainer.config(), &args.out),
+            &summary,
+            FINAL_EVAL_SEED
+        )
+    );
+    Ok(())
+}
+
+/// Seed of the evaluation `train` prints at its end (and the default of
+/// `eval`): its tasks are never drawn in training, which uses a salted stream.
+const FINAL_EVAL_SEED: u64 = 1_000_003;
+
+fn agent_label(config: &RunConfig, run: &Path) -> String {
+    let kind = serde_json::to_value(config.agent.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    format!("{kind} ({})", run.display())
+}
+
+fn summary_table(env: &str, label: &str, summary: &EvalSummary, seed: u64) -> String {
+    let header = ["algo", "mean total reward", "±95%", "mean regret", "±95%"].map(String::from);
+    let row = vec![
+        label.to_string(),
+        format!("{:.3}", summary.mean_total_reward),
+        format!("{:.3}", summary.ci95),
+        summary
+            .mean_regret
+            .map_or("-".into(), |v| format!("{v:.3}")),
+        summary
+            .regret_ci95
+            .map_or("-".into(), |v| format!("{v:.3}")),
+    ];
+    format!(
+        "{env} ({} trials, seed {seed})\n{}",
+        summary.trials,
+        crate::output::format_table(&header, &[row])
+    )
+}
+
+/// `lsnn-rl eval`.
+pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
+    threads(args.threads);
+    let device = device(args.device)?;
+    let run_dir = RunDir::new(&args.run);
+    let config = run_dir.read_config()?;
+    let spec = args.env.clone().unwrap_or_else(|| config.env.clone());
+    let dist = make_dist(&spec)?;
+    let trainer = lsnn_rl_a2c::run::load_for_eval(
+        &run_dir,
+        args.checkpoint.as_deref(),
+        dist.clone(),
+        device,
+    )?;
+    let mode = if args.greedy {
+        ActionMode::Greedy
+    } else {
+        ActionMode::Sample
+    };
+    let mut log = EpisodeLog {
+        rows: Vec::new(),
+        spikes: args.spikes.as_ref().map(|_| Vec::new()),
+    };
+    let wants_log = args.csv.is_some() || args.spikes.is_some();
+    let summary = trainer.evaluate(
+        dist.as_ref(),
+        args.trials as usize,
+        args.seed,
+        mode,
+        wants_log.then_some(&mut log),
+    )?;
+    println!(
+        "{}",
+        summary_table(
+            dist.spec(),
+            &agent_label(&config, &args.run),
+            &summary,
+            args.seed
+        )
+    );
+    if let Some(path) = &args.csv {
+        write_atomically(path, &episode_csv(&log)?)?;
+        eprintln!("wrote {} ({} rows)", path.display(), log.rows.len());
+    }
+    if let (Some(path), Some(events)) = (&args.spikes, &log.spikes) {
+        let mut out = String::from("trial,step,neuron,population\n");
+        for e in events {
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                e.trial,
+                e.step,
+                e.neuron,
+                if e.adaptive { "alif" } else { "lif" }
+            ));
+        }
+        write_atomically(path, out.as_bytes())?;
+        eprintln!("wrote {} ({} spikes)", path.display(), events.len());
+    }
+    Ok(())
+}
+
+/// The episode log as CSV: fixed columns, then every info key any row has,
+/// in order of first appearance (empty where a row lacks it).
+pub fn episode_csv(log: &EpisodeLog) -> anyhow::Result<Vec<u8>> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for row in &log.rows {
+        for (key, _) in row.info.entries() {
+            if *key != "episode" && !keys.contains(key) {
+                keys.push(key);
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "trial", "episode", "step", "action", "reward", "done", "value", "spikes",
+    ];
+    header.extend(keys.iter().copied());
+    writer.write_record(&header)?;
+    for row in &log.rows {
+        let mut record = vec![
+            row.trial.to_string(),
+            row.episode.to_string(),
+            row.step.to_string(),
+            row.action.clone(),
+            row.reward.to_string(),
+            (row.done as u8).to_string(),
+            row.value.to_string(),
+            row.spikes.to_string(),
+        ];
+        record.extend(
+            keys.iter()
+                .map(|k| row.info.get(k).map_or(String::new(), |v| v.to_string())),
+        );
+        writer.write_record(&record)?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+/// `lsnn-rl config`.
+pub fn run_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    let registry = crate::registry::builtin()?;
+    registry
+        .params(&args.env)
+        .context("run `lsnn-rl envs` to see the environments and their parameters")?;
+    let config = RunConfig::new(&args.env, args.agent.into(), 0);
+    print!("{}", config.to_commented_toml());
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! The run configuration: one serde struct per component, read from TOML,
+//! with `key=value` overrides.
+
+use lsnn_rl_env::MetaInputs;
+use lsnn_rl_neural::AgentConfig;
+use serde::{Deserialize, Serialize};
+
+/// How a quantity moves from its start value to its final value over the
+/// run's updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// Stays at the start value.
+    Constant,
+    /// Straight line from start to final.
+    Linear,
+    /// Half a cosine from start to final.
+    Cosine,
+}
+
+impl Schedule {
+    /// The value at `update` of `total` (0-based), from `start` to `end`.
+    pub fn value(self, start: f64, end: f64, update: usize, total: usize) -> f64 {
+        let progress = if total <= 1 {
+            0.0
+        } else {
+            (update as f64 / (total - 1) as f64).clamp(0.0, 1.0)
+        };
+        match self {
+            Schedule::Constant => start,
+            Schedule::Linear => start + (end - start) * progress,
+            Schedule::Cosine => {
+                end + (start - end) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+}
+
+/// How advantages are estimated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Advantage {
+    /// Generalised advantage estimation with `gae_lambda`.
+    Gae,
+    /// `n_step`-step bootstrapped returns minus the value.
+    Nstep,
+}
+
+/// The actor-critic optimisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Total updates of the run (each: `batch` trials, one optimiser step).
+    pub updates: usize,
+    /// Trials rolled out in lockstep per update, each on its own task.
+    pub batch: usize,
+    /// Discount per environment step, across the episodes of a trial.
+    pub gamma: f64,
+    /// How advantages are estimated: "gae" or "nstep".
+    pub advantage: Advantage,
+    /// GAE lambda (1 = discounted Monte-Carlo returns minus the value).
+    pub gae_lambda: f64,
+    /// Steps of the n-step returns (advantage = "nstep").
+    pub n_step: usize,
+    /// Weight of the value loss, 0.5 x squared error.
+    pub value_weight: f64,
+    /// Entropy bonus weight at the first update.
+    pub entropy_weight: f64,
+    /// Entropy bonus weight at the last update.
+    pub entropy_final: f64,
+    /// How the entropy weight moves: "constant", "linear" or "cosine".
+    pub entropy_schedule: Schedule,
+    /// Weight of the firing-rate penalty sum_j (rate_j - rate_target)^2.
+    pub rate_weight: f64,
+    /// Target firing rate per network step (0.01 = 10 Hz at dt = 1 ms).
+    pub rate_target: f64,
+    /// Adam learning rate at the first update.
+    pub lr: f64,
+    /// Learning rate at the last update.
+    pub lr_final: f64,
+    /// How the learning rate moves: "constant", "linear" or "cosine".
+    pub lr_schedule: Schedule,
+    /// Adam beta1.
+    pub adam_beta1: f64,
+    /// Adam beta2.
+    pub adam_beta2: f64,
+    /// Adam epsilon.
+    pub adam_eps: f64,
+    /// Clip the gradient's global norm to this (0 = no clipping).
+    pub grad_clip: f64,
+    /// Truncate backpropagation every this many steps, carrying the state
+    /// detached (0 = through the whole trial).
+    pub truncate: usize,
+    /// Evaluate every this many updates (0 = never during training).
+    pub eval_every: usize,
+    /// Trials of each periodic evaluation.
+    pub eval_trials: usize,
+    /// Write a checkpoint every this many updates (and at the end).
+    pub checkpoint_every: usize,
+    /// Checkpoints kept (the newest; 0 = keep all).
+    pub keep_checkpoints: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            updates: 4000,
+            batch: 32,
+            gamma: 0.9,
+            advantage: Advantage::Gae,
+            gae_lambda: 1.0,
+            n_step: 5,
+            value_weight: 0.25,
+            entropy_weight: 0.05,
+            entropy_final: 0.0,
+            entropy_schedule: Schedule::Linear,
+            rate_weight: 0.0,
+            rate_target: 0.01,
+            lr: 3e-3,
+            lr_final: 3e-3,
+            lr_schedule: Schedule::Constant,
+            adam_beta1: 0.9,
+            adam_beta2: 0.999,
+            adam_eps: 1e-8,
+            grad_clip: 10.0,
+            truncate: 0,
+            eval_every: 250,
+            eval_trials: 200,
+            checkpoint_every: 250,
+            keep_checkpoints: 3,
+        }
+    }
+}
+
+/// Everything that defines a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Environment spec, `ID[:key=value,...]`.
+    pub env: String,
+    /// Seed of the run: weights, tasks, actions.
+    pub seed: u64,
+    /// Meta-RL inputs appended to each observation.
+    #[serde(default)]
+    pub inputs: MetaInputs,
+    /// The network.
+    #[serde(default)]
+    pub agent: AgentConfig,
+    /// The optimisation.
+    #[serde(default)]
+    pub train: TrainConfig,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML does not parse or names an unknown key.
+    #[error("{0}")]
+    Toml(String),
+    /// A `--set` override is not `key=value`.
+    #[error("override '{0}' is not key=value (e.g. train.lr=0.001)")]
+    Override(String),
+    /// A value is out of range.
+    #[error("{key} = {value} is invalid: {reason}")]
+    Invalid {
+        /// Dotted key.
+        key: String,
+        /// The value, printed.
+        value: String,
+        /// The valid range.
+        reason: String,
+    },
+    /// The agent section is invalid.
+    #[error(transparent)]
+    Agent(#[from] lsnn_rl_neural::ConfigError),
+}
+
+impl RunConfig {
+    /// The defaults for an environment and agent kind.
+    pub fn new(env: &str, agent: lsnn_rl_neural::AgentKind, seed: u64) -> Self {
+        Self {
+            env: env.to_string(),
+            seed,
+            inputs: MetaInputs::all(),
+            agent: AgentConfig {
+                kind: agent,
+                ..AgentConfig::default()
+            },
+            train: TrainConfig::default(),
+        }
+    }
+
+    /// Parses TOML text; unknown keys are errors naming the key.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: RunConfig =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(one_line(&e.to_string())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a RunConfig always serialises")
+    }
+
+    /// The configuration as TOML with each key's documentation as a comment
+    /// above it (taken from the doc comments of the config structs).
+    pub fn to_commented_toml(&self) -> String {
+        let schema =
+            serde_json::to_value(schemars::schema_for!(RunConfig)).expect("a schema serialises");
+        let defs = schema.get("$defs").cloned().unwrap_or_default();
+        let describe = |section: Option<&str>, key: &str| -> Option<String> {
+            let props = match section {
+                None => schema.get("properties")?,
+                Some(section) => {
+                    let reference = schema["properties"][section]
+                        .get("$ref")
+                        .and_then(|r| r.as_str())
+                        .or_else(|| {
+                            schema["properties"][section]["allOf"][0]
+                                .get("$ref")
+                                .and_then(|r| r.as_str())
+                        })?;
+                    let name = reference.rsplit('/').next()?;
+                    defs.get(name)?.get("properties")?
+                }
+            };
+            props
+                .get(key)?
+                .get("description")?
+                .as_str()
+                .map(|d| d.replace('\n', " "))
+        };
+        let mut out = String::from(
+            "# lsnn-rl run configuration (lsnn-rl config). Every key is optional\n# but env and seed; unknown keys are errors.\n",
+        );
+        let mut section: Option<String> = None;
+        for line in self.to_toml().lines() {
+            let trimmed = line.trim();
+            if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = Some(name.to_string());
+                out.push('\n');
+                if let Some(doc) = describe(None, name) {
+                    out.push_str(&format!("# {doc}\n"));
+                }
+            } else if let Some((key, _)) = trimmed.split_once(" = ") {
+                if let Some(doc) = describe(section.as_deref(), key) {
+                    out.push_str(&format!("# {doc}\n"));
+                }
+            }
+            if !trimmed.is_empty() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Applies `key=value` overrides (dotted keys: `train.lr=0.001`,
+    /// `agent.n_alif=100`, `env=bandit-bernoulli`). Values are TOML values;
+    /// a value that is not valid TOML is taken as a string.
+    pub fn with_overrides(&self, overrides: &[String]) -> Result<Self, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(&self.to_toml()).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        for item in overrides {
+            let (key, raw) = item
+                .split_once('=')
+                .ok_or_else(|| ConfigError::Override(item.clone()))?;
+            let (key, raw) = (key.trim(), raw.trim());
+            if key.is_empty() {
+                return Err(ConfigError::Override(item.clone()));
+            }
+            let value = parse_value(raw);
+            let mut path: Vec<&str> = key.split('.').collect();
+            let last = path.pop().expect("split gives at least one part");
+            let mut node = &mut table;
+            for part in path {
+                node = match node.get_mut(part) {
+                    Some(toml::Value::Table(t)) => t,
+                    _ => {
+                        return Err(ConfigError::Toml(format!(
+                            "unknown configuration key '{key}': there is no section '{part}'"
+                        )));
+                    }
+                };
+            }
+            node.insert(last.to_string(), value);
+        }
+        let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        Self::from_toml(&text)
+    }
+
+    /// Checks ranges that types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.agent.validate()?;
+        let t = &self.train;
+        let invalid = |key: &str, value: String, reason: &str| ConfigError::Invalid {
+            key: key.to_string(),
+            value,
+            reason: reason.to_string(),
+        };
+        let positive = [
+            ("train.updates", t.updates),
+            ("train.batch", t.batch),
+            ("train.n_step", t.n_step),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(invalid(key, value.to_string(), "must be at least 1"));
+            }
+        }
+        let unit = [
+            ("train.gamma", t.gamma),
+            ("train.gae_lambda", t.gae_lambda),
+            ("train.adam_beta1", t.adam_beta1),
+            ("train.adam_beta2", t.adam_beta2),
+        ];
+        for (key, value) in unit {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(invalid(key, value.to_string(), "must lie in [0, 1]"));
+            }
+        }
+        let non_negative = [
+            ("train.value_weight", t.value_weight),
+            ("train.entropy_weight", t.entropy_weight),
+            ("train.entropy_final", t.entropy_final),
+            ("train.rate_weight", t.rate_weight),
+            ("train.rate_target", t.rate_target),
+            ("train.lr", t.lr),
+            ("train.lr_final", t.lr_final),
+            ("train.grad_clip", t.grad_clip),
+        ];
+        for (key, value) in non_negative {
+            if !value.is_finite() || value < 0.0 {
+                return Err(invalid(
+                    key,
+                    value.to_string(),
+                    "must be a finite number >= 0",
+                ));
+            }
+        }
+        if !(t.adam_eps > 0.0) {
+            return Err(invalid(
+                "train.adam_eps",
+                t.adam_eps.to_string(),
+                "must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_value(raw: &str) -> toml::Value {
+    // Parse as the right-hand side of a TOML assignment; fall back to a string
+    // so `env=bandit-bernoulli:arms=5` needs no quotes.
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").expect("parsed key"),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsnn_rl_neural::AgentKind;
+
+    #[test]
+    fn schedules_move_from_start_to_end() {
+        for s in [Schedule::Linear, Schedule::Cosine] {
+            assert_eq!(s.value(1.0, 0.0, 0, 11), 1.0);
+            assert!((s.value(1.0, 0.0, 10, 11)).abs() < 1e-12);
+            assert!((s.value(1.0, 0.0, 5, 11) - 0.5).abs() < 1e-12);
+        }
+        assert_eq!(Schedule::Constant.value(2.0, 0.0, 7, 11), 2.0);
+        assert!((Schedule::Linear.value(1.0, 0.0, 2, 11) - 0.8).abs() < 1e-12);
+        assert!(Schedule::Cosine.value(1.0, 0.0, 2, 11) > 0.8);
+    }
+
+    #[test]
+    fn toml_round_trips_and_overrides_apply() {
+        let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+        assert_eq!(RunConfig::from_toml(&config.to_toml()).unwrap(), config);
+        let changed = config
+            .with_overrides(&[
+                "train.lr=0.001".into(),
+                "agent.n_alif=7".into(),
+                "env=bandit-bernoulli:arms=5".into(),
+            ])
+            .unwrap();
+        assert_eq!(changed.train.lr, 0.001);
+        assert_eq!(changed.agent.n_alif, 7);
+        assert_eq!(changed.env, "bandit-bernoulli:arms=5");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+        let err = config
+            .with_overrides(&["train.lrr=0.1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lrr"), "{err}");
+        let err = config
+            .with_overrides(&["trian.lr=0.1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trian"), "{err}");
+        let err = config
+            .with_overrides(&["train.batch=0".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("train.batch") && err.contains("at least 1"),
+            "{err}"
+        );
+        let err = config
+            .with_overrides(&["train.gamma=1.5".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("train.gamma"), "{err}");
+        let err = config
+            .with_overrides(&["nonsense".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("key=value"), "{err}");
+    }
+}

@@ -1,0 +1,197 @@
+//! CSV records of a run: `train.csv` (a row per update) and `eval.csv` (a
+//! row per periodic evaluation). Rows are written whole and flushed; a
+//! resumed run first cuts the rows written after its checkpoint.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::TrainError;
+use crate::trainer::{EvalSummary, UpdateStats};
+
+/// Columns of train.csv.
+pub const TRAIN_COLUMNS: [&str; 14] = [
+    "update",
+    "env_steps",
+    "wall_s",
+    "mean_trial_reward",
+    "mean_regret",
+    "policy_loss",
+    "value_loss",
+    "entropy",
+    "grad_norm",
+    "rate_lif",
+    "rate_alif",
+    "lr",
+    "entropy_weight",
+    "skipped",
+];
+
+/// Columns of eval.csv.
+pub const EVAL_COLUMNS: [&str; 7] = [
+    "update",
+    "env_steps",
+    "trials",
+    "mean_total_reward",
+    "ci95",
+    "mean_regret",
+    "regret_ci95",
+];
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a
+/// rename: the old file or the new one, never half of one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let fail =
+        |e: &dyn std::fmt::Display| TrainError::Io(format!("cannot write {}: {e}", path.display()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(&e))?;
+    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+/// An append-only CSV file with a fixed header.
+pub struct CsvLog {
+    path: PathBuf,
+    file: File,
+}
+
+impl CsvLog {
+    /// Opens `path` for appending, writing the header if the file is new.
+    pub fn open(path: &Path, columns: &[&str]) -> Result<Self, TrainError> {
+        let fail =
+            |e: std::io::Error| TrainError::Io(format!("cannot open {}: {e}", path.display()));
+        let fresh = !path.exists();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(fail)?;
+        if fresh {
+            writeln!(file, "{}", columns.join(",")).map_err(fail)?;
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Appends one row and flushes it.
+    pub fn append(&mut self, cells: &[String]) -> Result<(), TrainError> {
+        let line = format!("{}\n", cells.join(","));
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|_| self.file.flush())
+            .map_err(|e| TrainError::Io(format!("cannot append to {}: {e}", self.path.display())))
+    }
+}
+
+fn opt(value: Option<f64>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+/// The train.csv row of an update.
+pub fn train_row(stats: &UpdateStats, wall_s: f64) -> Vec<String> {
+    vec![
+        stats.update.to_string(),
+        stats.env_steps.to_string(),
+        format!("{wall_s:.3}"),
+        stats.mean_trial_reward.to_string(),
+        opt(stats.mean_regret),
+        stats.policy_loss.to_string(),
+        stats.value_loss.to_string(),
+        stats.entropy.to_string(),
+        stats.grad_norm.to_string(),
+        opt(stats.rate_lif),
+        opt(stats.rate_alif),
+        stats.lr.to_string(),
+        stats.entropy_weight.to_string(),
+        (stats.skipped as u8).to_string(),
+    ]
+}
+
+/// The eval.csv row of a periodic evaluation.
+pub fn eval_row(update: usize, env_steps: u64, summary: &EvalSummary) -> Vec<String> {
+    vec![
+        update.to_string(),
+        env_steps.to_string(),
+        summary.trials.to_string(),
+        summary.mean_total_reward.to_string(),
+        summary.ci95.to_string(),
+        opt(summary.mean_regret),
+        opt(summary.regret_ci95),
+    ]
+}
+
+/// Keeps the header and the whole rows whose first column (the update) is at
+/// most `last_update`; drops the rest, including a half-written last line.
+pub fn truncate_after(path: &Path, last_update: usize) -> Result<(), TrainError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(TrainError::Io(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let mut kept = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if !line.ends_with('\n') {
+            break; // a row cut by a crash
+        }
+        let keep = i == 0
+            || line
+                .split(',')
+                .next()
+                .and_then(|u| u.parse::<usize>().ok())
+                .is_some_and(|u| u <= last_update);
+        if keep {
+            kept.push_str(line);
+        }
+    }
+    write_atomically(path, kept.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_whole_rows_up_to_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.csv");
+        std::fs::write(&path, "update,x\n1,a\n2,b\n3,c\n4,d").unwrap();
+        truncate_after(&path, 2).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "update,x\n1,a\n2,b\n"
+        );
+        std::fs::write(&path, "update,x\n1,a\n2,b").unwrap();
+        truncate_after(&path, 9).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "update,x\n1,a\n");
+    }
+
+    #[test]
+    fn appended_rows_follow_one_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.csv");
+        CsvLog::open(&path, &["a", "b"])
+            .unwrap()
+            .append(&["1".into(), "2".into()])
+            .unwrap();
+        CsvLog::open(&path, &["a", "b"])
+            .unwrap()
+            .append(&["3".into(), "4".into()])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n3,4\n");
+    }
+}

@@ -1,0 +1,236 @@
+//! The trainer end to end on small seeded bandit problems: it learns, it is
+//! deterministic, and a resumed run equals an uninterrupted one.
+
+use std::sync::Arc;
+
+use lsnn_rl_a2c::run::{Progress, RunDir, train};
+use lsnn_rl_a2c::{ActionMode, EvalSummary, RunConfig, Trainer, UpdateStats};
+use lsnn_rl_env::{Registry, TaskDistribution};
+use lsnn_rl_neural::AgentKind;
+use tch::Device;
+
+fn dist(spec: &str) -> Arc<dyn TaskDistribution> {
+    let mut registry = Registry::new();
+    lsnn_rl_bandits::register(&mut registry).unwrap();
+    Arc::from(registry.make(spec).unwrap())
+}
+
+/// A small LSNN on the easy dependent bandit (p1 is 0.1 or 0.9): an agent
+/// that learns to find the good arm and stay earns close to 0.9 per pull.
+fn small_config(seed: u64) -> RunConfig {
+    let mut config = RunConfig::new(
+        "bandit-dependent:difficulty=easy,pulls=20",
+        AgentKind::Lsnn,
+        seed,
+    );
+    config.agent.n_lif = 20;
+    config.agent.n_alif = 20;
+    config.train.batch = 16;
+    config.train.updates = 150;
+    config.train.lr = 0.01;
+    config.train.lr_final = 0.01;
+    config.train.entropy_weight = 0.02;
+    config.train.entropy_final = 0.0;
+    config.train.eval_every = 0;
+    config.train.checkpoint_every = 2;
+    config.train.keep_checkpoints = 0;
+    config
+}
+
+/// Reports nothing; stops the run after `stop_after` updates, if set.
+struct Quiet {
+    stop_after: Option<usize>,
+}
+impl Progress for Quiet {
+    fn update(&mut self, stats: &UpdateStats, _: Option<&EvalSummary>, _: usize) -> bool {
+        self.stop_after != Some(stats.update)
+    }
+}
+const QUIET: Quiet = Quiet { stop_after: None };
+
+fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
+    let mut named: Vec<(String, Vec<f32>)> = trainer
+        .agent()
+        .var_store()
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
+}
+
+#[test]
+fn a_small_lsnn_learns_the_easy_dependent_bandit() {
+    tch::set_num_threads(1);
+    let config = small_config(1);
+    let dist = dist(&config.env);
+    let mut trainer = Trainer::new(config, dist.clone(), Device::Cpu).unwrap();
+    let before = trainer
+        .evaluate(dist.as_ref(), 200, 99, ActionMode::Sample, None)
+        .unwrap();
+    for _ in 0..150 {
+        let stats = trainer.update().unwrap();
+        assert!(!stats.skipped);
+    }
+    let after = trainer
+        .evaluate(dist.as_ref(), 200, 99, ActionMode::Sample, None)
+        .unwrap();
+    // Chance is 0.5 per pull (10 per trial), the good arm pays 0.9 (18).
+    assert!(
+        (before.mean_total_reward - 10.0).abs() < 2.0,
+        "untrained: {before:?}"
+    );
+    assert!(
+        after.mean_total_reward > 14.0,
+        "the LSNN did not learn: {before:?} -> {after:?}"
+    );
+}
+
+#[test]
+fn same_seed_same_weights_bit_for_bit() {
+    tch::set_num_threads(1);
+    let run = |seed| {
+        let config = small_config(seed);
+        let mut trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+        let stats: Vec<UpdateStats> = (0..3).map(|_| trainer.update().unwrap()).collect();
+        (weights(&trainer), stats)
+    };
+    let (w1, s1) = run(5);
+    let (w2, s2) = run(5);
+    assert_eq!(w1, w2);
+    assert_eq!(s1, s2);
+    let (w3, _) = run(6);
+    assert_ne!(w1, w3);
+}
+
+fn rows_without_wall(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells.remove(2); // wall_s
+            cells.join(",")
+        })
+        .collect()
+}
+
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one() {
+    tch::set_num_threads(1);
+    let mut config = small_config(3);
+    config.train.updates = 6;
+    config.train.eval_every = 2;
+    config.train.eval_trials = 8;
+    let dist = dist(&config.env);
+
+    let straight = tempfile::tempdir().unwrap();
+    let full = train(
+        &RunDir::new(straight.path()),
+        config.clone(),
+        dist.clone(),
+        false,
+        Device::Cpu,
+        &mut QUIET,
+    )
+    .unwrap();
+
+    // The same run, stopped after update 3 (checkpoints at 2 and 3).
+    let split = tempfile::tempdir().unwrap();
+    let mut stop = Quiet {
+        stop_after: Some(3),
+    };
+    let stopped = train(
+        &RunDir::new(split.path()),
+        config.clone(),
+        dist.clone(),
+        false,
+        Device::Cpu,
+        &mut stop,
+    )
+    .unwrap();
+    assert_eq!(stopped.updates_done(), 3);
+    // Pretend the run died after update 3 had been logged but before its
+    // checkpoint: drop that checkpoint, so the resume must cut row 3.
+    let ckpts = split.path().join("checkpoints");
+    for suffix in ["json", "safetensors", "optim.safetensors"] {
+        std::fs::remove_file(ckpts.join(format!("update-0000003.{suffix}"))).unwrap();
+    }
+    let resumed = train(
+        &RunDir::new(split.path()),
+        config.clone(),
+        dist,
+        true,
+        Device::Cpu,
+        &mut QUIET,
+    )
+    .unwrap();
+
+    assert_eq!(resumed.updates_done(), 6);
+    assert_eq!(weights(&full), weights(&resumed));
+    assert_eq!(
+        rows_without_wall(&straight.path().join("train.csv")),
+        rows_without_wall(&split.path().join("train.csv"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(straight.path().join("eval.csv")).unwrap(),
+        std::fs::read_to_string(split.path().join("eval.csv")).unwrap()
+    );
+}
+
+#[test]
+fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
+    tch::set_num_threads(1);
+    let mut config = small_config(4);
+    config.train.updates = 2;
+    let dist = dist(&config.env);
+    let dir = tempfile::tempdir().unwrap();
+    train(
+        &RunDir::new(dir.path()),
+        config.clone(),
+        dist.clone(),
+        false,
+        Device::Cpu,
+        &mut QUIET,
+    )
+    .unwrap();
+    let sidecar = dir.path().join("checkpoints/update-0000002.json");
+    let ckpt = lsnn_rl_a2c::checkpoint::load(&sidecar).unwrap();
+
+    let mut bigger = config.clone();
+    bigger.agent.n_alif = 21;
+    let mut other = Trainer::new(bigger, dist.clone(), Device::Cpu).unwrap();
+    let err = lsnn_rl_a2c::checkpoint::apply(&mut other, &ckpt, true)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("does not fit") && err.contains("shape"),
+        "{err}"
+    );
+
+    let mut lstm = config.clone();
+    lstm.agent.kind = AgentKind::Lstm;
+    let mut other = Trainer::new(lstm, dist.clone(), Device::Cpu).unwrap();
+    let err = lsnn_rl_a2c::checkpoint::apply(&mut other, &ckpt, true)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("does not fit"), "{err}");
+
+    let weights_file = dir.path().join("checkpoints/update-0000002.safetensors");
+    let bytes = std::fs::read(&weights_file).unwrap();
+    std::fs::write(&weights_file, &bytes[..bytes.len() / 2]).unwrap();
+    let err = lsnn_rl_a2c::checkpoint::load(&sidecar)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("corrupt or truncated"), "{err}");
+
+    let err = RunDir::new(&dir.path().join("nope"))
+        .read_config()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a run directory"), "{err}");
+}
