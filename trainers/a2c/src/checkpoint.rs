@@ -269,7 +269,7 @@ pub fn apply(
         trainer
             .adam_mut()
             .load_state(&checkpoint.optimizer, steps)
-            .map_err(|e| mismatch(e))?;
+            .map_err(mismatch)?;
         trainer.set_progress(checkpoint.meta.update, checkpoint.meta.env_steps);
     }
     Ok(())

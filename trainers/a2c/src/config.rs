@@ -339,7 +339,7 @@ impl RunConfig {
                 ));
             }
         }
-        if !(t.adam_eps > 0.0) {
+        if t.adam_eps.is_nan() || t.adam_eps <= 0.0 {
             return Err(invalid(
                 "train.adam_eps",
                 t.adam_eps.to_string(),

@@ -312,7 +312,7 @@ impl Trainer {
                 let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
                     / ((batch_size * len) as f64 * k_steps);
                 if t.rate_weight > 0.0 {
-                    loss = loss + (&rate - t.rate_target).square().sum(Kind::Float) * t.rate_weight;
+                    loss += (&rate - t.rate_target).square().sum(Kind::Float) * t.rate_weight;
                 }
                 let rates: Vec<f32> = rate
                     .detach()

@@ -46,7 +46,6 @@ impl Progress for Quiet {
         self.stop_after != Some(stats.update)
     }
 }
-const QUIET: Quiet = Quiet { stop_after: None };
 
 fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
     let mut named: Vec<(String, Vec<f32>)> = trainer
@@ -132,7 +131,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         dist.clone(),
         false,
         Device::Cpu,
-        &mut QUIET,
+        &mut Quiet { stop_after: None },
     )
     .unwrap();
 
@@ -163,7 +162,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         dist,
         true,
         Device::Cpu,
-        &mut QUIET,
+        &mut Quiet { stop_after: None },
     )
     .unwrap();
 
@@ -192,7 +191,7 @@ fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
         dist.clone(),
         false,
         Device::Cpu,
-        &mut QUIET,
+        &mut Quiet { stop_after: None },
     )
     .unwrap();
     let sidecar = dir.path().join("checkpoints/update-0000002.json");

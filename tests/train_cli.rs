@@ -1,0 +1,276 @@
+//! End-to-end tests of `lsnn-rl train`, `eval` and `config` on tiny runs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lsnn_rl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lsnn-rl"))
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_clean_failure(out: &Output, expected: &[&str]) {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "should fail; stderr: {err}");
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    for needle in expected {
+        assert!(err.contains(needle), "'{needle}' missing from: {err}");
+    }
+}
+
+/// A tiny, fast run: 10-pull easy bandit, 5 + 5 neurons, batch 4.
+const TINY: [&str; 12] = [
+    "--env",
+    "bandit-dependent:difficulty=easy,pulls=10",
+    "--set",
+    "agent.n_lif=5",
+    "--set",
+    "agent.n_alif=5",
+    "--set",
+    "train.batch=4",
+    "--set",
+    "train.eval_trials=4",
+    "--set",
+    "train.eval_every=2",
+];
+
+fn train(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--quiet", "--out", out.to_str().unwrap()];
+    args.extend(TINY);
+    args.extend(extra);
+    lsnn_rl(&args)
+}
+
+fn csv_rows(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn train_writes_a_run_directory_and_resume_continues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = train(
+        &run,
+        &[
+            "--updates",
+            "4",
+            "--seed",
+            "3",
+            "--set",
+            "train.checkpoint_every=2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("mean total reward"),
+        "{}",
+        text(&out.stdout)
+    );
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(
+        config.contains("n_alif = 5") && config.contains("seed = 3"),
+        "{config}"
+    );
+    let rows = csv_rows(&run.join("train.csv"));
+    assert_eq!(rows.len(), 5, "header + 4 updates: {rows:?}");
+    assert!(
+        rows[0].starts_with("update,env_steps,wall_s,mean_trial_reward,mean_regret,policy_loss")
+    );
+    assert_eq!(
+        csv_rows(&run.join("eval.csv")).len(),
+        3,
+        "evaluations at 2 and 4"
+    );
+    assert!(run.join("checkpoints/update-0000004.json").exists());
+    assert!(run.join("checkpoints/update-0000004.safetensors").exists());
+
+    // A second run into the same folder is refused; --resume continues it.
+    let again = train(&run, &["--updates", "4"]);
+    assert_clean_failure(&again, &["already holds a run", "--resume"]);
+    let resumed = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--resume",
+        "--updates",
+        "6",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_eq!(csv_rows(&run.join("train.csv")).len(), 7);
+}
+
+#[test]
+fn eval_writes_the_episode_log_and_spikes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    assert!(train(&run, &["--updates", "2"]).status.success());
+    let episodes = dir.path().join("episodes.csv");
+    let spikes = dir.path().join("spikes.csv");
+    let out = lsnn_rl(&[
+        "eval",
+        "--run",
+        run.to_str().unwrap(),
+        "--trials",
+        "5",
+        "--seed",
+        "9",
+        "--csv",
+        episodes.to_str().unwrap(),
+        "--spikes",
+        spikes.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("5 trials, seed 9"),
+        "{}",
+        text(&out.stdout)
+    );
+    let rows = csv_rows(&episodes);
+    assert_eq!(rows.len(), 1 + 5 * 10, "a row per step per trial");
+    assert!(
+        rows[0].starts_with("trial,episode,step,action,reward,done,value,spikes,arm,expected_reward,best_expected_reward"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.split(',').nth(5) == Some("1"))
+            .count(),
+        5,
+        "one done per trial"
+    );
+    let spike_rows = csv_rows(&spikes);
+    assert_eq!(spike_rows[0], "trial,step,neuron,population");
+    let total: u64 = rows[1..]
+        .iter()
+        .map(|r| r.split(',').nth(7).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(
+        spike_rows.len() as u64 - 1,
+        total,
+        "the spike file lists every counted spike"
+    );
+
+    // Same seed, same log.
+    let again = dir.path().join("again.csv");
+    lsnn_rl(&[
+        "eval",
+        "--run",
+        run.to_str().unwrap(),
+        "--trials",
+        "5",
+        "--seed",
+        "9",
+        "--csv",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&episodes).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+}
+
+#[test]
+fn bad_runs_configs_and_checkpoints_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nothing-here");
+    assert_clean_failure(
+        &lsnn_rl(&["eval", "--run", missing.to_str().unwrap()]),
+        &["is not a run directory"],
+    );
+
+    let run = dir.path().join("run");
+    assert_clean_failure(&train(&run, &["--set", "train.lrr=0.1"]), &["lrr"]);
+    assert_clean_failure(&train(&run, &["--set", "agent.tau_m=-3"]), &["agent.tau_m"]);
+    assert_clean_failure(
+        &train(&run, &["--set", "agent.k_steps=0"]),
+        &["agent.k_steps"],
+    );
+    assert_clean_failure(&train(&run, &["--device", "cuda"]), &["cuda"]);
+    assert_clean_failure(
+        &train(&run, &["--env", "bandit-bernoulli:arms=0"]),
+        &["arms"],
+    );
+
+    assert!(train(&run, &["--updates", "2"]).status.success());
+    // A task with another number of arms needs another network.
+    let other = lsnn_rl(&[
+        "eval",
+        "--run",
+        run.to_str().unwrap(),
+        "--env",
+        "bandit-bernoulli:arms=3,pulls=10",
+        "--trials",
+        "2",
+    ]);
+    assert_clean_failure(&other, &["does not fit"]);
+    // A truncated weight file.
+    let weights = run.join("checkpoints/update-0000002.safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 3]).unwrap();
+    assert_clean_failure(
+        &lsnn_rl(&["eval", "--run", run.to_str().unwrap(), "--trials", "2"]),
+        &["corrupt or truncated"],
+    );
+}
+
+#[test]
+fn config_prints_the_commented_defaults() {
+    let out = lsnn_rl(&[
+        "config",
+        "--agent",
+        "lstm",
+        "--env",
+        "bandit-bernoulli:arms=3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let toml = text(&out.stdout);
+    assert!(toml.contains("env = \"bandit-bernoulli:arms=3\""), "{toml}");
+    assert!(toml.contains("kind = \"lstm\""), "{toml}");
+    assert!(
+        toml.contains("[train]") && toml.contains("\n# Total updates of the run"),
+        "{toml}"
+    );
+    assert!(
+        toml.lines().filter(|l| l.starts_with("# ")).count() > 30,
+        "every key commented:\n{toml}"
+    );
+    // The printed file is a valid --config.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.toml");
+    std::fs::write(&path, &toml).unwrap();
+    let run = dir.path().join("run");
+    let out = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--config",
+        path.to_str().unwrap(),
+        "--updates",
+        "1",
+        "--set",
+        "train.batch=2",
+        "--set",
+        "agent.hidden=4",
+        "--set",
+        "train.eval_trials=2",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
