@@ -203,10 +203,14 @@ fn bad_runs_configs_and_checkpoints_are_clear_errors() {
         &["agent.k_steps"],
     );
     assert_clean_failure(&train(&run, &["--device", "cuda"]), &["cuda"]);
-    assert_clean_failure(
-        &train(&run, &["--env", "bandit-bernoulli:arms=0"]),
-        &["arms"],
-    );
+    let bad_env = lsnn_rl(&[
+        "train",
+        "--env",
+        "bandit-bernoulli:arms=0",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&bad_env, &["arms"]);
 
     assert!(train(&run, &["--updates", "2"]).status.success());
     // A task with another number of arms needs another network.

@@ -284,6 +284,13 @@ impl RunConfig {
                     }
                 };
             }
+            if !node.contains_key(last) {
+                let valid: Vec<&str> = node.keys().map(String::as_str).collect();
+                return Err(ConfigError::Toml(format!(
+                    "unknown configuration key '{key}'; valid keys here: {}",
+                    valid.join(", ")
+                )));
+            }
             node.insert(last.to_string(), value);
         }
         let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
