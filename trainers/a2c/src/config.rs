@@ -104,7 +104,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            updates: 4000,
+            updates: 5000,
             batch: 32,
             gamma: 0.9,
             advantage: Advantage::Gae,
@@ -112,13 +112,13 @@ impl Default for TrainConfig {
             n_step: 5,
             value_weight: 0.25,
             entropy_weight: 0.05,
-            entropy_final: 0.0,
+            entropy_final: 0.005,
             entropy_schedule: Schedule::Linear,
             rate_weight: 0.0,
             rate_target: 0.01,
             lr: 3e-3,
-            lr_final: 3e-3,
-            lr_schedule: Schedule::Constant,
+            lr_final: 3e-4,
+            lr_schedule: Schedule::Cosine,
             adam_beta1: 0.9,
             adam_beta2: 0.999,
             adam_eps: 1e-8,
