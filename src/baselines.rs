@@ -1,5 +1,7 @@
-//! `lsnn-rl baselines`: the classical bandit algorithms scored on one
-//! environment or on a named suite, as a table and a CSV.
+//! `lsnn-rl baselines`: the classical algorithms scored on one environment
+//! or on a named suite, as a table and a CSV. Bandit tasks are scored by
+//! reward and regret; navigation tasks (whose steps report `goal_reached`)
+//! by the goal statistics of `lsnn_rl_env::GoalSummary`.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -7,14 +9,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lsnn_rl_env::{RunError, TaskDistribution, TrialOutcome, evaluate, mean_ci95};
+use lsnn_rl_classic::TaskKind;
+use lsnn_rl_env::{
+    GoalOutcome, GoalSummary, MeanInterval, MetaInputs, RunError, TaskDistribution, TrialOutcome,
+    evaluate, is_goal_task, mean_ci95, start_eval_trial_with_info,
+};
 use serde::Serialize;
 
 use crate::cli::BaselinesArgs;
 use crate::output::{format_table, write_atomically};
 
 /// One row of the results: an algorithm on an environment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct BaselineRow {
     /// Canonical environment spec.
     pub env: String,
@@ -30,8 +36,63 @@ pub struct BaselineRow {
     pub mean_regret: Option<f64>,
     /// Half-width of the 95% interval of the mean regret.
     pub regret_ci95: Option<f64>,
+    /// The goal statistics, for a navigation task.
+    pub goals: Option<GoalSummary>,
     /// The seed of the evaluation.
     pub seed: u64,
+}
+
+/// A row of the bandit CSV, in column order.
+#[derive(Serialize)]
+struct BanditCsvRow<'a> {
+    env: &'a str,
+    algo: &'a str,
+    trials: u64,
+    mean_total_reward: f64,
+    ci95: f64,
+    mean_regret: Option<f64>,
+    regret_ci95: Option<f64>,
+    seed: u64,
+}
+
+/// A row of the navigation CSV, in column order: the goal statistics with
+/// their 95% half-widths (empty where undefined), then the seed, the mean
+/// total reward, and the number of trials with at least two goals (the
+/// trials the later-goal figures average).
+#[derive(Serialize)]
+struct NavigationCsvRow<'a> {
+    env: &'a str,
+    algo: &'a str,
+    trials: u64,
+    goals_per_trial: f64,
+    goals_per_trial_ci95: Option<f64>,
+    steps_to_first_goal: f64,
+    steps_to_first_goal_ci95: Option<f64>,
+    steps_per_later_goal: Option<f64>,
+    steps_per_later_goal_ci95: Option<f64>,
+    later_goal_path_ratio: Option<f64>,
+    later_goal_path_ratio_ci95: Option<f64>,
+    seed: u64,
+    mean_total_reward: f64,
+    mean_total_reward_ci95: Option<f64>,
+    later_goal_trials: usize,
+}
+
+/// The half-width, empty when undefined (fewer than two trials).
+fn half_width(ci: f64) -> Option<f64> {
+    ci.is_finite().then_some(ci)
+}
+
+/// Whether `dist` is a navigation task: its reset info reports
+/// `shortest_path` (see [`lsnn_rl_env::is_goal_task`]).
+fn task_kind(dist: &dyn TaskDistribution, seed: u64) -> anyhow::Result<TaskKind> {
+    let (_, _, info, _) = start_eval_trial_with_info(dist, seed, 0, MetaInputs::none())
+        .with_context(|| format!("cannot start a trial of {}", dist.spec()))?;
+    Ok(if is_goal_task(&info) {
+        TaskKind::Navigation
+    } else {
+        TaskKind::Bandit
+    })
 }
 
 /// The environments of the RL^2 bandit grid (Duan et al. 2016, table 1).
@@ -64,10 +125,19 @@ pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
     let explicit = args.algos.is_some();
     let algos: Vec<String> = match &args.algos {
         Some(list) => list.iter().map(|a| a.trim().to_string()).collect(),
-        None => lsnn_rl_classic::algorithms()
-            .iter()
-            .map(|(name, _)| name.to_string())
-            .collect(),
+        None => {
+            // The default set of each environment's kind, in order, once each.
+            let mut algos: Vec<String> = Vec::new();
+            for dist in &dists {
+                let kind = task_kind(dist.as_ref(), args.seed)?;
+                for algo in lsnn_rl_classic::default_algorithms(kind) {
+                    if !algos.iter().any(|a| a == algo) {
+                        algos.push(algo.to_string());
+                    }
+                }
+            }
+            algos
+        }
     };
     let cache = crate::registry::cache_dir().map(|dir| dir.join("gittins"));
     // Check every algorithm spec before spending minutes on the others.
@@ -99,6 +169,10 @@ pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", env_table(&rows));
     }
+    // The CSV first, so that a failure to write it is the only line on stderr.
+    if let Some(path) = &args.csv {
+        write_csv(path, &rows)?;
+    }
     eprintln!(
         "{} trials per cell, seed {}, {} cells in {:.1} s on {threads} thread(s)",
         args.trials,
@@ -107,7 +181,6 @@ pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     if let Some(path) = &args.csv {
-        write_csv(path, &rows)?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
@@ -168,6 +241,7 @@ fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> Bas
     let (mean_total_reward, ci95) = mean_ci95(&rewards);
     let regrets: Option<Vec<f64>> = outcomes.iter().map(|o| o.regret).collect();
     let regret = regrets.map(|r| mean_ci95(&r));
+    let goals: Option<Vec<GoalOutcome>> = outcomes.iter().map(|o| o.goals.clone()).collect();
     BaselineRow {
         env: env.to_string(),
         algo: algo.to_string(),
@@ -176,6 +250,7 @@ fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> Bas
         ci95,
         mean_regret: regret.map(|r| r.0),
         regret_ci95: regret.map(|r| r.1),
+        goals: goals.and_then(|g| GoalSummary::of(&g)),
         seed,
     }
 }
@@ -184,6 +259,9 @@ fn env_table(rows: &[BaselineRow]) -> String {
     let Some(first) = rows.first() else {
         return "no algorithm could play this environment\n".into();
     };
+    if rows.iter().all(|r| r.goals.is_some()) {
+        return navigation_table(rows);
+    }
     let header = ["algo", "mean total reward", "±95%", "mean regret", "±95%"].map(String::from);
     let body: Vec<Vec<String>> = rows
         .iter()
@@ -195,6 +273,58 @@ fn env_table(rows: &[BaselineRow]) -> String {
                 r.mean_regret.map_or("-".into(), |v| format!("{v:.3}")),
                 r.regret_ci95.map_or("-".into(), |v| format!("{v:.3}")),
             ]
+        })
+        .collect();
+    format!(
+        "{} ({} trials, seed {})\n{}",
+        first.env,
+        first.trials,
+        first.seed,
+        format_table(&header, &body)
+    )
+}
+
+/// `mean ± half-width`, or `-` where undefined.
+fn with_interval(value: Option<&MeanInterval>, digits: usize) -> [String; 2] {
+    match value {
+        None => ["-".into(), "-".into()],
+        Some(v) if v.ci95.is_finite() => [
+            format!("{:.digits$}", v.mean),
+            format!("{:.digits$}", v.ci95),
+        ],
+        Some(v) => [format!("{:.digits$}", v.mean), "-".into()],
+    }
+}
+
+/// The table of a navigation task: goals per trial, steps to the first goal,
+/// steps per later goal and the later goals' path ratio, each with its 95%
+/// half-width, and how many trials reached two goals or more.
+fn navigation_table(rows: &[BaselineRow]) -> String {
+    let first = &rows[0];
+    let header = [
+        "algo",
+        "goals/trial",
+        "±95%",
+        "steps to 1st goal",
+        "±95%",
+        "steps/later goal",
+        "±95%",
+        "later/shortest",
+        "±95%",
+        "trials 2+ goals",
+    ]
+    .map(String::from);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .filter_map(|r| {
+            let g = r.goals.as_ref()?;
+            let mut line = vec![r.algo.clone()];
+            line.extend(with_interval(Some(&g.goals_per_trial), 2));
+            line.extend(with_interval(Some(&g.steps_to_first_goal), 1));
+            line.extend(with_interval(g.steps_per_later_goal.as_ref(), 2));
+            line.extend(with_interval(g.later_goal_path_ratio.as_ref(), 3));
+            line.push(g.steps_per_later_goal.map_or(0, |v| v.n).to_string());
+            Some(line)
         })
         .collect();
     format!(
@@ -235,10 +365,43 @@ fn suite_table(rows: &[BaselineRow], algos: &[String]) -> String {
     )
 }
 
+/// Writes the rows: the navigation columns when every row has goal
+/// statistics, else the bandit columns.
 fn write_csv(path: &std::path::Path, rows: &[BaselineRow]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
+    let navigation = !rows.is_empty() && rows.iter().all(|r| r.goals.is_some());
     for row in rows {
-        writer.serialize(row)?;
+        match (&row.goals, navigation) {
+            (Some(g), true) => writer.serialize(NavigationCsvRow {
+                env: &row.env,
+                algo: &row.algo,
+                trials: row.trials,
+                goals_per_trial: g.goals_per_trial.mean,
+                goals_per_trial_ci95: half_width(g.goals_per_trial.ci95),
+                steps_to_first_goal: g.steps_to_first_goal.mean,
+                steps_to_first_goal_ci95: half_width(g.steps_to_first_goal.ci95),
+                steps_per_later_goal: g.steps_per_later_goal.map(|v| v.mean),
+                steps_per_later_goal_ci95: g.steps_per_later_goal.and_then(|v| half_width(v.ci95)),
+                later_goal_path_ratio: g.later_goal_path_ratio.map(|v| v.mean),
+                later_goal_path_ratio_ci95: g
+                    .later_goal_path_ratio
+                    .and_then(|v| half_width(v.ci95)),
+                seed: row.seed,
+                mean_total_reward: row.mean_total_reward,
+                mean_total_reward_ci95: half_width(row.ci95),
+                later_goal_trials: g.steps_per_later_goal.map_or(0, |v| v.n),
+            })?,
+            _ => writer.serialize(BanditCsvRow {
+                env: &row.env,
+                algo: &row.algo,
+                trials: row.trials,
+                mean_total_reward: row.mean_total_reward,
+                ci95: row.ci95,
+                mean_regret: row.mean_regret,
+                regret_ci95: row.regret_ci95,
+                seed: row.seed,
+            })?,
+        }
     }
     let bytes = writer.into_inner().context("cannot format the CSV")?;
     write_atomically(path, &bytes)
@@ -253,5 +416,47 @@ mod tests {
         let suite = rl2_suite();
         assert_eq!(suite.len(), 9);
         assert!(suite.contains(&"bandit-bernoulli:arms=50,pulls=500".to_string()));
+    }
+
+    #[test]
+    fn navigation_rows_leave_undefined_figures_empty() {
+        let interval = |mean| MeanInterval {
+            mean,
+            ci95: f64::NAN,
+            n: 1,
+        };
+        let row = BaselineRow {
+            env: "maze-water-grid:size=7".into(),
+            algo: "random".into(),
+            trials: 1,
+            mean_total_reward: 1.0,
+            ci95: f64::NAN,
+            mean_regret: None,
+            regret_ci95: None,
+            goals: Some(GoalSummary {
+                trials: 1,
+                goals_per_trial: interval(1.0),
+                steps_to_first_goal: interval(40.0),
+                steps_per_later_goal: None,
+                later_goal_path_ratio: None,
+            }),
+            seed: 3,
+        };
+        let table = env_table(std::slice::from_ref(&row));
+        assert!(table.contains("goals/trial"), "{table}");
+        assert!(table.lines().last().unwrap().contains(" - "), "{table}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nav.csv");
+        write_csv(&path, &[row]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines = text.lines();
+        assert!(lines.next().unwrap().starts_with(
+            "env,algo,trials,goals_per_trial,goals_per_trial_ci95,steps_to_first_goal,steps_to_first_goal_ci95,steps_per_later_goal,steps_per_later_goal_ci95,later_goal_path_ratio,later_goal_path_ratio_ci95,seed,"
+        ));
+        assert_eq!(
+            lines.next().unwrap(),
+            "maze-water-grid:size=7,random,1,1.0,,40.0,,,,,,3,1.0,,0"
+        );
     }
 }

@@ -20,7 +20,8 @@ pub enum Command {
     /// List the registered environments, their spaces and parameters.
     #[command(after_help = "Examples:\n  lsnn-rl envs\n  lsnn-rl envs --json | jq '.[].id'")]
     Envs(EnvsArgs),
-    /// Score the classical bandit algorithms on an environment or a suite.
+    /// Score the classical baselines (bandit algorithms; random, explorer and
+    /// oracle on navigation tasks) on an environment or a suite.
     #[command(after_help = BASELINES_EXAMPLES)]
     Baselines(BaselinesArgs),
     /// Train a recurrent agent by actor-critic meta-RL; writes a run directory.
@@ -37,6 +38,10 @@ pub enum Command {
     /// Show the build: version, LibTorch location, threads, CUDA.
     #[command(after_help = "Examples:\n  lsnn-rl info")]
     Info(InfoArgs),
+    /// Draw a navigation task (walls, start, goal, agent) as text, and the
+    /// path an episode log records for it.
+    #[command(after_help = RENDER_EXAMPLES)]
+    Render(RenderArgs),
 }
 
 const BASELINES_EXAMPLES: &str = "Examples:
@@ -44,7 +49,11 @@ const BASELINES_EXAMPLES: &str = "Examples:
   lsnn-rl baselines --env bandit-dependent:difficulty=hard --algos ucb1,thompson,gittins
   lsnn-rl baselines --env bandit-bernoulli --algos eps-greedy:eps=0.05,ucb1:c=0.5
   lsnn-rl baselines --suite rl2 --csv rl2.csv
+  lsnn-rl baselines --env maze-water-grid --trials 500 --seed 0 --csv maze.csv
 
+Without --algos, bandit tasks get the bandit algorithms and navigation
+tasks random, explorer and oracle (scored by goals per trial, steps to the
+first goal, steps per later goal and their ratio to the shortest path).
 Algorithms take parameters after a colon (NAME:key=value[:key=value]).
 The Gittins index tables are cached under $LSNN_RL_CACHE_DIR/gittins
 (default ~/.cache/lsnn-rl/gittins).";
@@ -221,4 +230,38 @@ pub struct ConfigArgs {
     /// Environment spec.
     #[arg(long, default_value = "bandit-dependent")]
     pub env: String,
+}
+
+const RENDER_EXAMPLES: &str = "Examples:
+  lsnn-rl render --env maze-water-grid --seed 0 --trial 3
+  lsnn-rl render --env maze-random:size=9 --seed 7
+  lsnn-rl render --env arena-water:shape=circle
+  lsnn-rl eval --run runs/maze --env maze-random --trials 20 --seed 7 --csv episodes.csv
+  lsnn-rl render --env maze-random --seed 7 --trial 2 --episodes-csv episodes.csv --step 40
+
+Trial I of seed S is the task `lsnn-rl baselines --seed S` and
+`lsnn-rl eval --seed S` play as their trial I. Marks: A agent, G goal,
+S start, . visited (the logged path up to --step); o the arena's goal disk.";
+
+/// Flags of `lsnn-rl render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Navigation environment spec: maze-water-grid, maze-random or
+    /// arena-water, with parameters (see `lsnn-rl envs`).
+    #[arg(long)]
+    pub env: String,
+    /// Seed of the evaluation the trial belongs to (as --seed of
+    /// `baselines` and `eval`).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Index of the trial within that evaluation.
+    #[arg(long, default_value_t = 0)]
+    pub trial: u64,
+    /// An episode log of `lsnn-rl eval --csv`: also draw the trial's path.
+    #[arg(long, value_name = "FILE")]
+    pub episodes_csv: Option<PathBuf>,
+    /// Draw the path and the agent after this many steps of the log
+    /// (default: all of them; 0 is the start).
+    #[arg(long, value_name = "N", requires = "episodes_csv")]
+    pub step: Option<u64>,
 }

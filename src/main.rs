@@ -11,6 +11,7 @@ mod envs;
 mod info;
 mod output;
 mod registry;
+mod render;
 mod train;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(args) => train::run_eval(&args),
         cli::Command::Config(args) => train::run_config(&args),
         cli::Command::Info(args) => info::run(&args),
+        cli::Command::Render(args) => render::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

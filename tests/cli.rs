@@ -68,7 +68,13 @@ fn envs_lists_every_bandit_with_spaces_and_defaults() {
     for id in BANDITS {
         assert!(ids.contains(&id));
     }
-    assert_eq!(listing[0]["params"][0]["name"], "arms");
+    let bernoulli = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "bandit-bernoulli")
+        .unwrap();
+    assert_eq!(bernoulli["params"][0]["name"], "arms");
 }
 
 #[test]
@@ -222,12 +228,10 @@ fn algorithms_that_cannot_play_a_task_are_skipped_with_a_note() {
         &["baselines", "--env", "bandit-gaussian", "--trials", "20"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("skipped thompson"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stdout(&out).contains("ucb1"));
+    let notes = stderr(&out);
+    assert!(notes.contains("skipped thompson"), "{notes}");
+    assert!(notes.contains("skipped gittins"), "{notes}");
+    assert!(stdout(&out).contains("eps-greedy"), "{}", stdout(&out));
 }
 
 #[test]
@@ -251,4 +255,163 @@ fn the_binary_finds_libtorch_without_ld_library_path() {
     let text = stdout(&out);
     assert!(text.contains("libtorch: /"), "{text}");
     assert!(text.contains("libtorch_cpu.so"), "{text}");
+}
+
+/// The columns of the navigation CSV, in order (more may follow).
+const NAVIGATION_COLUMNS: [&str; 12] = [
+    "env",
+    "algo",
+    "trials",
+    "goals_per_trial",
+    "goals_per_trial_ci95",
+    "steps_to_first_goal",
+    "steps_to_first_goal_ci95",
+    "steps_per_later_goal",
+    "steps_per_later_goal_ci95",
+    "later_goal_path_ratio",
+    "later_goal_path_ratio_ci95",
+    "seed",
+];
+
+#[test]
+fn navigation_baselines_rank_oracle_above_explorer_above_random() {
+    let cache = tempfile::tempdir().unwrap();
+    let csv_path = cache.path().join("maze.csv");
+    let out = lsnn_rl(
+        cache.path(),
+        &[
+            "baselines",
+            "--env",
+            "maze-water-grid",
+            "--trials",
+            "100",
+            "--seed",
+            "0",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    for needle in [
+        "goals/trial",
+        "steps to 1st goal",
+        "later/shortest",
+        "explorer",
+    ] {
+        assert!(table.contains(needle), "'{needle}' missing from:\n{table}");
+    }
+
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[..12], NAVIGATION_COLUMNS, "{header:?}");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut goals = std::collections::HashMap::new();
+    let mut ratio = std::collections::HashMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert!(record[col("env")].starts_with("maze-water-grid:size=7,"));
+        assert_eq!(&record[col("trials")], "100");
+        let algo = record[col("algo")].to_string();
+        let number = |name: &str| record[col(name)].parse::<f64>().unwrap();
+        goals.insert(algo.clone(), number("goals_per_trial"));
+        ratio.insert(algo, number("later_goal_path_ratio"));
+        assert!(number("goals_per_trial_ci95") >= 0.0);
+        assert!(number("steps_to_first_goal") >= 1.0);
+    }
+    assert_eq!(goals.len(), 3, "random, explorer and oracle: {goals:?}");
+    assert!(
+        goals["oracle"] > goals["explorer"] && goals["explorer"] > goals["random"],
+        "{goals:?}"
+    );
+    assert!(ratio["explorer"] < 1.3, "{ratio:?}");
+    assert!((ratio["oracle"] - 1.0).abs() < 1e-9, "{ratio:?}");
+}
+
+#[test]
+fn render_draws_the_layout_the_goal_and_the_agent() {
+    let cache = tempfile::tempdir().unwrap();
+    for env in ["maze-water-grid", "maze-random:size=6"] {
+        let out = lsnn_rl(cache.path(), &["render", "--env", env, "--seed", "3"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        for needle in ["+---+", " A ", " G ", "seed 3, trial 0"] {
+            assert!(
+                text.contains(needle),
+                "{env}: '{needle}' missing from:\n{text}"
+            );
+        }
+    }
+    let out = lsnn_rl(cache.path(), &["render", "--env", "arena-water"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains('A') && text.contains('G') && text.contains('o'),
+        "{text}"
+    );
+
+    // A logged path: three steps of trial 0, the third not shown.
+    let log = cache.path().join("episodes.csv");
+    std::fs::write(
+        &log,
+        "trial,episode,step,action,reward,done,value,spikes,x,y,goal_reached\n\
+         0,0,0,1,0,0,0.5,3,1,1,0\n\
+         0,0,1,1,0,0,0.5,3,2,1,0\n\
+         0,0,2,2,0,0,0.5,3,2,2,0\n",
+    )
+    .unwrap();
+    let out = lsnn_rl(
+        cache.path(),
+        &[
+            "render",
+            "--env",
+            "maze-water-grid",
+            "--episodes-csv",
+            log.to_str().unwrap(),
+            "--step",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("A agent (2, 1)"), "{text}");
+    assert!(text.contains("step 2 of 3"), "{text}");
+}
+
+#[test]
+fn render_rejects_bad_input_with_one_clear_line() {
+    let cache = tempfile::tempdir().unwrap();
+    let path = |name: &str| cache.path().join(name).to_str().unwrap().to_string();
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "--env", "maze-water-grid", "--seed", "0"];
+        args.extend_from_slice(extra);
+        lsnn_rl(cache.path(), &args)
+    };
+
+    let missing = path("no-such.csv");
+    let out = render(&["--episodes-csv", &missing]);
+    assert_clean_failure(&out, &["cannot read the episode log", "no-such.csv"]);
+
+    let bandit_log = path("bandit.csv");
+    std::fs::write(&bandit_log, "trial,episode,step,action,reward\n0,0,0,1,1\n").unwrap();
+    let out = render(&["--episodes-csv", &bandit_log]);
+    assert_clean_failure(&out, &["lacks the column(s) x, y"]);
+
+    let log = path("episodes.csv");
+    std::fs::write(
+        &log,
+        "trial,step,x,y,goal_x,goal_y\n0,0,1,1,6,6\n2,0,1,1,6,6\n",
+    )
+    .unwrap();
+    let out = render(&["--episodes-csv", &log, "--trial", "1"]);
+    assert_clean_failure(&out, &["no rows for trial 1", "trials 0 to 2"]);
+    let out = render(&["--episodes-csv", &log]);
+    assert_clean_failure(&out, &["has its goal at (6, 6)", "--seed 0"]);
+
+    let out = lsnn_rl(cache.path(), &["render", "--env", "bandit-bernoulli"]);
+    assert_clean_failure(&out, &["navigation", "bandit-bernoulli"]);
+
+    let out = lsnn_rl(cache.path(), &["render", "--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Examples:"));
 }

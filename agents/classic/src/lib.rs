@@ -1,5 +1,6 @@
-//! Classical bandit baselines for lsnn-rl, as [`Policy`] implementations for
-//! `Discrete(k)` action spaces (bandit arms):
+//! Classical baselines for lsnn-rl, as [`Policy`] implementations: bandit
+//! algorithms for `Discrete(k)` action spaces (bandit arms), and navigation
+//! baselines for the mazes and the arena ([`navigation`]):
 //!
 //! | name | policy |
 //! | --- | --- |
@@ -9,10 +10,12 @@
 //! | `ucb1` | [`Ucb1`] |
 //! | `thompson` | [`Thompson`] |
 //! | `gittins` | [`Gittins`], on a [`GittinsTable`] of finite-horizon indices |
+//! | `oracle` | [`Oracle`]: the environment's shortest-path move (navigation) |
+//! | `explorer` | [`Explorer`]: systematic search, then the shortest known path to the goal (navigation) |
 //!
 //! [`make_policy`] builds any of them from a spec such as
 //! `eps-greedy:eps=0.05`; [`algorithms`] and [`parameters`] list what it
-//! accepts. Every policy draws its randomness from the stream `act` is
+//! accepts, and [`default_algorithms`] what suits a [`TaskKind`]. Every policy draws its randomness from the stream `act` is
 //! given, and rejects rewards that break its model in `observe`.
 //!
 //! [`Policy`]: lsnn_rl_env::Policy
@@ -20,6 +23,7 @@
 mod arms;
 pub mod gittins;
 mod greedy;
+pub mod navigation;
 mod random;
 mod spec;
 mod thompson;
@@ -27,7 +31,11 @@ mod ucb;
 
 pub use gittins::{CacheOutcome, Gittins, GittinsError, GittinsTable};
 pub use greedy::{EpsilonGreedy, Estimate};
+pub use navigation::{ArenaExplorer, Explorer, GridExplorer, Oracle};
 pub use random::Random;
-pub use spec::{ALGORITHMS, AlgoError, algorithms, make_policy, parameters};
+pub use spec::{
+    ALGORITHMS, AlgoError, BANDIT_ALGORITHMS, NAVIGATION_ALGORITHMS, TaskKind, algorithms,
+    default_algorithms, make_policy, parameters,
+};
 pub use thompson::Thompson;
 pub use ucb::Ucb1;

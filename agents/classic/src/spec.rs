@@ -5,7 +5,7 @@ use std::path::Path;
 
 use lsnn_rl_env::Policy;
 
-use crate::{EpsilonGreedy, Estimate, Gittins, Random, Thompson, Ucb1};
+use crate::{EpsilonGreedy, Estimate, Explorer, Gittins, Oracle, Random, Thompson, Ucb1};
 
 /// The algorithms [`make_policy`] builds, by name.
 pub const ALGORITHMS: &[&str] = &[
@@ -15,12 +15,50 @@ pub const ALGORITHMS: &[&str] = &[
     "ucb1",
     "thompson",
     "gittins",
+    "oracle",
+    "explorer",
 ];
+
+/// The bandit algorithms: what `lsnn-rl baselines` runs on a bandit task.
+pub const BANDIT_ALGORITHMS: &[&str] = &[
+    "random",
+    "greedy",
+    "eps-greedy",
+    "ucb1",
+    "thompson",
+    "gittins",
+];
+
+/// The navigation baselines, from chance to the upper bound: what
+/// `lsnn-rl baselines` runs on a navigation task.
+pub const NAVIGATION_ALGORITHMS: &[&str] = &["random", "explorer", "oracle"];
+
+/// The two families of tasks the baselines are made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskKind {
+    /// Bandits: actions are arms, scored by reward and regret.
+    Bandit,
+    /// Navigation to a hidden goal: tasks whose reset info reports
+    /// `shortest_path` and whose steps report `goal_reached` (see
+    /// [`lsnn_rl_env::is_goal_task`]).
+    Navigation,
+}
+
+/// The algorithms to run on a kind of task when the user names none.
+pub fn default_algorithms(kind: TaskKind) -> &'static [&'static str] {
+    match kind {
+        TaskKind::Bandit => BANDIT_ALGORITHMS,
+        TaskKind::Navigation => NAVIGATION_ALGORITHMS,
+    }
+}
 
 /// Each algorithm with a one-line description, in [`ALGORITHMS`] order.
 pub fn algorithms() -> &'static [(&'static str, &'static str)] {
     &[
-        ("random", "pulls an arm uniformly at random"),
+        (
+            "random",
+            "a uniformly random action: an arm, a grid move, an arena heading",
+        ),
         (
             "greedy",
             "pulls the arm with the highest estimated mean (untried arms first), ties at random",
@@ -41,6 +79,14 @@ pub fn algorithms() -> &'static [(&'static str, &'static str)] {
             "gittins",
             "finite-horizon Gittins index under Beta(1, 1) priors at the pulls left; Bernoulli rewards",
         ),
+        (
+            "oracle",
+            "navigation: the environment's shortest-path move (knows the goal: an upper bound)",
+        ),
+        (
+            "explorer",
+            "navigation: systematic search with a memory of where it has been, then the shortest known path back to the goal",
+        ),
     ]
 }
 
@@ -52,7 +98,11 @@ pub fn parameters(algorithm: &str) -> Option<&'static [(&'static str, &'static s
         "none (sample averages, default) or beta (Beta(1, 1) posterior means, as the RL^2 baselines)",
     );
     Some(match algorithm {
-        "random" | "gittins" => &[],
+        "random" | "gittins" | "oracle" => &[],
+        "explorer" => &[(
+            "radius",
+            "the goal radius the arena search assumes, above 0 and below 0.5 (default 0.1, arena-water's)",
+        )],
         "greedy" => &[PRIOR],
         "eps-greedy" => &[
             ("eps", "exploration probability in [0, 1] (default 0.1)"),
@@ -219,6 +269,16 @@ pub fn make_policy(spec: &str, cache_dir: Option<&Path>) -> Result<Box<dyn Polic
             Box::new(Thompson::new(samples))
         }
         "gittins" => Box::new(Gittins::new(cache_dir)),
+        "oracle" => Box::new(Oracle::new()),
+        "explorer" => {
+            let radius = number(
+                "radius",
+                0.1,
+                |x| x > 0.0 && x < 0.5,
+                "a number above 0 and below 0.5",
+            )?;
+            Box::new(Explorer::new(radius))
+        }
         _ => unreachable!("parameters() knows every algorithm in ALGORITHMS"),
     })
 }
@@ -234,6 +294,13 @@ mod tests {
             assert_eq!(name, described);
             assert_eq!(make_policy(name, None).unwrap().name(), name);
             assert!(parameters(name).is_some());
+        }
+        for kind in [TaskKind::Bandit, TaskKind::Navigation] {
+            assert!(
+                default_algorithms(kind)
+                    .iter()
+                    .all(|a| ALGORITHMS.contains(a))
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 //! on Bernoulli bandits.
 
 use lsnn_rl_classic::{
-    ALGORITHMS, AlgoError, EpsilonGreedy, Estimate, Gittins, Thompson, Ucb1, make_policy,
+    AlgoError, BANDIT_ALGORITHMS, EpsilonGreedy, Estimate, Gittins, Thompson, Ucb1, make_policy,
 };
 use lsnn_rl_env::{
     Action, Env, EnvError, Info, Policy, Rng, Space, Step, TaskDistribution, evaluate,
@@ -143,7 +143,7 @@ fn play(
 
 #[test]
 fn every_policy_refuses_a_continuous_action_space() {
-    for name in ALGORITHMS {
+    for name in BANDIT_ALGORITHMS {
         let mut policy = make_policy(name, None).unwrap();
         let err = policy
             .start_trial(&Space::uniform_box(-1.0, 1.0, &[2]), 10)
@@ -157,7 +157,7 @@ fn every_policy_refuses_a_continuous_action_space() {
 
 #[test]
 fn every_policy_refuses_actions_outside_its_arms() {
-    for name in ALGORITHMS {
+    for name in BANDIT_ALGORITHMS {
         let mut policy = make_policy(name, None).unwrap();
         assert!(
             policy

@@ -13,12 +13,16 @@
 //! - [`Registry`]: builds any registered environment from a spec string such
 //!   as `bandit-bernoulli:arms=5,pulls=100`;
 //! - [`Policy`] and [`evaluate`]: the small interface non-neural agents
-//!   implement, and the loop that scores them.
+//!   implement, and the loop that scores them;
+//! - [`GoalTracker`] and [`GoalSummary`]: the goal statistics of navigation
+//!   trials (goals reached, steps to the first, detour of the later ones),
+//!   read from the steps' info.
 //!
 //! Randomness goes through [`Rng`] (ChaCha8), so a seed means the same
 //! trajectory on every machine.
 
 mod env;
+mod goals;
 mod policy;
 mod registry;
 mod rng;
@@ -29,8 +33,13 @@ mod trial;
 mod vector;
 
 pub use env::{Action, Env, EnvError, Info, Step};
+pub use goals::{
+    GOAL_REACHED, GoalOutcome, GoalSummary, GoalTracker, MeanInterval, SEGMENT_STEPS,
+    SHORTEST_PATH, is_goal_task,
+};
 pub use policy::{
     Policy, RunError, TrialOutcome, evaluate, mean_ci95, run_trial, start_eval_trial,
+    start_eval_trial_with_info,
 };
 pub use registry::{EnvSpec, ParamInfo, Params, Registry, RegistryEntry, SpecError};
 pub use rng::{Rng, derive_seed, rng_from_seed};

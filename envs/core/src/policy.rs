@@ -3,8 +3,8 @@
 use rand::Rng as _;
 
 use crate::{
-    Action, Env, EnvError, MetaInputs, Rng, Space, Step, TaskDistribution, Trial, derive_seed,
-    rng_from_seed,
+    Action, Env, EnvError, GoalOutcome, GoalTracker, Info, MetaInputs, Rng, Space, Step,
+    TaskDistribution, Trial, derive_seed, rng_from_seed,
 };
 
 /// An agent that acts from what it has seen in the current trial: the
@@ -17,6 +17,15 @@ pub trait Policy: Send {
     /// with this action space. Fails when the algorithm cannot play it (for
     /// example a bandit algorithm on a continuous action space).
     fn start_trial(&mut self, action_space: &Space, trial_steps: usize) -> Result<(), String>;
+
+    /// Sees the trial's first observation and the reset info, after
+    /// `start_trial` and before the first `act` (a navigation policy reads
+    /// its start position here; the oracle, its first move). Fails when the
+    /// info lacks what the policy needs. The default ignores both.
+    fn observe_reset(&mut self, obs: &[f32], info: &Info) -> Result<(), String> {
+        let _ = (obs, info);
+        Ok(())
+    }
 
     /// Picks an action after observing `obs`; `rng` is the policy's own stream.
     fn act(&mut self, obs: &[f32], rng: &mut Rng) -> Action;
@@ -37,6 +46,9 @@ pub struct TrialOutcome {
     pub regret: Option<f64>,
     /// Steps taken.
     pub steps: usize,
+    /// Goals reached and how fast, when the environment reports
+    /// `goal_reached` in its info (navigation tasks; see [`GoalTracker`]).
+    pub goals: Option<GoalOutcome>,
 }
 
 /// Errors of [`evaluate`] and [`run_trial`].
@@ -57,11 +69,13 @@ pub enum RunError {
     },
 }
 
-/// Plays one trial, already reset (its first observation is `obs`), to its
-/// end with `policy` (already started).
+/// Plays one trial, already reset (its first observation is `obs`, its reset
+/// info `reset_info`), to its end with `policy` (already started): shows the
+/// policy the reset, then acts and observes until the trial is done.
 pub fn run_trial(
     trial: &mut Trial,
     mut obs: Vec<f32>,
+    reset_info: &Info,
     policy: &mut dyn Policy,
     rng: &mut Rng,
 ) -> Result<TrialOutcome, RunError> {
@@ -74,7 +88,12 @@ pub fn run_trial(
         total_reward: 0.0,
         regret: Some(0.0),
         steps: 0,
+        goals: None,
     };
+    let mut goals = GoalTracker::new();
+    policy
+        .observe_reset(&obs, reset_info)
+        .map_err(|reason| policy_error(policy, trial, reason))?;
     loop {
         let action = policy.act(&obs, rng);
         let step = trial.step(&action)?;
@@ -91,7 +110,9 @@ pub fn run_trial(
             (Some(sum), Some(best), Some(chosen)) => Some(sum + best - chosen),
             _ => None,
         };
+        goals.record(&step.info);
         if step.done() {
+            outcome.goals = goals.outcome();
             return Ok(outcome);
         }
         obs = step.obs;
@@ -111,12 +132,24 @@ pub fn start_eval_trial(
     index: u64,
     inputs: MetaInputs,
 ) -> Result<(Trial, Vec<f32>, u64), EnvError> {
+    let (trial, obs, _, policy_seed) = start_eval_trial_with_info(dist, seed, index, inputs)?;
+    Ok((trial, obs, policy_seed))
+}
+
+/// [`start_eval_trial`], also returning the reset info (the start position
+/// and goal of a navigation task, for policies and renderers).
+pub fn start_eval_trial_with_info(
+    dist: &dyn TaskDistribution,
+    seed: u64,
+    index: u64,
+    inputs: MetaInputs,
+) -> Result<(Trial, Vec<f32>, Info, u64), EnvError> {
     let trial_seed = derive_seed(seed, index);
     let mut task_rng = rng_from_seed(trial_seed);
     let env = dist.sample_task(&mut task_rng);
     let mut trial = Trial::new(env, dist.episodes_per_trial(), inputs)?;
-    let (obs, _) = trial.reset(Some(task_rng.random()));
-    Ok((trial, obs, derive_seed(trial_seed, 1)))
+    let (obs, info) = trial.reset(Some(task_rng.random()));
+    Ok((trial, obs, info, derive_seed(trial_seed, 1)))
 }
 
 /// Scores `policy` on `trials` tasks drawn from `dist`.
@@ -134,8 +167,8 @@ pub fn evaluate(
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(trials);
     for i in 0..trials {
-        let (mut trial, obs, policy_seed) =
-            start_eval_trial(dist, seed, i as u64, MetaInputs::none())?;
+        let (mut trial, obs, info, policy_seed) =
+            start_eval_trial_with_info(dist, seed, i as u64, MetaInputs::none())?;
         policy
             .start_trial(trial.action_space(), trial.trial_steps())
             .map_err(|reason| RunError::Policy {
@@ -144,7 +177,7 @@ pub fn evaluate(
                 reason,
             })?;
         let mut policy_rng = rng_from_seed(policy_seed);
-        outcomes.push(run_trial(&mut trial, obs, policy, &mut policy_rng)?);
+        outcomes.push(run_trial(&mut trial, obs, &info, policy, &mut policy_rng)?);
     }
     Ok(outcomes)
 }
