@@ -106,8 +106,9 @@ fn rl2_suite() -> Vec<String> {
     specs
 }
 
-/// Runs the command.
-pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
+/// Scores the algorithms `args` asks for (by default every one that can
+/// play each environment); returns the rows, the algorithms and the threads.
+pub fn compute(args: &BaselinesArgs) -> anyhow::Result<(Vec<BaselineRow>, Vec<String>, usize)> {
     let registry = crate::registry::builtin()?;
     let specs = match (&args.env, args.suite.as_deref()) {
         (Some(spec), _) => vec![spec.clone()],
@@ -149,7 +150,6 @@ pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |t| t as usize,
     );
-    let started = Instant::now();
     let cells: Vec<(usize, &String)> = (0..dists.len())
         .flat_map(|d| algos.iter().map(move |a| (d, a)))
         .collect();
@@ -164,6 +164,13 @@ pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
             Err(err) => return Err(err).with_context(|| format!("{algo} on {}", dists[*d].spec())),
         }
     }
+    Ok((rows, algos, threads))
+}
+
+/// Runs the command.
+pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (rows, algos, threads) = compute(args)?;
     if args.suite.is_some() {
         print!("{}", suite_table(&rows, &algos));
     } else {
@@ -255,7 +262,9 @@ fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> Bas
     }
 }
 
-fn env_table(rows: &[BaselineRow]) -> String {
+/// The table of one environment: reward and regret, or the goal figures
+/// of a navigation task.
+pub fn env_table(rows: &[BaselineRow]) -> String {
     let Some(first) = rows.first() else {
         return "no algorithm could play this environment\n".into();
     };

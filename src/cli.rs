@@ -102,6 +102,7 @@ const TRAIN_EXAMPLES: &str = "Examples:
   lsnn-rl train --env bandit-dependent:difficulty=easy --updates 300 --set train.lr=0.003 --out runs/easy
   lsnn-rl train --config run.toml --set agent.n_alif=100 --out runs/big
   lsnn-rl train --out runs/dep-lsnn-1 --resume --updates 6000
+  lsnn-rl train --env bandit-dependent --updates 1500 --out runs/quick --overwrite --baselines
 
 The run directory gets config.toml (the resolved configuration), train.csv
 (a row per update), eval.csv (periodic evaluations) and checkpoints/.
@@ -176,8 +177,15 @@ pub struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
     /// Continue the run in --out from its newest checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "overwrite")]
     pub resume: bool,
+    /// Replace the run in --out (a folder holding a config.toml) if there is one.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// After training, also score the classical baselines on the same
+    /// evaluation tasks and print them in one table with the agent.
+    #[arg(long)]
+    pub baselines: bool,
     /// Where tensors live.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,

@@ -141,6 +141,11 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         resolve_config(args)?
     };
     let dist = make_dist(&config.env)?;
+    if args.overwrite && run_dir.config().exists() {
+        // Only a folder that holds a run is removed, never an arbitrary one.
+        std::fs::remove_dir_all(&args.out)
+            .with_context(|| format!("cannot remove the old run {}", args.out.display()))?;
+    }
     let total = config.train.updates;
     let mut reporter = Reporter::new(args.quiet, total, 0);
     let started = Instant::now();
@@ -171,15 +176,26 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
             args.out.display()
         );
     }
-    println!(
-        "{}",
-        summary_table(
-            &trainer.config().env,
-            &agent_label(trainer.config(), &args.out),
-            &summary,
-            FINAL_EVAL_SEED
-        )
-    );
+    let label = agent_label(trainer.config(), &args.out);
+    if args.baselines {
+        let baseline_args = crate::cli::BaselinesArgs {
+            env: Some(trainer.config().env.clone()),
+            suite: None,
+            trials: summary.trials as u64,
+            seed: FINAL_EVAL_SEED,
+            algos: None,
+            csv: None,
+            threads: None,
+        };
+        let (mut rows, _, _) = crate::baselines::compute(&baseline_args)?;
+        rows.insert(0, agent_row(dist.spec(), &label, &summary));
+        print!("{}", crate::baselines::env_table(&rows));
+    } else {
+        println!(
+            "{}",
+            summary_table(dist.spec(), &label, &summary, FINAL_EVAL_SEED)
+        );
+    }
     Ok(())
 }
 
@@ -193,6 +209,21 @@ fn agent_label(config: &RunConfig, run: &Path) -> String {
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default();
     format!("{kind} ({})", run.display())
+}
+
+/// The agent's evaluation as a row of the baselines' table.
+fn agent_row(env: &str, label: &str, summary: &EvalSummary) -> crate::baselines::BaselineRow {
+    crate::baselines::BaselineRow {
+        env: env.to_string(),
+        algo: label.to_string(),
+        trials: summary.trials as u64,
+        mean_total_reward: summary.mean_total_reward,
+        ci95: summary.ci95,
+        mean_regret: summary.mean_regret,
+        regret_ci95: summary.regret_ci95,
+        goals: None,
+        seed: FINAL_EVAL_SEED,
+    }
 }
 
 fn summary_table(env: &str, label: &str, summary: &EvalSummary, seed: u64) -> String {

@@ -278,3 +278,19 @@ fn config_prints_the_commented_defaults() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn train_with_baselines_prints_one_table_and_overwrite_replaces_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let first = train(&run, &["--updates", "1", "--baselines"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let table = text(&first.stdout);
+    for row in ["lsnn (", "random", "thompson", "gittins"] {
+        assert!(table.contains(row), "{row} missing from:\n{table}");
+    }
+    // --overwrite replaces a run folder, and only a run folder.
+    let second = train(&run, &["--updates", "2", "--overwrite"]);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert_eq!(csv_rows(&run.join("train.csv")).len(), 3);
+}
