@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use lsnn_rl_a2c::LogRow;
 use lsnn_rl_classic::TaskKind;
 use lsnn_rl_env::{
     GoalOutcome, GoalSummary, MeanInterval, MetaInputs, RunError, TaskDistribution, TrialOutcome,
-    evaluate, is_goal_task, mean_ci95, start_eval_trial_with_info,
+    evaluate_logged, is_goal_task, mean_ci95, start_eval_trial_with_info,
 };
 use serde::Serialize;
 
@@ -108,7 +109,7 @@ fn rl2_suite() -> Vec<String> {
 
 /// Scores the algorithms `args` asks for (by default every one that can
 /// play each environment); returns the rows, the algorithms and the threads.
-pub fn compute(args: &BaselinesArgs) -> anyhow::Result<(Vec<BaselineRow>, Vec<String>, usize)> {
+pub fn compute(args: &BaselinesArgs) -> anyhow::Result<Computed> {
     let registry = crate::registry::builtin()?;
     let specs = match (&args.env, args.suite.as_deref()) {
         (Some(spec), _) => vec![spec.clone()],
@@ -155,30 +156,63 @@ pub fn compute(args: &BaselinesArgs) -> anyhow::Result<(Vec<BaselineRow>, Vec<St
         .collect();
     let results = run_cells(&dists, &cells, args, cache, threads);
     let mut rows = Vec::new();
+    let mut logs = Vec::new();
     for ((d, algo), result) in cells.iter().zip(results) {
         match result {
-            Ok(row) => rows.push(row),
+            Ok((row, log)) => {
+                rows.push(row);
+                logs.push((algo.to_string(), log));
+            }
             Err(RunError::Policy { reason, .. }) if !explicit => {
                 eprintln!("note: skipped {algo} on {}: {reason}", dists[*d].spec());
             }
             Err(err) => return Err(err).with_context(|| format!("{algo} on {}", dists[*d].spec())),
         }
     }
-    Ok((rows, algos, threads))
+    Ok(Computed {
+        rows,
+        algos,
+        threads,
+        logs,
+    })
+}
+
+/// What [`compute`] found.
+pub struct Computed {
+    /// A row per (environment, algorithm) that could be played.
+    pub rows: Vec<BaselineRow>,
+    /// The algorithms asked for.
+    pub algos: Vec<String>,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Each played algorithm's steps (empty unless `--episodes-csv`).
+    pub logs: Vec<(String, Vec<LogRow>)>,
 }
 
 /// Runs the command.
 pub fn run(args: &BaselinesArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (rows, algos, threads) = compute(args)?;
+    let Computed {
+        rows,
+        algos,
+        threads,
+        logs,
+    } = compute(args)?;
     if args.suite.is_some() {
         print!("{}", suite_table(&rows, &algos));
     } else {
         print!("{}", env_table(&rows));
     }
-    // The CSV first, so that a failure to write it is the only line on stderr.
+    // The CSVs first, so that a failure to write one is the only line on stderr.
     if let Some(path) = &args.csv {
         write_csv(path, &rows)?;
+    }
+    if let Some(path) = &args.episodes_csv {
+        let groups: Vec<(&str, &[LogRow])> = logs
+            .iter()
+            .map(|(a, l)| (a.as_str(), l.as_slice()))
+            .collect();
+        write_atomically(path, &crate::train::episode_csv(&groups)?)?;
     }
     eprintln!(
         "{} trials per cell, seed {}, {} cells in {:.1} s on {threads} thread(s)",
@@ -201,9 +235,9 @@ fn run_cells(
     args: &BaselinesArgs,
     cache: Option<PathBuf>,
     threads: usize,
-) -> Vec<Result<BaselineRow, RunError>> {
+) -> Vec<CellResult> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<BaselineRow, RunError>>>> =
+    let results: Mutex<Vec<Option<CellResult>>> =
         Mutex::new((0..cells.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads.min(cells.len()) {
@@ -227,20 +261,48 @@ fn run_cells(
         .collect()
 }
 
+/// The result of one (environment, algorithm) cell: its row, and its
+/// steps when an episode log was asked for.
+type CellResult = Result<(BaselineRow, Vec<LogRow>), RunError>;
+
 fn run_cell(
     dist: &dyn TaskDistribution,
     algo: &str,
     args: &BaselinesArgs,
     cache: Option<&std::path::Path>,
-) -> Result<BaselineRow, RunError> {
+) -> CellResult {
     // The spec was checked before the workers started.
     let mut policy = lsnn_rl_classic::make_policy(algo, cache).map_err(|e| RunError::Policy {
         policy: algo.to_string(),
         env: dist.spec().to_string(),
         reason: e.to_string(),
     })?;
-    let outcomes = evaluate(dist, policy.as_mut(), args.trials as usize, args.seed)?;
-    Ok(summarise(dist.spec(), algo, args.seed, &outcomes))
+    let mut steps = Vec::new();
+    let log = args.episodes_csv.is_some().then_some(&mut steps);
+    let outcomes = evaluate_logged(dist, policy.as_mut(), args.trials as usize, args.seed, log)?;
+    let rows = steps
+        .into_iter()
+        .enumerate()
+        .flat_map(|(trial, trial_steps)| {
+            trial_steps
+                .into_iter()
+                .enumerate()
+                .map(move |(step, (action, s))| LogRow {
+                    trial: trial as u64,
+                    episode: s.info.get("episode").unwrap_or(0.0) as u64,
+                    step,
+                    action: action.to_string(),
+                    reward: s.reward,
+                    done: s.done() && s.info.get("episode_end").is_some()
+                        || s.terminated
+                        || s.truncated,
+                    value: f64::NAN,
+                    spikes: 0,
+                    info: s.info,
+                })
+        })
+        .collect();
+    Ok((summarise(dist.spec(), algo, args.seed, &outcomes), rows))
 }
 
 fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> BaselineRow {

@@ -88,6 +88,10 @@ pub struct BaselinesArgs {
     /// Also write the table as CSV to this file.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Write every step of every trial of every algorithm to this CSV (the
+    /// columns of `lsnn-rl eval --csv`); one environment only.
+    #[arg(long, conflicts_with = "suite")]
+    pub episodes_csv: Option<PathBuf>,
     /// Worker threads (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
@@ -272,4 +276,8 @@ pub struct RenderArgs {
     /// (default: all of them; 0 is the start).
     #[arg(long, value_name = "N", requires = "episodes_csv")]
     pub step: Option<u64>,
+    /// Which algorithm's rows to draw, when the log holds several (the
+    /// `algo` column of `baselines --episodes-csv`).
+    #[arg(long, requires = "episodes_csv")]
+    pub algo: Option<String>,
 }

@@ -149,8 +149,18 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
     let (goal_x, goal_y, reached) = (column("goal_x"), column("goal_y"), column("goal_reached"));
     let mut rows: Vec<(u64, Xy, bool, Option<Xy>)> = Vec::new();
     let mut trials: Option<(u64, u64)> = None;
+    let algo_column = column("algo");
+    let mut algos: Vec<String> = Vec::new();
     for (line, record) in reader.records().enumerate() {
         let record = record.with_context(|| format!("cannot read the episode log {name}"))?;
+        if let Some(algo) = algo_column.and_then(|i| record.get(i)) {
+            if !algos.iter().any(|a| a == algo) {
+                algos.push(algo.to_string());
+            }
+            if args.algo.as_deref().is_some_and(|wanted| wanted != algo) {
+                continue;
+            }
+        }
         let number = |at: Option<usize>| -> anyhow::Result<Option<f64>> {
             let Some(text) = at.and_then(|i| record.get(i)).filter(|t| !t.is_empty()) else {
                 return Ok(None);
@@ -184,6 +194,22 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
         };
         let reached = number(reached)?.is_some_and(|v| v > 0.5);
         rows.push((step as u64, (x, y), reached, goal_at));
+    }
+    if args.algo.is_none() && algos.len() > 1 {
+        bail!(
+            "{name} holds several algorithms ({}); choose one with --algo",
+            algos.join(", ")
+        );
+    }
+    if let Some(wanted) = args
+        .algo
+        .as_deref()
+        .filter(|w| !algos.iter().any(|a| a == w))
+    {
+        bail!(
+            "{name} has no rows of algorithm '{wanted}'; it holds: {}",
+            algos.join(", ")
+        );
     }
     if rows.is_empty() {
         let held = match trials {

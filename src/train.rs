@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::run::{Progress, RunDir};
-use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, RunConfig, UpdateStats};
+use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, LogRow, RunConfig, UpdateStats};
 use lsnn_rl_env::TaskDistribution;
 
 use crate::cli::{ConfigArgs, DeviceArg, EvalArgs, TrainArgs};
@@ -185,9 +185,10 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
             seed: FINAL_EVAL_SEED,
             algos: None,
             csv: None,
+            episodes_csv: None,
             threads: None,
         };
-        let (mut rows, _, _) = crate::baselines::compute(&baseline_args)?;
+        let mut rows = crate::baselines::compute(&baseline_args)?.rows;
         rows.insert(0, agent_row(dist.spec(), &label, &summary));
         print!("{}", crate::baselines::env_table(&rows));
     } else {
@@ -287,7 +288,8 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         )
     );
     if let Some(path) = &args.csv {
-        write_atomically(path, &episode_csv(&log)?)?;
+        let label = config.agent.kind.as_str();
+        write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;
         eprintln!("wrote {} ({} rows)", path.display(), log.rows.len());
     }
     if let (Some(path), Some(events)) = (&args.spikes, &log.spikes) {
@@ -307,39 +309,50 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The episode log as CSV: fixed columns, then every info key any row has,
-/// in order of first appearance (empty where a row lacks it).
-pub fn episode_csv(log: &EpisodeLog) -> anyhow::Result<Vec<u8>> {
+/// The episode log as CSV: a row per step per trial of each algorithm, with
+/// fixed columns, then every info key any row has, in order of first
+/// appearance (empty where a row lacks it). `value` is empty for policies
+/// without a critic, `spikes` 0 for networks without spikes.
+pub fn episode_csv(groups: &[(&str, &[LogRow])]) -> anyhow::Result<Vec<u8>> {
     let mut keys: Vec<&'static str> = Vec::new();
-    for row in &log.rows {
-        for (key, _) in row.info.entries() {
-            if *key != "episode" && !keys.contains(key) {
-                keys.push(key);
+    for (_, rows) in groups {
+        for row in rows.iter() {
+            for (key, _) in row.info.entries() {
+                if *key != "episode" && !keys.contains(key) {
+                    keys.push(key);
+                }
             }
         }
     }
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
-        "trial", "episode", "step", "action", "reward", "done", "value", "spikes",
+        "algo", "trial", "episode", "step", "action", "reward", "done", "value", "spikes",
     ];
     header.extend(keys.iter().copied());
     writer.write_record(&header)?;
-    for row in &log.rows {
-        let mut record = vec![
-            row.trial.to_string(),
-            row.episode.to_string(),
-            row.step.to_string(),
-            row.action.clone(),
-            row.reward.to_string(),
-            (row.done as u8).to_string(),
-            row.value.to_string(),
-            row.spikes.to_string(),
-        ];
-        record.extend(
-            keys.iter()
-                .map(|k| row.info.get(k).map_or(String::new(), |v| v.to_string())),
-        );
-        writer.write_record(&record)?;
+    for (algo, rows) in groups {
+        for row in rows.iter() {
+            let mut record = vec![
+                algo.to_string(),
+                row.trial.to_string(),
+                row.episode.to_string(),
+                row.step.to_string(),
+                row.action.clone(),
+                row.reward.to_string(),
+                (row.done as u8).to_string(),
+                if row.value.is_nan() {
+                    String::new()
+                } else {
+                    row.value.to_string()
+                },
+                row.spikes.to_string(),
+            ];
+            record.extend(
+                keys.iter()
+                    .map(|k| row.info.get(k).map_or(String::new(), |v| v.to_string())),
+            );
+            writer.write_record(&record)?;
+        }
     }
     Ok(writer.into_inner()?)
 }

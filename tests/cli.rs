@@ -415,3 +415,54 @@ fn render_rejects_bad_input_with_one_clear_line() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("Examples:"));
 }
+
+#[test]
+fn baselines_write_the_episode_log_of_every_algorithm() {
+    let cache = tempfile::tempdir().unwrap();
+    let log = cache.path().join("episodes.csv");
+    let out = lsnn_rl(
+        cache.path(),
+        &[
+            "baselines",
+            "--env",
+            "bandit-bernoulli:arms=3,pulls=10",
+            "--trials",
+            "4",
+            "--algos",
+            "random,ucb1",
+            "--episodes-csv",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The columns of `eval --csv`, a row per step per trial per algorithm.
+    assert!(
+        lines[0].starts_with(
+            "algo,trial,episode,step,action,reward,done,value,spikes,arm,expected_reward"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), 1 + 2 * 4 * 10);
+    assert_eq!(lines.iter().filter(|l| l.starts_with("ucb1,")).count(), 40);
+    // UCB1 plays each arm once first.
+    let first_arms: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("ucb1,0,"))
+        .take(3)
+        .map(|l| l.split(',').nth(4).unwrap())
+        .collect();
+    let mut sorted = first_arms.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["0", "1", "2"], "{first_arms:?}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.split(',').nth(6) == Some("1"))
+            .count(),
+        8,
+        "one done per trial"
+    );
+}

@@ -38,8 +38,8 @@ pub use goals::{
     SHORTEST_PATH, is_goal_task,
 };
 pub use policy::{
-    Policy, RunError, TrialOutcome, evaluate, mean_ci95, run_trial, start_eval_trial,
-    start_eval_trial_with_info,
+    Policy, RunError, TrialOutcome, evaluate, evaluate_logged, mean_ci95, run_trial,
+    start_eval_trial, start_eval_trial_with_info,
 };
 pub use registry::{EnvSpec, ParamInfo, Params, Registry, RegistryEntry, SpecError};
 pub use rng::{Rng, derive_seed, rng_from_seed};

@@ -78,6 +78,7 @@ pub fn run_trial(
     reset_info: &Info,
     policy: &mut dyn Policy,
     rng: &mut Rng,
+    mut log: Option<&mut Vec<(Action, Step)>>,
 ) -> Result<TrialOutcome, RunError> {
     let policy_error = |policy: &dyn Policy, trial: &Trial, reason| RunError::Policy {
         policy: policy.name().to_string(),
@@ -111,7 +112,11 @@ pub fn run_trial(
             _ => None,
         };
         goals.record(&step.info);
-        if step.done() {
+        let done = step.done();
+        if let Some(log) = log.as_deref_mut() {
+            log.push((action, step.clone()));
+        }
+        if done {
             outcome.goals = goals.outcome();
             return Ok(outcome);
         }
@@ -165,6 +170,18 @@ pub fn evaluate(
     trials: usize,
     seed: u64,
 ) -> Result<Vec<TrialOutcome>, RunError> {
+    evaluate_logged(dist, policy, trials, seed, None)
+}
+
+/// [`evaluate`], also recording every step of every trial (its action and
+/// step) into `log`, one list per trial, when given.
+pub fn evaluate_logged(
+    dist: &dyn TaskDistribution,
+    policy: &mut dyn Policy,
+    trials: usize,
+    seed: u64,
+    mut log: Option<&mut Vec<Vec<(Action, Step)>>>,
+) -> Result<Vec<TrialOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(trials);
     for i in 0..trials {
         let (mut trial, obs, info, policy_seed) =
@@ -177,7 +194,19 @@ pub fn evaluate(
                 reason,
             })?;
         let mut policy_rng = rng_from_seed(policy_seed);
-        outcomes.push(run_trial(&mut trial, obs, &info, policy, &mut policy_rng)?);
+        let mut steps = Vec::new();
+        let trial_log = log.is_some().then_some(&mut steps);
+        outcomes.push(run_trial(
+            &mut trial,
+            obs,
+            &info,
+            policy,
+            &mut policy_rng,
+            trial_log,
+        )?);
+        if let Some(log) = log.as_deref_mut() {
+            log.push(steps);
+        }
     }
     Ok(outcomes)
 }
