@@ -144,13 +144,13 @@ fn eval_writes_the_episode_log_and_spikes() {
     let rows = csv_rows(&episodes);
     assert_eq!(rows.len(), 1 + 5 * 10, "a row per step per trial");
     assert!(
-        rows[0].starts_with("trial,episode,step,action,reward,done,value,spikes,arm,expected_reward,best_expected_reward"),
+        rows[0].starts_with("algo,trial,episode,step,action,reward,done,value,spikes,arm,expected_reward,best_expected_reward"),
         "{}",
         rows[0]
     );
     assert_eq!(
         rows.iter()
-            .filter(|r| r.split(',').nth(5) == Some("1"))
+            .filter(|r| r.split(',').nth(6) == Some("1"))
             .count(),
         5,
         "one done per trial"
@@ -159,7 +159,7 @@ fn eval_writes_the_episode_log_and_spikes() {
     assert_eq!(spike_rows[0], "trial,step,neuron,population");
     let total: u64 = rows[1..]
         .iter()
-        .map(|r| r.split(',').nth(7).unwrap().parse::<u64>().unwrap())
+        .map(|r| r.split(',').nth(8).unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(
         spike_rows.len() as u64 - 1,
