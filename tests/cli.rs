@@ -1,41 +1,8 @@
 //! End-to-end tests of the `lsnn-rl` binary: what a user types, what they see.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-/// Runs the binary with a private cache folder and no LD_LIBRARY_PATH (the
-/// binary must find LibTorch through its RUNPATH).
-fn lsnn_rl(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lsnn-rl"))
-        .args(args)
-        .env("LSNN_RL_CACHE_DIR", cache)
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A failure must be one clear line, a non-zero status, and no panic.
-fn assert_clean_failure(out: &Output, expected: &[&str]) {
-    let err = stderr(out);
-    assert!(!out.status.success(), "should fail; stderr: {err}");
-    assert!(!err.contains("panicked"), "panicked: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
-    for needle in expected {
-        assert!(err.contains(needle), "'{needle}' missing from: {err}");
-    }
-}
+use common::{assert_clean_failure, lsnn_rl, stderr, stdout};
 
 const BANDITS: [&str; 5] = [
     "bandit-bernoulli",

@@ -1,32 +1,17 @@
 //! End-to-end tests of `lsnn-rl train`, `eval` and `config` on tiny runs.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{assert_clean_failure, stderr, stdout};
+
+/// Runs the binary with a cache folder in Cargo's scratch space for tests
+/// (the Gittins tables of `--baselines` land there, not in the home folder).
 fn lsnn_rl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lsnn-rl"))
-        .args(args)
-        .env_remove("LD_LIBRARY_PATH")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_clean_failure(out: &Output, expected: &[&str]) {
-    let err = text(&out.stderr);
-    assert!(!out.status.success(), "should fail; stderr: {err}");
-    assert!(!err.contains("panicked"), "panicked: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
-    for needle in expected {
-        assert!(err.contains(needle), "'{needle}' missing from: {err}");
-    }
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsnn-rl-cache");
+    common::lsnn_rl(&cache, args)
 }
 
 /// A tiny, fast run: 10-pull easy bandit, 5 + 5 neurons, batch 4.
@@ -75,11 +60,11 @@ fn train_writes_a_run_directory_and_resume_continues_it() {
             "train.checkpoint_every=2",
         ],
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        text(&out.stdout).contains("mean total reward"),
+        stdout(&out).contains("mean total reward"),
         "{}",
-        text(&out.stdout)
+        stdout(&out)
     );
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(
@@ -111,7 +96,7 @@ fn train_writes_a_run_directory_and_resume_continues_it() {
         "--out",
         run.to_str().unwrap(),
     ]);
-    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
     assert_eq!(csv_rows(&run.join("train.csv")).len(), 7);
 }
 
@@ -135,11 +120,11 @@ fn eval_writes_the_episode_log_and_spikes() {
         "--spikes",
         spikes.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        text(&out.stdout).contains("5 trials, seed 9"),
+        stdout(&out).contains("5 trials, seed 9"),
         "{}",
-        text(&out.stdout)
+        stdout(&out)
     );
     let rows = csv_rows(&episodes);
     assert_eq!(rows.len(), 1 + 5 * 10, "a row per step per trial");
@@ -243,8 +228,8 @@ fn config_prints_the_commented_defaults() {
         "--env",
         "bandit-bernoulli:arms=3",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let toml = text(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let toml = stdout(&out);
     assert!(toml.contains("env = \"bandit-bernoulli:arms=3\""), "{toml}");
     assert!(toml.contains("kind = \"lstm\""), "{toml}");
     assert!(
@@ -276,7 +261,7 @@ fn config_prints_the_commented_defaults() {
         "--out",
         run.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
@@ -284,13 +269,13 @@ fn train_with_baselines_prints_one_table_and_overwrite_replaces_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let first = train(&run, &["--updates", "1", "--baselines"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
-    let table = text(&first.stdout);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let table = stdout(&first);
     for row in ["lsnn (", "random", "thompson", "gittins"] {
         assert!(table.contains(row), "{row} missing from:\n{table}");
     }
     // --overwrite replaces a run folder, and only a run folder.
     let second = train(&run, &["--updates", "2", "--overwrite"]);
-    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(csv_rows(&run.join("train.csv")).len(), 3);
 }
