@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -71,12 +72,14 @@ fn resolve_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     Ok(config)
 }
 
-/// A progress bar on a terminal, a log line every few percent otherwise.
+/// A progress bar on a terminal, a log line every few percent otherwise;
+/// stops the run when SIGINT or SIGTERM arrived.
 struct Reporter {
     bar: Option<indicatif::ProgressBar>,
     started: Instant,
     quiet: bool,
     last_line: usize,
+    stop: Arc<AtomicBool>,
 }
 
 impl Reporter {
@@ -92,11 +95,16 @@ impl Reporter {
             bar.set_position(done as u64);
             bar
         });
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        // One handler per process: `train` builds one Reporter.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
         Self {
             bar,
             started: Instant::now(),
             quiet,
             last_line: done,
+            stop,
         }
     }
 }
@@ -122,7 +130,8 @@ impl Progress for Reporter {
             self.last_line = stats.update;
             eprintln!("update {}/{total}: {message}", stats.update);
         }
-        true
+        // The update in flight has finished; the run writes a checkpoint and stops.
+        !self.stop.load(Ordering::SeqCst)
     }
 }
 
@@ -159,6 +168,14 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
+    }
+    if trainer.updates_done() < trainer.config().train.updates {
+        bail!(
+            "interrupted after update {} of {}; the checkpoint is written and train.csv is complete; continue with: lsnn-rl train --out {} --resume",
+            trainer.updates_done(),
+            trainer.config().train.updates,
+            args.out.display()
+        );
     }
     let summary = trainer.evaluate(
         dist.as_ref(),

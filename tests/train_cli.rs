@@ -279,3 +279,67 @@ fn train_with_baselines_prints_one_table_and_overwrite_replaces_the_run() {
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(csv_rows(&run.join("train.csv")).len(), 3);
 }
+
+#[test]
+fn sigterm_finishes_the_update_writes_a_checkpoint_and_says_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsnn-rl-cache");
+    let mut args = vec![
+        "train",
+        "--quiet",
+        "--out",
+        run.to_str().unwrap(),
+        "--updates",
+        "100000",
+    ];
+    args.extend(TINY);
+    args.extend(["--set", "train.checkpoint_every=0"]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lsnn-rl"))
+        .args(&args)
+        .env("LSNN_RL_CACHE_DIR", &cache)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a few updates are logged, then ask it to stop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(run.join("train.csv")).map_or(0, |t| t.lines().count()) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "training did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_clean_failure(&out, &["interrupted after update", "--resume"]);
+    let rows = csv_rows(&run.join("train.csv"));
+    let last: usize = rows
+        .last()
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        run.join(format!("checkpoints/update-{last:07}.json"))
+            .exists(),
+        "the last logged update has its checkpoint"
+    );
+    let resumed = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--resume",
+        "--updates",
+        &(last + 2).to_string(),
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(csv_rows(&run.join("train.csv")).len(), last + 3);
+}
