@@ -181,7 +181,9 @@ pub struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
     /// Continue the run in --out from its newest checkpoint.
-    #[arg(long, conflicts_with = "overwrite")]
+    /// (The run's stored configuration is used: --env, --agent, --config,
+    /// --set and --seed cannot be given with it.)
+    #[arg(long, conflicts_with_all = ["overwrite", "env", "agent", "config", "set", "seed"])]
     pub resume: bool,
     /// Replace the run in --out (a folder holding a config.toml) if there is one.
     #[arg(long)]

@@ -55,6 +55,8 @@ fn resolve_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
             RunConfig::new(&env, agent.into(), args.seed.unwrap_or(0))
         }
     };
+    config = config.with_overrides(&args.set)?;
+    // The flags come last: they win over the file and over --set.
     if let Some(env) = &args.env {
         config.env = env.clone();
     }
@@ -64,7 +66,6 @@ fn resolve_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    config = config.with_overrides(&args.set)?;
     if let Some(updates) = args.updates {
         config.train.updates = updates as usize;
     }
@@ -98,7 +99,12 @@ impl Reporter {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         // One handler per process: `train` builds one Reporter.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        // The first signal stops at the next update boundary; a second one at once.
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
         Self {
             bar,
             started: Instant::now(),

@@ -213,7 +213,7 @@ pub fn evaluate_logged(
 
 /// Mean and half-width of the normal-approximation 95% interval (1.96
 /// standard errors, sample standard deviation) of `values`; the half-width
-/// is NaN for fewer than two values.
+/// is NaN for fewer than two values, and both are NaN for none.
 pub fn mean_ci95(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;

@@ -140,7 +140,8 @@ impl Adam {
                         self.params[i].size()
                     ));
                 }
-                *slot = saved.detach().copy();
+                // Checkpoints load onto the CPU; the moments live with their parameter.
+                *slot = saved.to_device(self.params[i].device()).detach().copy();
             }
         }
         self.steps = steps;

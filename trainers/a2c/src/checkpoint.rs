@@ -144,7 +144,8 @@ pub fn save(dir: &Path, trainer: &Trainer, keep: usize) -> Result<PathBuf, Train
     Ok(sidecar)
 }
 
-fn remove_checkpoint(sidecar: &Path) {
+/// Deletes a checkpoint, its sidecar first (without it the rest is ignored).
+pub fn remove_checkpoint(sidecar: &Path) {
     // The sidecar goes first: without it the rest is an ignored leftover.
     let stem = sidecar.with_extension("");
     let _ = std::fs::remove_file(sidecar);

@@ -310,21 +310,26 @@ impl RunConfig {
             ("train.updates", t.updates),
             ("train.batch", t.batch),
             ("train.n_step", t.n_step),
+            ("train.eval_trials", t.eval_trials),
         ];
         for (key, value) in positive {
             if value == 0 {
                 return Err(invalid(key, value.to_string(), "must be at least 1"));
             }
         }
-        let unit = [
-            ("train.gamma", t.gamma),
-            ("train.gae_lambda", t.gae_lambda),
-            ("train.adam_beta1", t.adam_beta1),
-            ("train.adam_beta2", t.adam_beta2),
-        ];
+        let unit = [("train.gamma", t.gamma), ("train.gae_lambda", t.gae_lambda)];
         for (key, value) in unit {
             if !(0.0..=1.0).contains(&value) {
                 return Err(invalid(key, value.to_string(), "must lie in [0, 1]"));
+            }
+        }
+        // Adam's bias correction divides by 1 - beta^t.
+        for (key, value) in [
+            ("train.adam_beta1", t.adam_beta1),
+            ("train.adam_beta2", t.adam_beta2),
+        ] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(invalid(key, value.to_string(), "must lie in [0, 1)"));
             }
         }
         let non_negative = [

@@ -85,25 +85,31 @@ pub fn train(
     let (config, from) = if resume {
         let mut stored = run_dir.read_config()?;
         stored.train.updates = config.train.updates;
-        (stored, run_dir.latest_checkpoint()?)
+        (stored, true)
     } else {
-        if run_dir.config().exists() {
+        let leftovers = [
+            run_dir.config(),
+            run_dir.train_csv(),
+            run_dir.eval_csv(),
+            run_dir.checkpoints(),
+        ];
+        if let Some(found) = leftovers.iter().find(|p| p.exists()) {
             return Err(TrainError::Io(format!(
-                "{} already holds a run; pass --resume to continue it, or choose another --out",
-                run_dir.root.display()
+                "{} already holds a run ({} exists); pass --resume to continue it, or choose another --out",
+                run_dir.root.display(),
+                found.display()
             )));
         }
         std::fs::create_dir_all(&run_dir.root).map_err(|e| {
             TrainError::Io(format!("cannot create {}: {e}", run_dir.root.display()))
         })?;
-        (config, None)
+        (config, false)
     };
     write_atomically(&run_dir.config(), config.to_toml().as_bytes())?;
     let mut trainer = Trainer::new(config.clone(), dist, device)?;
     let mut wall_offset = 0.0;
-    match &from {
-        Some(sidecar) => {
-            let ckpt = checkpoint::load(sidecar)?;
+    match newest_loadable(run_dir, from)? {
+        Some(ckpt) => {
             checkpoint::apply(&mut trainer, &ckpt, true)?;
             truncate_after(&run_dir.train_csv(), ckpt.meta.update)?;
             truncate_after(&run_dir.eval_csv(), ckpt.meta.update)?;
@@ -143,6 +149,31 @@ pub fn train(
         }
     }
     Ok(trainer)
+}
+
+/// When resuming: the newest checkpoint that loads. A newer one that does
+/// not (corrupt, truncated) is reported on stderr and deleted, like every
+/// checkpoint newer than the one resumed from, so the run continues from the
+/// last good state.
+fn newest_loadable(
+    run_dir: &RunDir,
+    resume: bool,
+) -> Result<Option<checkpoint::Checkpoint>, TrainError> {
+    if !resume {
+        return Ok(None);
+    }
+    let mut all = checkpoint::list(&run_dir.checkpoints())?;
+    while let Some((update, sidecar)) = all.pop() {
+        match checkpoint::load(&sidecar) {
+            Ok(ckpt) => return Ok(Some(ckpt)),
+            Err(err) if !all.is_empty() => {
+                eprintln!("warning: skipping the checkpoint of update {update}: {err}");
+                checkpoint::remove_checkpoint(&sidecar);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(None)
 }
 
 /// The wall_s of the last row of train.csv (0 if none).

@@ -312,7 +312,11 @@ impl Trainer {
                 let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
                     / ((batch_size * len) as f64 * k_steps);
                 if t.rate_weight > 0.0 {
-                    loss += (&rate - t.rate_target).square().sum(Kind::Float) * t.rate_weight;
+                    // Each chunk weighs by its share of the trial, so chunked and
+                    // whole-trial runs weigh the penalty alike.
+                    let share = len as f64 / trial_steps as f64;
+                    loss +=
+                        (&rate - t.rate_target).square().sum(Kind::Float) * (t.rate_weight * share);
                 }
                 let rates: Vec<f32> = rate
                     .detach()
@@ -342,6 +346,7 @@ impl Trainer {
         }
 
         let grad_norm = self.adam.grad_norm();
+        // A non-finite loss or gradient never reaches the weights.
         let skipped = !grad_norm.is_finite() || !policy_loss.is_finite() || !value_loss.is_finite();
         if !skipped {
             if t.grad_clip > 0.0 && grad_norm > t.grad_clip {

@@ -150,12 +150,11 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     )
     .unwrap();
     assert_eq!(stopped.updates_done(), 3);
-    // Pretend the run died after update 3 had been logged but before its
-    // checkpoint: drop that checkpoint, so the resume must cut row 3.
-    let ckpts = split.path().join("checkpoints");
-    for suffix in ["json", "safetensors", "optim.safetensors"] {
-        std::fs::remove_file(ckpts.join(format!("update-0000003.{suffix}"))).unwrap();
-    }
+    // Pretend update 3's checkpoint was damaged (a disk error): the resume
+    // must skip it, go back to update 2, and cut row 3 of the CSVs.
+    let damaged = split.path().join("checkpoints/update-0000003.safetensors");
+    let bytes = std::fs::read(&damaged).unwrap();
+    std::fs::write(&damaged, &bytes[..bytes.len() - 7]).unwrap();
     let resumed = train(
         &RunDir::new(split.path()),
         config.clone(),
