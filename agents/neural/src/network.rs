@@ -8,6 +8,7 @@ use tch::nn::{self, RNN, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
+use crate::cpu_kernel::{CpuHeads, KernelGrads, KernelNeurons, SpikingKernel};
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
 
 /// The policy head's shape.
@@ -133,6 +134,16 @@ fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
     rng
+}
+
+/// A tensor's values, row-major, as f32 on the CPU.
+fn to_vec(t: &Tensor) -> Vec<f32> {
+    t.detach()
+        .to_device(Device::Cpu)
+        .to_kind(Kind::Float)
+        .flatten(0, -1)
+        .try_into()
+        .expect("a float tensor converts to Vec<f32>")
 }
 
 fn normal_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, std: f64) -> Tensor {
@@ -448,6 +459,71 @@ impl ActorCritic {
             Core::Spiking(core) => Some(&core.w_rec),
             _ => None,
         }
+    }
+
+    /// The spiking core as plain f32 buffers for CPU rollouts with a hand-derived
+    /// backward pass ([`SpikingKernel`]), copied from the current weights. None for
+    /// LSTM and GRU cores and for Poisson input encoding (random inputs).
+    pub fn spiking_kernel(&self) -> Option<SpikingKernel> {
+        let Core::Spiking(core) = &self.core else {
+            return None;
+        };
+        if self.config.input_encoding != InputEncoding::Current {
+            return None;
+        }
+        let params = &core.params;
+        let neurons = KernelNeurons {
+            model: params.model(),
+            alpha: to_vec(params.alpha()),
+            rho: to_vec(params.rho()),
+            beta: to_vec(params.beta()),
+            thr: to_vec(params.thr()),
+            dampening: params.dampening() as f32,
+            n_refractory: params.n_refractory(),
+        };
+        Some(SpikingKernel::new(
+            self.obs_size,
+            self.config.k_steps,
+            neurons,
+            core.readout_rate as f32,
+            to_vec(&core.w_in),
+            to_vec(&core.w_rec),
+        ))
+    }
+
+    /// The policy and value heads as plain f32 buffers ([`CpuHeads`]), copied from
+    /// the current weights.
+    pub fn cpu_heads(&self) -> CpuHeads {
+        CpuHeads::new(
+            to_vec(&self.policy_w),
+            to_vec(&self.policy_b),
+            to_vec(&self.value_w),
+            to_vec(&self.value_b)[0],
+        )
+    }
+
+    /// Adds the gradients a [`SpikingKernel`]'s backward pass computed to the
+    /// gradients of the core's weights (as if autograd had computed them).
+    ///
+    /// # Panics
+    /// If the core is not spiking or the gradients do not have the weights' shapes.
+    pub fn accumulate_core_grads(&self, grads: &KernelGrads) {
+        let Core::Spiking(core) = &self.core else {
+            panic!("only a spiking core has kernel gradients");
+        };
+        let device = self.vs.device();
+        let as_tensor = |values: &[f32], like: &Tensor| {
+            Tensor::from_slice(values)
+                .view(like.size().as_slice())
+                .to_device(device)
+        };
+        let g_in = as_tensor(&grads.w_in, &core.w_in);
+        let g_rec = as_tensor(&grads.w_rec, &core.w_rec);
+        // d/dW sum(W * G) = G: one backward call adds G to W's gradient, whether
+        // the gradient exists yet or not.
+        let surrogate =
+            (&core.w_in * g_in).sum(Kind::Float) + (&core.w_rec * g_rec).sum(Kind::Float);
+        surrogate.backward();
     }
 
     /// The neuron constants of a spiking core.

@@ -46,6 +46,21 @@ pub enum Advantage {
     Nstep,
 }
 
+/// How gradients through time are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Bptt {
+    /// "manual" where it applies (a spiking core with current inputs, on the CPU),
+    /// else "autograd".
+    Auto,
+    /// LibTorch's autograd through the per-step tensor graph (any core, any device).
+    Autograd,
+    /// The hand-derived backward pass of the CPU spiking kernel
+    /// (`lsnn_rl_neural::SpikingKernel`): LSNN or LIF cores, current input encoding,
+    /// CPU only.
+    Manual,
+}
+
 /// The actor-critic optimisation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -91,6 +106,8 @@ pub struct TrainConfig {
     /// Truncate backpropagation every this many steps, carrying the state
     /// detached (0 = through the whole trial).
     pub truncate: usize,
+    /// How gradients through time are computed: "auto", "autograd" or "manual".
+    pub bptt: Bptt,
     /// Evaluate every this many updates (0 = never during training).
     pub eval_every: usize,
     /// Trials of each periodic evaluation.
@@ -124,6 +141,7 @@ impl Default for TrainConfig {
             adam_eps: 1e-8,
             grad_clip: 10.0,
             truncate: 0,
+            bptt: Bptt::Auto,
             eval_every: 250,
             eval_trials: 200,
             checkpoint_every: 250,

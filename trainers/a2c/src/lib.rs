@@ -17,7 +17,7 @@ pub mod rollout;
 pub mod run;
 pub mod trainer;
 
-pub use config::{Advantage, ConfigError, RunConfig, Schedule, TrainConfig};
+pub use config::{Advantage, Bptt, ConfigError, RunConfig, Schedule, TrainConfig};
 pub use rollout::ActionMode;
 pub use trainer::{EpisodeLog, EvalSummary, LogRow, SpikeEvent, Trainer, UpdateStats};
 

@@ -81,6 +81,11 @@ impl Batch {
             .to_device(device)
     }
 
+    /// The current observations, `[B, obs_size]` row-major.
+    pub fn obs(&self) -> &[f32] {
+        &self.obs
+    }
+
     /// The action space of the tasks.
     pub fn action_space(&self) -> &Space {
         self.trials[0].action_space()
@@ -143,21 +148,50 @@ pub fn choose_actions(
     batch: &mut Batch,
     mode: ActionMode,
 ) -> (Vec<Action>, Vec<f32>) {
+    let outputs: Vec<f32> = policy_out
+        .detach()
+        .to_device(Device::Cpu)
+        .flatten(0, -1)
+        .try_into()
+        .expect("f32 policy outputs");
+    let std = gaussian_std(agent);
+    choose_actions_from(&outputs, &std, batch, mode)
+}
+
+/// The standard deviation per action dimension of a Gaussian head (empty for a
+/// discrete head).
+pub fn gaussian_std(agent: &ActorCritic) -> Vec<f32> {
+    agent
+        .log_std()
+        .map(|s| {
+            s.detach()
+                .to_device(Device::Cpu)
+                .exp()
+                .try_into()
+                .expect("f32 log-std")
+        })
+        .unwrap_or_default()
+}
+
+/// [`choose_actions`] on policy outputs already in Rust: `outputs` `[B, n]` logits
+/// (softmax taken here) or `[B, d]` Gaussian means with standard deviations `std`.
+pub fn choose_actions_from(
+    outputs: &[f32],
+    std: &[f32],
+    batch: &mut Batch,
+    mode: ActionMode,
+) -> (Vec<Action>, Vec<f32>) {
     let space = batch.action_space().clone();
     match space {
         Space::Discrete { n } => {
-            let probs: Vec<f32> = policy_out
-                .softmax(-1, Kind::Float)
-                .flatten(0, -1)
-                .try_into()
-                .expect("f32 probabilities");
+            let mut probs = vec![0.0f32; n];
             let mut actions = Vec::with_capacity(batch.len());
             let mut codes = Vec::with_capacity(batch.len());
             for b in 0..batch.len() {
-                let row = &probs[b * n..(b + 1) * n];
+                softmax(&outputs[b * n..(b + 1) * n], &mut probs);
                 let a = match mode {
-                    ActionMode::Greedy => argmax(row),
-                    ActionMode::Sample => sample_categorical(row, batch.rng(b)),
+                    ActionMode::Greedy => argmax(&probs),
+                    ActionMode::Sample => sample_categorical(&probs, batch.rng(b)),
                 };
                 actions.push(Action::Discrete(a));
                 codes.push(a as f32);
@@ -166,22 +200,17 @@ pub fn choose_actions(
         }
         Space::Box(bounds) => {
             let d = bounds.low.len();
-            let means: Vec<f32> = policy_out.flatten(0, -1).try_into().expect("f32 means");
-            let std: Vec<f32> = agent
-                .log_std()
-                .map(|s| s.exp().try_into().expect("f32 log-std"))
-                .unwrap_or_else(|| vec![1.0; d]);
             let mut actions = Vec::with_capacity(batch.len());
             let mut codes = Vec::with_capacity(batch.len() * d);
             for b in 0..batch.len() {
                 let mut clipped = Vec::with_capacity(d);
                 for i in 0..d {
-                    let mean = means[b * d + i];
+                    let mean = outputs[b * d + i];
                     let x = match mode {
                         ActionMode::Greedy => mean,
                         ActionMode::Sample => {
                             let noise: f32 = batch.rng(b).sample(StandardNormal);
-                            mean + std[i] * noise
+                            mean + std.get(i).copied().unwrap_or(1.0) * noise
                         }
                     };
                     codes.push(x);
@@ -191,6 +220,19 @@ pub fn choose_actions(
             }
             (actions, codes)
         }
+    }
+}
+
+/// Softmax of `logits` into `probs` (same length), shifted by the maximum.
+fn softmax(logits: &[f32], probs: &mut [f32]) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for (p, &l) in probs.iter_mut().zip(logits) {
+        *p = (l - max).exp();
+        sum += *p;
+    }
+    for p in probs.iter_mut() {
+        *p /= sum;
     }
 }
 

@@ -3,15 +3,17 @@
 
 use std::sync::Arc;
 
-use lsnn_rl_env::{Info, Space, TaskDistribution, derive_seed, mean_ci95};
-use lsnn_rl_neural::{ActionHead, ActorCritic};
+use lsnn_rl_env::{Action, Info, Space, TaskDistribution, derive_seed, mean_ci95};
+use lsnn_rl_neural::{ActionHead, ActorCritic, SpikingKernel, Tape};
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
 use crate::adam::Adam;
-use crate::config::{Advantage, RunConfig};
+use crate::config::{Advantage, Bptt, RunConfig};
 use crate::returns::{ChunkData, gae, n_step};
-use crate::rollout::{ActionMode, Batch, choose_actions, log_prob_and_entropy};
+use crate::rollout::{
+    ActionMode, Batch, choose_actions, choose_actions_from, gaussian_std, log_prob_and_entropy,
+};
 
 /// Salt of the training-task stream, so training never replays the tasks
 /// an evaluation with the run's own seed would draw.
@@ -110,6 +112,95 @@ pub struct EvalSummary {
     pub regret_ci95: Option<f64>,
 }
 
+/// How one update splits its trials into chunks for backpropagation.
+struct Chunks {
+    /// Steps per chunk (the whole trial without truncation).
+    chunk: usize,
+    /// Steps of a trial.
+    trial_steps: usize,
+    /// B x trial steps: the loss is a mean over every step of every trial.
+    denom: f64,
+    /// Entropy weight of this update.
+    entropy_weight: f64,
+}
+
+/// What the chunks of one update add up to.
+#[derive(Default)]
+struct UpdateTotals {
+    policy_loss: f64,
+    value_loss: f64,
+    entropy: f64,
+    /// Mean LIF and ALIF rates, each weighted by its chunk's length.
+    rate_sums: Option<(f64, f64)>,
+    steps_taken: u64,
+}
+
+impl UpdateTotals {
+    /// Adds a chunk of `len` steps with these per-neuron rates (LIF neurons first).
+    fn add_rates(&mut self, rates: &[f32], n_lif: usize, len: usize) {
+        let mean = |r: &[f32]| {
+            if r.is_empty() {
+                0.0
+            } else {
+                r.iter().map(|&x| x as f64).sum::<f64>() / r.len() as f64
+            }
+        };
+        let (lif, alif) = rates.split_at(n_lif.min(rates.len()));
+        let sums = self.rate_sums.unwrap_or((0.0, 0.0));
+        self.rate_sums = Some((
+            sums.0 + mean(lif) * len as f64,
+            sums.1 + mean(alif) * len as f64,
+        ));
+    }
+}
+
+/// What the loss of one chunk needs per step and trial, `[len, B]` row-major.
+struct ChunkRecord {
+    codes: Vec<f32>,
+    rewards: Vec<f32>,
+    mask: Vec<f32>,
+    trial_end: Vec<f32>,
+}
+
+impl ChunkRecord {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            codes: Vec::with_capacity(capacity),
+            rewards: Vec::with_capacity(capacity),
+            mask: Vec::with_capacity(capacity),
+            trial_end: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Plays `actions` in every running trial and records the step; returns the
+    /// environment steps taken.
+    fn play(
+        &mut self,
+        batch: &mut Batch,
+        actions: &[Action],
+        codes: Vec<f32>,
+    ) -> Result<u64, TrainError> {
+        let mut taken = 0;
+        for (b, action) in actions.iter().enumerate() {
+            match batch.step(b, action)? {
+                Some((reward, ended, _)) => {
+                    self.rewards.push(reward as f32);
+                    self.mask.push(1.0);
+                    self.trial_end.push(if ended { 1.0 } else { 0.0 });
+                    taken += 1;
+                }
+                None => {
+                    self.rewards.push(0.0);
+                    self.mask.push(0.0);
+                    self.trial_end.push(0.0);
+                }
+            }
+        }
+        self.codes.extend(codes);
+        Ok(taken)
+    }
+}
+
 /// A training run in memory: the network, the optimiser and the counters.
 pub struct Trainer {
     config: RunConfig,
@@ -143,6 +234,16 @@ impl Trainer {
             device,
         )?;
         let t = &config.train;
+        if t.bptt == Bptt::Manual && (device != Device::Cpu || agent.spiking_kernel().is_none()) {
+            return Err(crate::ConfigError::Invalid {
+                key: "train.bptt".to_string(),
+                value: "manual".to_string(),
+                reason: "needs an lsnn or lif agent with current input encoding on the CPU; \
+                         use \"auto\" or \"autograd\""
+                    .to_string(),
+            }
+            .into());
+        }
         let adam = Adam::new(agent.var_store(), t.adam_beta1, t.adam_beta2, t.adam_eps);
         Ok(Self {
             config,
@@ -215,7 +316,6 @@ impl Trainer {
             (update * batch_size) as u64,
             batch_size,
         )?;
-        let space = batch.action_space().clone();
         let trial_steps = batch.trial_steps;
         let chunk = if t.truncate == 0 {
             trial_steps
@@ -223,127 +323,26 @@ impl Trainer {
             t.truncate.min(trial_steps)
         };
         let denom = (batch_size * trial_steps) as f64;
-        let k_steps = self.config.agent.k_steps.max(1) as f64;
-        let (n_lif, _) = self.agent.neuron_count();
+        let chunks = Chunks {
+            chunk,
+            trial_steps,
+            denom,
+            entropy_weight,
+        };
 
-        let mut state = self.agent.initial_state(batch_size);
         self.adam.zero_grad();
-        let (mut policy_loss, mut value_loss, mut entropy) = (0.0, 0.0, 0.0);
-        let mut rate_sums: Option<(f64, f64)> = None;
-        let mut steps_taken = 0u64;
-        let mut start = 0;
-        while start < trial_steps {
-            let len = chunk.min(trial_steps - start);
-            let mut features = Vec::with_capacity(len);
-            let mut codes = Vec::with_capacity(len * batch_size);
-            let mut rewards = Vec::with_capacity(len * batch_size);
-            let mut mask = Vec::with_capacity(len * batch_size);
-            let mut trial_end = Vec::with_capacity(len * batch_size);
-            let mut spike_sum: Option<Tensor> = None;
-            for _ in 0..len {
-                let (out, next) = self.agent.step(&batch.obs_tensor(self.device), &state);
-                state = next;
-                let policy_out = {
-                    let _guard = tch::no_grad_guard();
-                    self.agent.heads(&out.features.detach()).0
-                };
-                let (actions, step_codes) =
-                    choose_actions(&self.agent, &policy_out, &mut batch, ActionMode::Sample);
-                for (b, action) in actions.iter().enumerate() {
-                    match batch.step(b, action)? {
-                        Some((reward, ended, _)) => {
-                            rewards.push(reward as f32);
-                            mask.push(1.0);
-                            trial_end.push(if ended { 1.0 } else { 0.0 });
-                            steps_taken += 1;
-                        }
-                        None => {
-                            rewards.push(0.0);
-                            mask.push(0.0);
-                            trial_end.push(0.0);
-                        }
-                    }
-                }
-                codes.extend(step_codes);
-                features.push(out.features);
-                if let Some(spikes) = out.spikes {
-                    spike_sum = Some(match spike_sum {
-                        Some(sum) => sum + spikes,
-                        None => spikes,
-                    });
-                }
-            }
-            let bootstrap = self.bootstrap_values(&batch, &state, start + len < trial_steps);
-
-            let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
-            let (policy_out, values) = self.agent.heads(&stacked);
-            let values_vec: Vec<f32> = values
-                .detach()
-                .to_device(Device::Cpu)
-                .try_into()
-                .expect("f32 values");
-            let data = ChunkData {
-                batch: batch_size,
-                rewards: &rewards,
-                values: &values_vec,
-                mask: &mask,
-                trial_end: &trial_end,
-                bootstrap: &bootstrap,
-            };
-            let (advantages, targets) = match t.advantage {
-                Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
-                Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
-            };
-            let to_tensor = |v: &[f32]| Tensor::from_slice(v).to_device(self.device);
-            let (mask_t, advantages_t, targets_t) = (
-                to_tensor(&mask),
-                to_tensor(&advantages),
-                to_tensor(&targets),
-            );
-            let (log_prob, step_entropy) =
-                log_prob_and_entropy(&self.agent, &policy_out, &codes, &space);
-            let chunk_policy_loss = -(log_prob * advantages_t * &mask_t).sum(Kind::Float) / denom;
-            let chunk_value_loss =
-                ((targets_t - values).square() * &mask_t).sum(Kind::Float) * (0.5 / denom);
-            let chunk_entropy = (step_entropy * &mask_t).sum(Kind::Float) / denom;
-            let mut loss = &chunk_policy_loss + &chunk_value_loss * t.value_weight
-                - &chunk_entropy * entropy_weight;
-            if let Some(spikes) = spike_sum {
-                let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
-                    / ((batch_size * len) as f64 * k_steps);
-                if t.rate_weight > 0.0 {
-                    // Each chunk weighs by its share of the trial, so chunked and
-                    // whole-trial runs weigh the penalty alike.
-                    let share = len as f64 / trial_steps as f64;
-                    loss +=
-                        (&rate - t.rate_target).square().sum(Kind::Float) * (t.rate_weight * share);
-                }
-                let rates: Vec<f32> = rate
-                    .detach()
-                    .to_device(Device::Cpu)
-                    .try_into()
-                    .expect("f32 rates");
-                let mean = |r: &[f32]| {
-                    if r.is_empty() {
-                        0.0
-                    } else {
-                        r.iter().map(|&x| x as f64).sum::<f64>() / r.len() as f64
-                    }
-                };
-                let (lif, alif) = rates.split_at(n_lif);
-                let sums = rate_sums.unwrap_or((0.0, 0.0));
-                rate_sums = Some((
-                    sums.0 + mean(lif) * len as f64,
-                    sums.1 + mean(alif) * len as f64,
-                ));
-            }
-            loss.backward();
-            policy_loss += chunk_policy_loss.double_value(&[]);
-            value_loss += chunk_value_loss.double_value(&[]);
-            entropy += chunk_entropy.double_value(&[]);
-            state = state.detach();
-            start += len;
+        let mut totals = UpdateTotals::default();
+        match self.manual_kernel() {
+            Some(kernel) => self.backprop_manual(&kernel, &mut batch, &chunks, &mut totals)?,
+            None => self.backprop_autograd(&mut batch, &chunks, &mut totals)?,
         }
+        let UpdateTotals {
+            policy_loss,
+            value_loss,
+            entropy,
+            rate_sums,
+            steps_taken,
+        } = totals;
 
         let grad_norm = self.adam.grad_norm();
         // A non-finite loss or gradient never reaches the weights.
@@ -378,6 +377,216 @@ impl Trainer {
             entropy_weight,
             skipped,
         })
+    }
+
+    /// The CPU kernel when this update computes gradients by hand (see
+    /// [`Bptt`]); None for autograd.
+    fn manual_kernel(&self) -> Option<SpikingKernel> {
+        match self.config.train.bptt {
+            Bptt::Autograd => None,
+            Bptt::Auto if self.device != Device::Cpu => None,
+            Bptt::Auto | Bptt::Manual => self.agent.spiking_kernel(),
+        }
+    }
+
+    /// Rolls the batch out through the tensor network and backpropagates each
+    /// chunk with autograd.
+    fn backprop_autograd(
+        &mut self,
+        batch: &mut Batch,
+        chunks: &Chunks,
+        totals: &mut UpdateTotals,
+    ) -> Result<(), TrainError> {
+        let t = self.config.train.clone();
+        let batch_size = batch.len();
+        let k_steps = self.config.agent.k_steps.max(1) as f64;
+        let (n_lif, _) = self.agent.neuron_count();
+        let mut state = self.agent.initial_state(batch_size);
+        let mut start = 0;
+        while start < chunks.trial_steps {
+            let len = chunks.chunk.min(chunks.trial_steps - start);
+            let mut record = ChunkRecord::with_capacity(len * batch_size);
+            let mut features = Vec::with_capacity(len);
+            let mut spike_sum: Option<Tensor> = None;
+            for _ in 0..len {
+                let (out, next) = self.agent.step(&batch.obs_tensor(self.device), &state);
+                state = next;
+                let policy_out = {
+                    let _guard = tch::no_grad_guard();
+                    self.agent.heads(&out.features.detach()).0
+                };
+                let (actions, codes) =
+                    choose_actions(&self.agent, &policy_out, batch, ActionMode::Sample);
+                totals.steps_taken += record.play(batch, &actions, codes)?;
+                features.push(out.features);
+                if let Some(spikes) = out.spikes {
+                    spike_sum = Some(match spike_sum {
+                        Some(sum) => sum + spikes,
+                        None => spikes,
+                    });
+                }
+            }
+            let bootstrap = self.bootstrap_values(batch, &state, start + len < chunks.trial_steps);
+            let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
+            let mut loss = self.chunk_loss(&stacked, &record, &bootstrap, batch, chunks, totals);
+            if let Some(spikes) = spike_sum {
+                let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
+                    / ((batch_size * len) as f64 * k_steps);
+                if t.rate_weight > 0.0 {
+                    // Each chunk weighs by its share of the trial, so chunked and
+                    // whole-trial runs weigh the penalty alike.
+                    let share = len as f64 / chunks.trial_steps as f64;
+                    loss +=
+                        (&rate - t.rate_target).square().sum(Kind::Float) * (t.rate_weight * share);
+                }
+                let rates: Vec<f32> = rate
+                    .detach()
+                    .to_device(Device::Cpu)
+                    .try_into()
+                    .expect("f32 rates");
+                totals.add_rates(&rates, n_lif, len);
+            }
+            loss.backward();
+            state = state.detach();
+            start += len;
+        }
+        Ok(())
+    }
+
+    /// Rolls the batch out through the CPU kernel (no tensor operation per step)
+    /// and backpropagates each chunk by hand: autograd only from the loss back to
+    /// the features, the kernel's backward pass from there to the core's weights.
+    fn backprop_manual(
+        &mut self,
+        kernel: &SpikingKernel,
+        batch: &mut Batch,
+        chunks: &Chunks,
+        totals: &mut UpdateTotals,
+    ) -> Result<(), TrainError> {
+        let t = self.config.train.clone();
+        let batch_size = batch.len();
+        let k_steps = self.config.agent.k_steps.max(1);
+        let (n_lif, _) = self.agent.neuron_count();
+        let n = kernel.neurons();
+        let heads = self.agent.cpu_heads();
+        let std = gaussian_std(&self.agent);
+        let mut state = kernel.initial_state(batch_size);
+        let mut tape = Tape::new();
+        let mut outputs = Vec::new();
+        let mut start = 0;
+        while start < chunks.trial_steps {
+            let len = chunks.chunk.min(chunks.trial_steps - start);
+            let mut record = ChunkRecord::with_capacity(len * batch_size);
+            let mut features = Vec::with_capacity(len * batch_size * n);
+            tape.clear();
+            for _ in 0..len {
+                kernel.step(batch.obs(), &mut state, Some(&mut tape));
+                features.extend_from_slice(&state.trace);
+                heads.policy(&state.trace, &mut outputs);
+                let (actions, codes) =
+                    choose_actions_from(&outputs, &std, batch, ActionMode::Sample);
+                totals.steps_taken += record.play(batch, &actions, codes)?;
+            }
+            let mut bootstrap = vec![0.0; batch_size];
+            if start + len < chunks.trial_steps {
+                let mut next = state.clone();
+                kernel.step(batch.obs(), &mut next, None);
+                for (b, value) in heads.value(&next.trace).into_iter().enumerate() {
+                    if batch.is_active(b) {
+                        bootstrap[b] = value;
+                    }
+                }
+            }
+            let stacked = Tensor::from_slice(&features)
+                .view([(len * batch_size) as i64, n as i64])
+                .to_device(self.device)
+                .set_requires_grad(true);
+            let loss = self.chunk_loss(&stacked, &record, &bootstrap, batch, chunks, totals);
+            // The firing-rate penalty w * share * sum_j (rate_j - target)^2 gives
+            // every spike of neuron j the same gradient.
+            let spikes_per_neuron = (batch_size * len * k_steps) as f64;
+            let rates: Vec<f32> = tape
+                .spike_count()
+                .iter()
+                .map(|&count| (count / spikes_per_neuron) as f32)
+                .collect();
+            let d_spike: Vec<f32> = if t.rate_weight > 0.0 {
+                let share = len as f64 / chunks.trial_steps as f64;
+                rates
+                    .iter()
+                    .map(|&rate| {
+                        (2.0 * t.rate_weight * share * (rate as f64 - t.rate_target)
+                            / spikes_per_neuron) as f32
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            totals.add_rates(&rates, n_lif, len);
+            loss.backward();
+            let d_features: Vec<f32> = stacked
+                .grad()
+                .to_device(Device::Cpu)
+                .flatten(0, -1)
+                .try_into()
+                .expect("f32 feature gradients");
+            let grads = kernel.backward(&tape, batch_size, &d_features, &d_spike);
+            self.agent.accumulate_core_grads(&grads);
+            start += len;
+        }
+        Ok(())
+    }
+
+    /// The actor-critic loss of one chunk from its features `[len * B, F]`; adds the
+    /// chunk's policy loss, value loss and entropy to `totals`.
+    fn chunk_loss(
+        &self,
+        features: &Tensor,
+        record: &ChunkRecord,
+        bootstrap: &[f32],
+        batch: &Batch,
+        chunks: &Chunks,
+        totals: &mut UpdateTotals,
+    ) -> Tensor {
+        let t = &self.config.train;
+        let (policy_out, values) = self.agent.heads(features);
+        let values_vec: Vec<f32> = values
+            .detach()
+            .to_device(Device::Cpu)
+            .try_into()
+            .expect("f32 values");
+        let data = ChunkData {
+            batch: batch.len(),
+            rewards: &record.rewards,
+            values: &values_vec,
+            mask: &record.mask,
+            trial_end: &record.trial_end,
+            bootstrap,
+        };
+        let (advantages, targets) = match t.advantage {
+            Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
+            Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
+        };
+        let to_tensor = |v: &[f32]| Tensor::from_slice(v).to_device(self.device);
+        let (mask, advantages, targets) = (
+            to_tensor(&record.mask),
+            to_tensor(&advantages),
+            to_tensor(&targets),
+        );
+        let (log_prob, step_entropy) = log_prob_and_entropy(
+            &self.agent,
+            &policy_out,
+            &record.codes,
+            batch.action_space(),
+        );
+        let denom = chunks.denom;
+        let policy_loss = -(log_prob * advantages * &mask).sum(Kind::Float) / denom;
+        let value_loss = ((targets - values).square() * &mask).sum(Kind::Float) * (0.5 / denom);
+        let entropy = (step_entropy * &mask).sum(Kind::Float) / denom;
+        totals.policy_loss += policy_loss.double_value(&[]);
+        totals.value_loss += value_loss.double_value(&[]);
+        totals.entropy += entropy.double_value(&[]);
+        &policy_loss + &value_loss * t.value_weight - &entropy * chunks.entropy_weight
     }
 
     /// Values of the states after a truncated chunk (0 for ended trials and

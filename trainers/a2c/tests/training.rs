@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use lsnn_rl_a2c::run::{Progress, RunDir, train};
-use lsnn_rl_a2c::{ActionMode, EvalSummary, RunConfig, Trainer, UpdateStats};
+use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Trainer, UpdateStats};
 use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
 use tch::Device;
@@ -59,31 +59,87 @@ fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
     named
 }
 
-#[test]
-fn a_small_lsnn_learns_the_easy_dependent_bandit() {
+/// Trains `updates` updates and returns the evaluation before and after.
+fn learn(config: RunConfig, updates: usize) -> (EvalSummary, EvalSummary) {
     tch::set_num_threads(1);
-    let config = small_config(1);
     let dist = dist(&config.env);
     let mut trainer = Trainer::new(config, dist.clone(), Device::Cpu).unwrap();
     let before = trainer
         .evaluate(dist.as_ref(), 200, 99, ActionMode::Sample, None)
         .unwrap();
-    for _ in 0..150 {
+    for _ in 0..updates {
         let stats = trainer.update().unwrap();
         assert!(!stats.skipped);
     }
     let after = trainer
         .evaluate(dist.as_ref(), 200, 99, ActionMode::Sample, None)
         .unwrap();
+    (before, after)
+}
+
+fn assert_learned(label: &str, (before, after): (EvalSummary, EvalSummary)) {
     // Chance is 0.5 per pull (10 per trial), the good arm pays 0.9 (18).
     assert!(
         (before.mean_total_reward - 10.0).abs() < 2.0,
-        "untrained: {before:?}"
+        "{label} untrained: {before:?}"
     );
     assert!(
         after.mean_total_reward > 14.0,
-        "the LSNN did not learn: {before:?} -> {after:?}"
+        "{label} did not learn: {before:?} -> {after:?}"
     );
+}
+
+#[test]
+fn a_small_lsnn_learns_the_easy_dependent_bandit() {
+    // The default on the CPU: the kernel's hand-derived backward pass.
+    for seed in [1, 2] {
+        let config = small_config(seed);
+        assert_learned(&format!("manual BPTT, seed {seed}"), learn(config, 300));
+    }
+}
+
+#[test]
+fn a_small_lsnn_learns_with_autograd_too() {
+    let mut config = small_config(1);
+    config.train.bptt = Bptt::Autograd;
+    assert_learned("autograd BPTT", learn(config, 300));
+}
+
+/// The manual and autograd backward passes give the same updates through the
+/// whole trainer (heads, loss, truncation, rate penalty): equal for the first
+/// updates up to f32 rounding.
+#[test]
+fn manual_and_autograd_bptt_give_the_same_updates() {
+    tch::set_num_threads(1);
+    let run = |bptt| {
+        let mut config = small_config(3);
+        config.train.bptt = bptt;
+        config.train.truncate = 7;
+        config.train.rate_weight = 0.5;
+        let mut trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+        let stats: Vec<UpdateStats> = (0..2).map(|_| trainer.update().unwrap()).collect();
+        (weights(&trainer), stats)
+    };
+    let (manual_w, manual_s) = run(Bptt::Manual);
+    let (auto_w, auto_s) = run(Bptt::Autograd);
+    for (m, a) in manual_s.iter().zip(&auto_s) {
+        assert_eq!(m.mean_trial_reward, a.mean_trial_reward, "same actions");
+        let rel = (m.grad_norm - a.grad_norm).abs() / a.grad_norm;
+        assert!(
+            rel < 1e-5,
+            "gradient norms {} vs {}",
+            m.grad_norm,
+            a.grad_norm
+        );
+    }
+    for ((name, m), (_, a)) in manual_w.iter().zip(&auto_w) {
+        let diff = m
+            .iter()
+            .zip(a)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "{name} differs by {diff}");
+    }
 }
 
 #[test]

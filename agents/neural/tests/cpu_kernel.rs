@@ -1,0 +1,175 @@
+//! The CPU kernel against the tensor network: the same forward pass, and
+//! gradients equal to autograd's surrogate gradients to 1e-5 (relative norm).
+
+use lsnn_rl_neural::{
+    ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, RecurrentState, Tape,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tch::{Device, Kind, Tensor};
+
+const BATCH: usize = 3;
+const OBS: usize = 4;
+const STEPS: usize = 25;
+
+fn config(model: NeuronModel, kind: AgentKind, k_steps: usize, n_refractory: usize) -> AgentConfig {
+    AgentConfig {
+        kind,
+        model,
+        n_lif: 7,
+        n_alif: 9,
+        k_steps,
+        n_refractory,
+        // A short adaptation time constant, so adaptation matters within 25 steps.
+        tau_a: 10.0,
+        // e-prop's potential is not normalised by the threshold; with the
+        // default 0.01 a neuron near threshold amplifies f32 rounding 100-fold
+        // (autograd in f32 and f64 then disagree by 3e-4 themselves).
+        thr_lif: if model == NeuronModel::Eprop2020 {
+            0.3
+        } else {
+            0.01
+        },
+        thr_alif: if model == NeuronModel::Eprop2020 {
+            0.3
+        } else {
+            0.01
+        },
+        ..AgentConfig::default()
+    }
+}
+
+fn random_vec(rng: &mut ChaCha8Rng, len: usize, low: f32, high: f32) -> Vec<f32> {
+    (0..len).map(|_| rng.random_range(low..high)).collect()
+}
+
+fn rel_error(a: &[f32], b: &[f32]) -> f64 {
+    let diff: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+    let norm: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    (diff / norm.max(1e-30)).sqrt()
+}
+
+fn to_vec(t: &Tensor) -> Vec<f32> {
+    t.flatten(0, -1).try_into().expect("f32 tensor")
+}
+
+/// Runs both implementations on the same inputs and loss; returns the relative
+/// errors of (features, W_in gradient, W_rec gradient) and the spikes fired.
+fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
+    let agent = ActorCritic::new(config, OBS, ActionHead::Discrete(2), seed, Device::Cpu).unwrap();
+    let n = config.n_lif + config.n_alif;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let inputs: Vec<Vec<f32>> = (0..STEPS)
+        .map(|_| random_vec(&mut rng, BATCH * OBS, 0.0, 1.0))
+        .collect();
+    // The loss: sum(features * C) + sum_j c_j * (spikes of neuron j over all steps).
+    let feature_weights = random_vec(&mut rng, STEPS * BATCH * n, -1.0, 1.0);
+    let spike_weights = random_vec(&mut rng, n, -0.5, 0.5);
+
+    // Autograd through the tensor network.
+    let mut state: RecurrentState = agent.initial_state(BATCH);
+    let mut features = Vec::new();
+    let mut spikes: Option<Tensor> = None;
+    for x in &inputs {
+        let obs = Tensor::from_slice(x).view([BATCH as i64, OBS as i64]);
+        let (out, next) = agent.step(&obs, &state);
+        state = next;
+        features.push(out.features);
+        let s = out.spikes.expect("a spiking core reports spikes");
+        spikes = Some(match spikes {
+            Some(sum) => sum + s,
+            None => s,
+        });
+    }
+    let features = Tensor::stack(&features, 0);
+    let c = Tensor::from_slice(&feature_weights).view([STEPS as i64, BATCH as i64, n as i64]);
+    let spike_w = Tensor::from_slice(&spike_weights);
+    let loss = (&features * &c).sum(Kind::Float)
+        + (spikes.unwrap().sum_dim_intlist(0, false, Kind::Float) * &spike_w).sum(Kind::Float);
+    loss.backward();
+    let auto_features = to_vec(&features.detach());
+    let auto_w_in = to_vec(&agent.w_in().unwrap().grad());
+    let auto_w_rec = to_vec(&agent.w_rec().unwrap().grad());
+
+    // The kernel's forward pass and hand-derived backward pass.
+    let kernel = agent.spiking_kernel().expect("a spiking core has a kernel");
+    let mut kstate = kernel.initial_state(BATCH);
+    let mut tape = Tape::new();
+    let mut kernel_features = Vec::new();
+    for x in &inputs {
+        kernel.step(x, &mut kstate, Some(&mut tape));
+        kernel_features.extend_from_slice(&kstate.trace);
+    }
+    let grads = kernel.backward(&tape, BATCH, &feature_weights, &spike_weights);
+    let fired: f64 = tape.spike_count().iter().sum();
+    (
+        rel_error(&kernel_features, &auto_features),
+        rel_error(&grads.w_in, &auto_w_in),
+        rel_error(&grads.w_rec, &auto_w_rec),
+        fired,
+    )
+}
+
+fn check(model: NeuronModel, kind: AgentKind, k_steps: usize, n_refractory: usize) {
+    for seed in [1, 2, 3] {
+        let (features, w_in, w_rec, fired) =
+            compare(&config(model, kind, k_steps, n_refractory), seed);
+        let label = format!("{model:?} {kind:?} K={k_steps} refractory={n_refractory} seed {seed}");
+        assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
+        assert!(features < 1e-6, "{label}: features differ by {features:e}");
+        assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
+        assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
+    }
+}
+
+#[test]
+fn bellec2018_gradients_match_autograd() {
+    check(NeuronModel::Bellec2018, AgentKind::Lsnn, 1, 0);
+}
+
+#[test]
+fn eprop2020_gradients_match_autograd() {
+    check(NeuronModel::Eprop2020, AgentKind::Lsnn, 1, 0);
+}
+
+#[test]
+fn several_network_steps_per_env_step_match_autograd() {
+    check(NeuronModel::Bellec2018, AgentKind::Lsnn, 3, 0);
+    check(NeuronModel::Eprop2020, AgentKind::Lsnn, 2, 0);
+}
+
+#[test]
+fn refractory_neurons_match_autograd() {
+    check(NeuronModel::Bellec2018, AgentKind::Lsnn, 1, 2);
+    check(NeuronModel::Eprop2020, AgentKind::Lif, 2, 1);
+}
+
+#[test]
+fn heads_match_the_tensor_heads() {
+    let config = config(NeuronModel::Bellec2018, AgentKind::Lsnn, 1, 0);
+    let agent = ActorCritic::new(&config, OBS, ActionHead::Discrete(3), 5, Device::Cpu).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let features = random_vec(&mut rng, BATCH * 16, 0.0, 1.0);
+    let (policy, value) = agent.heads(&Tensor::from_slice(&features).view([BATCH as i64, 16]));
+    let heads = agent.cpu_heads();
+    let mut logits = Vec::new();
+    heads.policy(&features, &mut logits);
+    assert!(rel_error(&logits, &to_vec(&policy)) < 1e-6);
+    assert!(rel_error(&heads.value(&features), &to_vec(&value)) < 1e-6);
+}
+
+#[test]
+fn lstm_and_poisson_cores_have_no_kernel() {
+    let lstm = AgentConfig {
+        kind: AgentKind::Lstm,
+        ..AgentConfig::default()
+    };
+    let agent = ActorCritic::new(&lstm, OBS, ActionHead::Discrete(2), 0, Device::Cpu).unwrap();
+    assert!(agent.spiking_kernel().is_none());
+    let poisson = AgentConfig {
+        input_encoding: lsnn_rl_neural::InputEncoding::Poisson,
+        ..AgentConfig::default()
+    };
+    let agent = ActorCritic::new(&poisson, OBS, ActionHead::Discrete(2), 0, Device::Cpu).unwrap();
+    assert!(agent.spiking_kernel().is_none());
+}
