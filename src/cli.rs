@@ -38,6 +38,10 @@ pub enum Command {
     /// Show the build: version, LibTorch location, threads, CUDA.
     #[command(after_help = "Examples:\n  lsnn-rl info")]
     Info(InfoArgs),
+    /// Time whole A2C updates and inference rollouts on fixed presets: env-steps
+    /// per second, ms per update, phase shares, peak memory.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
     /// Draw a navigation task (walls, start, goal, agent) as text, and the
     /// path an episode log records for it.
     #[command(after_help = RENDER_EXAMPLES)]
@@ -57,6 +61,69 @@ first goal, steps per later goal and their ratio to the shortest path).
 Algorithms take parameters after a colon (NAME:key=value[:key=value]).
 The Gittins index tables are cached under $LSNN_RL_CACHE_DIR/gittins
 (default ~/.cache/lsnn-rl/gittins).";
+
+const BENCH_EXAMPLES: &str = "Examples:
+  lsnn-rl bench --preset small --threads 1
+  lsnn-rl bench --csv bench.csv
+  lsnn-rl bench --preset small --bptt autograd
+  lsnn-rl bench --scaling --csv scaling.csv
+  lsnn-rl bench --preset wide,large --device cuda
+
+Presets (LSNN, K = 1, inputs: previous action, previous reward, step):
+  small       bandit-bernoulli:arms=2,pulls=100, B = 64, 50 LIF + 50 ALIF
+  wide        same task, B = 256, 200 + 200
+  long        maze-water-grid:steps=2000, B = 16, 50 + 50, BPTT through the trial
+  long-trunc  the same, BPTT truncated every 100 steps
+  large       same task as small, B = 64, 800 + 800
+Each preset is timed in two modes: train (rollout with gradients, loss,
+backward, clipping, Adam) and infer (the evaluation rollout of `eval`).
+GEMM ms is the time of the bare matrix products of the update with the
+same library (CPU kernel only).";
+
+/// How `bench` computes gradients through time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BptArg {
+    /// The CPU kernel's backward pass where it applies, else autograd.
+    Auto,
+    /// LibTorch autograd.
+    Autograd,
+    /// The CPU kernel's hand-derived backward pass.
+    Manual,
+}
+
+/// Flags of `lsnn-rl bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Presets to run, comma-separated (default: all of them, or the whole
+    /// scaling table with --scaling).
+    #[arg(long = "preset", value_name = "NAME", value_delimiter = ',')]
+    pub presets: Vec<String>,
+    /// The scaling table instead of the presets: neurons 100/400/1600, trial
+    /// length 100/1000 (with and without truncation), batch 16/64/256.
+    #[arg(long)]
+    pub scaling: bool,
+    /// LibTorch threads (the CPU kernel itself runs on one).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: u64,
+    /// Also write the results as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Timed updates per preset and mode (the median is reported).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeats: u64,
+    /// Untimed updates first.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
+    /// Where tensors live.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// How gradients through time are computed.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub bptt: BptArg,
+    /// No per-preset progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
 
 /// Flags of `lsnn-rl envs`.
 #[derive(Debug, Args)]

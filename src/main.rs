@@ -6,6 +6,7 @@
 //! a non-zero exit status.
 
 mod baselines;
+mod bench;
 mod cli;
 mod envs;
 mod info;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Config(args) => train::run_config(&args),
         cli::Command::Info(args) => info::run(&args),
         cli::Command::Render(args) => render::run(&args),
+        cli::Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,7 +14,7 @@ use lsnn_rl_env::TaskDistribution;
 use crate::cli::{ConfigArgs, DeviceArg, EvalArgs, TrainArgs};
 use crate::output::write_atomically;
 
-fn device(arg: DeviceArg) -> anyhow::Result<tch::Device> {
+pub(crate) fn device(arg: DeviceArg) -> anyhow::Result<tch::Device> {
     match arg {
         DeviceArg::Cpu => Ok(tch::Device::Cpu),
         DeviceArg::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
@@ -29,7 +29,7 @@ fn threads(n: Option<u64>) {
     tch::set_num_threads(n.unwrap_or(1) as i32);
 }
 
-fn make_dist(spec: &str) -> anyhow::Result<Arc<dyn TaskDistribution>> {
+pub(crate) fn make_dist(spec: &str) -> anyhow::Result<Arc<dyn TaskDistribution>> {
     let registry = crate::registry::builtin()?;
     let dist = registry
         .make(spec)

@@ -177,6 +177,24 @@ impl Tape {
     }
 }
 
+/// One batch row of one recorded network step.
+struct RowTape<'a> {
+    v_prev: &'a [f32],
+    z_prev: &'a [f32],
+    threshold: &'a [f32],
+    pseudo: &'a [f32],
+}
+
+/// One batch row of the backward pass's adjoints (dL/d state after the step,
+/// overwritten with dL/d state before it) and dL/dI of the step.
+struct RowAdjoints<'a> {
+    v: &'a mut [f32],
+    b: &'a mut [f32],
+    z: &'a mut [f32],
+    trace: &'a mut [f32],
+    current: &'a mut [f32],
+}
+
 /// Gradients of the loss with respect to the core's weights.
 #[derive(Clone, Debug)]
 pub struct KernelGrads {
@@ -384,7 +402,6 @@ impl SpikingKernel {
             net_steps * cells,
             "tape and batch disagree"
         );
-        let r = self.readout_rate;
         // Adjoints of the state after the step being processed.
         let mut g_v = vec![0.0f32; cells];
         let mut g_b = vec![0.0f32; cells];
@@ -395,51 +412,31 @@ impl SpikingKernel {
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
             if s % self.k_steps == self.k_steps - 1 {
-                for (g, &d) in g_trace
-                    .iter_mut()
-                    .zip(&d_features[t * cells..(t + 1) * cells])
-                {
+                for (g, &d) in g_trace.iter_mut().zip(&d_features[t * cells..(t + 1) * cells]) {
                     *g += d;
                 }
             }
             let at = s * cells..(s + 1) * cells;
-            let (v_prev, z_prev) = (&tape.v_prev[at.clone()], &tape.z_prev[at.clone()]);
-            let (threshold, pseudo) = (&tape.threshold[at.clone()], &tape.pseudo[at.clone()]);
-            let g_i = &mut g_current[at];
-            for i in 0..cells {
-                let j = i % n;
-                // trace' = lerp(trace, z', r)
-                let mut gz = g_z[i] + r * g_trace[i];
-                if !d_spike.is_empty() {
-                    gz += d_spike[j];
-                }
-                g_trace[i] *= 1.0 - r;
-                let g_scaled = gz * pseudo[i];
-                let (alpha, rho, beta) = (self.alpha[j], self.rho[j], self.beta[j]);
-                match self.model {
-                    NeuronModel::Bellec2018 => {
-                        // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
-                        // A' = thr + beta b';  b' = rho b + (1 - rho) z.
-                        let a = threshold[i];
-                        let g_threshold = -g_scaled * v_prev[i] / (a * a) - z_prev[i] * g_v[i];
-                        let g_b_total = g_b[i] + beta * g_threshold;
-                        g_i[i] = (1.0 - alpha) * g_v[i];
-                        g_z[i] = -a * g_v[i] + (1.0 - rho) * g_b_total;
-                        g_v[i] = g_scaled / a + alpha * g_v[i];
-                        g_b[i] = rho * g_b_total;
-                    }
-                    NeuronModel::Eprop2020 => {
-                        // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
-                        // A' = thr + beta b';  b' = rho b + z.
-                        let thr = self.thr[j];
-                        let g_v_total = g_v[i] + g_scaled / thr;
-                        let g_b_total = g_b[i] - beta * g_scaled / thr;
-                        g_i[i] = g_v_total;
-                        g_z[i] = -thr * g_v_total + g_b_total;
-                        g_v[i] = alpha * g_v_total;
-                        g_b[i] = rho * g_b_total;
-                    }
-                }
+            let g_i = &mut g_current[at.clone()];
+            for row in 0..batch {
+                let cells = at.start + row * n..at.start + (row + 1) * n;
+                let local = row * n..(row + 1) * n;
+                self.backward_row(
+                    RowTape {
+                        v_prev: &tape.v_prev[cells.clone()],
+                        z_prev: &tape.z_prev[cells.clone()],
+                        threshold: &tape.threshold[cells.clone()],
+                        pseudo: &tape.pseudo[cells],
+                    },
+                    RowAdjoints {
+                        v: &mut g_v[local.clone()],
+                        b: &mut g_b[local.clone()],
+                        z: &mut g_z[local.clone()],
+                        trace: &mut g_trace[local.clone()],
+                        current: &mut g_i[local],
+                    },
+                    d_spike,
+                );
             }
             // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
             gemm_add_a_bt(batch, n, n, g_i, &self.w_rec, &mut g_z);
@@ -483,6 +480,46 @@ impl SpikingKernel {
             &mut w_in,
         );
         KernelGrads { w_in, w_rec }
+    }
+
+    /// One step of the backward pass for one batch row: from the adjoints of the
+    /// state after the step to those before it, and dL/dI of the step.
+    fn backward_row(&self, tape: RowTape<'_>, g: RowAdjoints<'_>, d_spike: &[f32]) {
+        let r = self.readout_rate;
+        for j in 0..self.n {
+            // trace' = lerp(trace, z', r); every spike may carry a rate penalty.
+            let mut gz = g.z[j] + r * g.trace[j];
+            if let Some(&d) = d_spike.get(j) {
+                gz += d;
+            }
+            g.trace[j] *= 1.0 - r;
+            let g_scaled = gz * tape.pseudo[j];
+            let (alpha, rho, beta) = (self.alpha[j], self.rho[j], self.beta[j]);
+            match self.model {
+                NeuronModel::Bellec2018 => {
+                    // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
+                    // A' = thr + beta b';  b' = rho b + (1 - rho) z.
+                    let a = tape.threshold[j];
+                    let g_threshold = -g_scaled * tape.v_prev[j] / (a * a) - tape.z_prev[j] * g.v[j];
+                    let g_b_total = g.b[j] + beta * g_threshold;
+                    g.current[j] = (1.0 - alpha) * g.v[j];
+                    g.z[j] = -a * g.v[j] + (1.0 - rho) * g_b_total;
+                    g.v[j] = g_scaled / a + alpha * g.v[j];
+                    g.b[j] = rho * g_b_total;
+                }
+                NeuronModel::Eprop2020 => {
+                    // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
+                    // A' = thr + beta b';  b' = rho b + z.
+                    let thr = self.thr[j];
+                    let g_v_total = g.v[j] + g_scaled / thr;
+                    let g_b_total = g.b[j] - beta * g_scaled / thr;
+                    g.current[j] = g_v_total;
+                    g.z[j] = -thr * g_v_total + g_b_total;
+                    g.v[j] = alpha * g_v_total;
+                    g.b[j] = rho * g_b_total;
+                }
+            }
+        }
     }
 }
 
@@ -561,4 +598,47 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// The median wall time of the bare matrix products of one kernel update (forward
+/// and backward over `env_steps` x K network steps of `batch` samples, plus the two
+/// weight-gradient products), with the kernel's own matrix library, over `repeats`
+/// repetitions: the arithmetic floor a kernel update is compared with.
+pub fn time_bare_products(
+    n_in: usize,
+    n: usize,
+    k_steps: usize,
+    batch: usize,
+    env_steps: usize,
+    repeats: usize,
+) -> std::time::Duration {
+    let net_steps = env_steps * k_steps;
+    let filled = |len: usize| -> Vec<f32> { (0..len).map(|i| (i % 7) as f32 * 0.1).collect() };
+    let (w_in, w_rec) = (filled(n_in * n), filled(n * n));
+    let x = filled(batch * n_in);
+    let z = filled(batch * n);
+    let (mut current, mut g_z) = (vec![0.0; batch * n], vec![0.0; batch * n]);
+    let z_all = filled(net_steps * batch * n);
+    let g_all = filled(net_steps * batch * n);
+    let x_all = filled(env_steps * batch * n_in);
+    let (mut g_w_rec, mut g_w_in) = (vec![0.0; n * n], vec![0.0; n_in * n]);
+    let mut times: Vec<std::time::Duration> = (0..repeats.max(1))
+        .map(|_| {
+            let start = std::time::Instant::now();
+            for _ in 0..env_steps {
+                gemm(batch, n_in, n, &x, &w_in, 0.0, &mut current);
+                for _ in 0..k_steps {
+                    gemm(batch, n, n, &z, &w_rec, 1.0, &mut current);
+                }
+            }
+            for _ in 0..net_steps {
+                gemm_add_a_bt(batch, n, n, &z, &w_rec, &mut g_z);
+            }
+            gemm_at_b(n, net_steps * batch, n, &z_all, &g_all, &mut g_w_rec);
+            gemm_at_b(n_in, env_steps * batch, n, &x_all, &g_all[..env_steps * batch * n], &mut g_w_in);
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
 }

@@ -2,9 +2,12 @@
 //! in lockstep, backpropagation through each trial, one Adam step.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use lsnn_rl_env::{Action, Info, Space, TaskDistribution, derive_seed, mean_ci95};
-use lsnn_rl_neural::{ActionHead, ActorCritic, SpikingKernel, Tape};
+use lsnn_rl_neural::{
+    ActionHead, ActorCritic, CpuHeads, KernelState, RecurrentState, SpikingKernel, Tape,
+};
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
@@ -50,6 +53,19 @@ pub struct UpdateStats {
     pub entropy_weight: f64,
     /// The update was skipped: its gradient was not finite.
     pub skipped: bool,
+    /// Where the update's wall time went.
+    pub phases: PhaseTimes,
+}
+
+/// Wall time of one update by phase.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhaseTimes {
+    /// Forward passes, action choice and environment steps.
+    pub rollout: std::time::Duration,
+    /// Loss and backward pass (autograd, or the kernel's backward pass).
+    pub backward: std::time::Duration,
+    /// Gradient norm, clipping and the Adam step.
+    pub optimiser: std::time::Duration,
 }
 
 /// One step of one evaluation trial, for the episode log.
@@ -133,6 +149,7 @@ struct UpdateTotals {
     /// Mean LIF and ALIF rates, each weighted by its chunk's length.
     rate_sums: Option<(f64, f64)>,
     steps_taken: u64,
+    phases: PhaseTimes,
 }
 
 impl UpdateTotals {
@@ -201,6 +218,85 @@ impl ChunkRecord {
     }
 }
 
+/// What one evaluation step of the network gives, in Rust vectors.
+struct EvalOutput {
+    /// Policy outputs `[B, A]` (logits or Gaussian means).
+    policy: Vec<f32>,
+    /// Values `[B]` (empty unless asked for).
+    values: Vec<f32>,
+    /// Spikes `[B, n]` of the step (empty unless asked for, or without spikes).
+    spikes: Vec<f32>,
+}
+
+/// The network an evaluation steps, with its recurrent state.
+enum EvalNetwork<'a> {
+    /// The CPU kernel (no tensor operation per step).
+    Kernel {
+        kernel: SpikingKernel,
+        heads: CpuHeads,
+        state: KernelState,
+    },
+    /// The tensor network (LSTM/GRU, GPU, or `train.bptt = "autograd"`).
+    Tensor {
+        agent: &'a ActorCritic,
+        state: RecurrentState,
+        device: Device,
+    },
+}
+
+impl EvalNetwork<'_> {
+    /// One environment step on the batch's observations; values and spikes only
+    /// when `detail` is set.
+    fn step(&mut self, batch: &Batch, detail: bool) -> EvalOutput {
+        match self {
+            EvalNetwork::Kernel {
+                kernel,
+                heads,
+                state,
+            } => {
+                kernel.step(batch.obs(), state, None);
+                let mut policy = Vec::new();
+                heads.policy(&state.trace, &mut policy);
+                let (values, spikes) = if detail {
+                    (heads.value(&state.trace), state.step_spikes.clone())
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                EvalOutput {
+                    policy,
+                    values,
+                    spikes,
+                }
+            }
+            EvalNetwork::Tensor {
+                agent,
+                state,
+                device,
+            } => {
+                let (out, next) = agent.step(&batch.obs_tensor(*device), state);
+                *state = next;
+                let (policy, values) = agent.heads(&out.features);
+                let to_vec = |t: &Tensor| -> Vec<f32> {
+                    t.to_device(Device::Cpu)
+                        .flatten(0, -1)
+                        .try_into()
+                        .expect("f32 tensor")
+                };
+                let (values, spikes) = match (detail, &out.spikes) {
+                    (false, _) => (Vec::new(), Vec::new()),
+                    (true, None) => (to_vec(&values), Vec::new()),
+                    (true, Some(spikes)) => (to_vec(&values), to_vec(spikes)),
+                };
+                EvalOutput {
+                    policy: to_vec(&policy),
+                    values,
+                    spikes,
+                }
+            }
+        }
+    }
+}
+
 /// A training run in memory: the network, the optimiser and the counters.
 pub struct Trainer {
     config: RunConfig,
@@ -210,6 +306,8 @@ pub struct Trainer {
     device: Device,
     updates_done: usize,
     env_steps: u64,
+    /// The CPU kernel's recording buffers, reused by every update.
+    tape: Tape,
 }
 
 impl Trainer {
@@ -253,6 +351,7 @@ impl Trainer {
             device,
             updates_done: 0,
             env_steps: 0,
+            tape: Tape::new(),
         })
     }
 
@@ -342,7 +441,9 @@ impl Trainer {
             entropy,
             rate_sums,
             steps_taken,
+            mut phases,
         } = totals;
+        let optimiser_start = Instant::now();
 
         let grad_norm = self.adam.grad_norm();
         // A non-finite loss or gradient never reaches the weights.
@@ -354,6 +455,8 @@ impl Trainer {
             self.adam.step(lr);
         }
         self.adam.zero_grad();
+        phases.optimiser = optimiser_start.elapsed();
+        let totals_phases = phases;
         self.updates_done += 1;
         self.env_steps += steps_taken;
         let regrets: Option<Vec<f64>> = batch.regret.iter().copied().collect();
@@ -376,7 +479,14 @@ impl Trainer {
             lr,
             entropy_weight,
             skipped,
+            phases: totals_phases,
         })
+    }
+
+    /// Whether updates compute gradients with the CPU kernel's hand-derived
+    /// backward pass (else autograd); see [`Bptt`].
+    pub fn uses_manual_bptt(&self) -> bool {
+        self.manual_kernel().is_some()
     }
 
     /// The CPU kernel when this update computes gradients by hand (see
@@ -408,6 +518,7 @@ impl Trainer {
             let mut record = ChunkRecord::with_capacity(len * batch_size);
             let mut features = Vec::with_capacity(len);
             let mut spike_sum: Option<Tensor> = None;
+            let rollout_start = Instant::now();
             for _ in 0..len {
                 let (out, next) = self.agent.step(&batch.obs_tensor(self.device), &state);
                 state = next;
@@ -427,6 +538,8 @@ impl Trainer {
                 }
             }
             let bootstrap = self.bootstrap_values(batch, &state, start + len < chunks.trial_steps);
+            totals.phases.rollout += rollout_start.elapsed();
+            let backward_start = Instant::now();
             let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
             let mut loss = self.chunk_loss(&stacked, &record, &bootstrap, batch, chunks, totals);
             if let Some(spikes) = spike_sum {
@@ -447,6 +560,7 @@ impl Trainer {
                 totals.add_rates(&rates, n_lif, len);
             }
             loss.backward();
+            totals.phases.backward += backward_start.elapsed();
             state = state.detach();
             start += len;
         }
@@ -471,7 +585,8 @@ impl Trainer {
         let heads = self.agent.cpu_heads();
         let std = gaussian_std(&self.agent);
         let mut state = kernel.initial_state(batch_size);
-        let mut tape = Tape::new();
+        // The tape's buffers live with the trainer: no fresh pages every update.
+        let mut tape = std::mem::take(&mut self.tape);
         let mut outputs = Vec::new();
         let mut start = 0;
         while start < chunks.trial_steps {
@@ -479,6 +594,7 @@ impl Trainer {
             let mut record = ChunkRecord::with_capacity(len * batch_size);
             let mut features = Vec::with_capacity(len * batch_size * n);
             tape.clear();
+            let rollout_start = Instant::now();
             for _ in 0..len {
                 kernel.step(batch.obs(), &mut state, Some(&mut tape));
                 features.extend_from_slice(&state.trace);
@@ -497,6 +613,8 @@ impl Trainer {
                     }
                 }
             }
+            totals.phases.rollout += rollout_start.elapsed();
+            let backward_start = Instant::now();
             let stacked = Tensor::from_slice(&features)
                 .view([(len * batch_size) as i64, n as i64])
                 .to_device(self.device)
@@ -532,8 +650,10 @@ impl Trainer {
                 .expect("f32 feature gradients");
             let grads = kernel.backward(&tape, batch_size, &d_features, &d_spike);
             self.agent.accumulate_core_grads(&grads);
+            totals.phases.backward += backward_start.elapsed();
             start += len;
         }
+        self.tape = tape;
         Ok(())
     }
 
@@ -619,6 +739,23 @@ impl Trainer {
         values
     }
 
+    /// The network for an evaluation of `batch` trials: the CPU kernel where
+    /// training would use it (the same forward pass), else the tensor network.
+    fn eval_network(&self, batch: usize) -> EvalNetwork<'_> {
+        match self.manual_kernel() {
+            Some(kernel) => EvalNetwork::Kernel {
+                heads: self.agent.cpu_heads(),
+                state: kernel.initial_state(batch),
+                kernel,
+            },
+            None => EvalNetwork::Tensor {
+                agent: &self.agent,
+                state: self.agent.initial_state(batch),
+                device: self.device,
+            },
+        }
+    }
+
     /// The periodic evaluation of the run: `eval_trials` trials on the run's
     /// own evaluation stream (the same tasks at every evaluation).
     pub fn periodic_eval(&self) -> Result<EvalSummary, TrainError> {
@@ -644,32 +781,19 @@ impl Trainer {
     ) -> Result<EvalSummary, TrainError> {
         let _guard = tch::no_grad_guard();
         let (n_lif, _) = self.agent.neuron_count();
+        let std = gaussian_std(&self.agent);
         let mut totals = Vec::with_capacity(trials);
         let mut regrets: Option<Vec<f64>> = Some(Vec::with_capacity(trials));
         let mut first = 0u64;
         while (first as usize) < trials {
             let count = self.config.train.batch.min(trials - first as usize);
             let mut batch = Batch::start(dist, self.config.inputs, seed, first, count)?;
-            let mut state = self.agent.initial_state(count);
+            let mut net = self.eval_network(count);
             for step in 0..batch.trial_steps {
-                let (out, next) = self.agent.step(&batch.obs_tensor(self.device), &state);
-                state = next;
-                let (policy_out, values) = self.agent.heads(&out.features);
-                let (actions, _) = choose_actions(&self.agent, &policy_out, &mut batch, mode);
                 let logging = log.is_some();
-                let values: Vec<f32> = if logging {
-                    values.to_device(Device::Cpu).try_into().expect("f32")
-                } else {
-                    Vec::new()
-                };
-                let spikes: Vec<f32> = match (&out.spikes, logging) {
-                    (Some(s), true) => s
-                        .to_device(Device::Cpu)
-                        .flatten(0, -1)
-                        .try_into()
-                        .expect("f32"),
-                    _ => Vec::new(),
-                };
+                let out = net.step(&batch, logging);
+                let (actions, _) = choose_actions_from(&out.policy, &std, &mut batch, mode);
+                let (values, spikes) = (out.values, out.spikes);
                 let neurons = if spikes.is_empty() {
                     0
                 } else {

@@ -1,0 +1,348 @@
+//! `lsnn-rl bench`: the speed and memory of whole A2C updates (and of
+//! inference-only rollouts) on fixed presets, or a scaling table.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
+use lsnn_rl_env::MetaInputs;
+use lsnn_rl_neural::AgentKind;
+use lsnn_rl_neural::cpu_kernel::time_bare_products;
+
+use crate::cli::{BenchArgs, BptArg};
+use crate::output::write_atomically;
+use crate::train::{device, make_dist};
+
+/// One benchmark setting: an LSNN agent on a task, a batch and a truncation.
+#[derive(Clone, Debug)]
+pub struct Preset {
+    /// Name printed and written to the CSV.
+    pub name: String,
+    /// Environment spec.
+    pub env: String,
+    /// Trials per update.
+    pub batch: usize,
+    /// LIF neurons (as many ALIF).
+    pub half_neurons: usize,
+    /// Truncation of BPTT (0 = whole trial).
+    pub truncate: usize,
+}
+
+impl Preset {
+    fn new(name: &str, env: &str, batch: usize, half_neurons: usize, truncate: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            env: env.to_string(),
+            batch,
+            half_neurons,
+            truncate,
+        }
+    }
+}
+
+/// The named presets (issue 5 of the tracker defines them).
+pub fn presets() -> Vec<Preset> {
+    let bandit = "bandit-bernoulli:arms=2,pulls=100";
+    let maze = "maze-water-grid:steps=2000";
+    vec![
+        Preset::new("small", bandit, 64, 50, 0),
+        Preset::new("wide", bandit, 256, 200, 0),
+        Preset::new("long", maze, 16, 50, 0),
+        Preset::new("long-trunc", maze, 16, 50, 100),
+        Preset::new("large", bandit, 64, 800, 0),
+    ]
+}
+
+/// The scaling table: one factor varied at a time around the small preset.
+fn scaling() -> Vec<Preset> {
+    let bandit = |pulls: usize| format!("bandit-bernoulli:arms=2,pulls={pulls}");
+    let mut out = Vec::new();
+    for half in [50, 200, 800] {
+        let name = format!("neurons={}", 2 * half);
+        out.push(Preset::new(&name, &bandit(100), 64, half, 0));
+    }
+    for (pulls, truncate) in [(100, 0), (1000, 0), (100, 100), (1000, 100)] {
+        let name = format!("T={pulls},truncate={truncate}");
+        out.push(Preset::new(&name, &bandit(pulls), 64, 50, truncate));
+    }
+    for batch in [16, 64, 256] {
+        let name = format!("batch={batch}");
+        out.push(Preset::new(&name, &bandit(100), batch, 50, 0));
+    }
+    out
+}
+
+/// One line of the results.
+struct Row {
+    preset: Preset,
+    mode: &'static str,
+    threads: usize,
+    device: String,
+    bptt: &'static str,
+    trial_steps: usize,
+    env_steps_per_s: f64,
+    median: Duration,
+    min: Duration,
+    max: Duration,
+    /// Shares of rollout, backward and optimiser (train mode).
+    shares: Option<[f64; 3]>,
+    peak_rss_mb: Option<f64>,
+    /// Median time of the bare matrix products of the update (CPU kernel only).
+    gemm: Option<Duration>,
+}
+
+const CSV_HEADER: [&str; 18] = [
+    "preset",
+    "mode",
+    "threads",
+    "device",
+    "bptt",
+    "env",
+    "batch",
+    "neurons",
+    "trial_steps",
+    "truncate",
+    "env_steps_per_s",
+    "update_ms_median",
+    "update_ms_min",
+    "update_ms_max",
+    "rollout_share",
+    "backward_share",
+    "optimiser_share",
+    "peak_rss_mb",
+];
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Resets the kernel's peak-resident-memory mark of this process (Linux
+/// /proc/self/clear_refs); false where that is not possible.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Peak resident memory of this process in MB (VmHWM), where known.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], times[0], times[times.len() - 1])
+}
+
+/// Runs `lsnn-rl bench`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    tch::set_num_threads(args.threads as i32);
+    let device = device(args.device)?;
+    let bptt = match args.bptt {
+        BptArg::Auto => Bptt::Auto,
+        BptArg::Autograd => Bptt::Autograd,
+        BptArg::Manual => Bptt::Manual,
+    };
+    let all = if args.scaling { scaling() } else { presets() };
+    let chosen: Vec<Preset> = if args.presets.is_empty() {
+        all
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.presets {
+            match all.iter().find(|p| &p.name == name) {
+                Some(p) => chosen.push(p.clone()),
+                None => bail!(
+                    "unknown preset '{name}'; the presets are: {}",
+                    all.iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        chosen
+    };
+    let mut rows = Vec::new();
+    for preset in &chosen {
+        for mode in ["train", "infer"] {
+            let row = measure(preset, mode, args, device, bptt)
+                .with_context(|| format!("preset {}", preset.name))?;
+            if !args.quiet {
+                eprintln!(
+                    "{:<22} {:<5} {:>12.0} env-steps/s  {:>9.2} ms/update",
+                    row.preset.name,
+                    row.mode,
+                    row.env_steps_per_s,
+                    ms(row.median)
+                );
+            }
+            rows.push(row);
+        }
+    }
+    print_table(&rows);
+    if let Some(path) = &args.csv {
+        write_csv(path, &rows)?;
+    }
+    Ok(())
+}
+
+fn measure(
+    preset: &Preset,
+    mode: &'static str,
+    args: &BenchArgs,
+    device: tch::Device,
+    bptt: Bptt,
+) -> anyhow::Result<Row> {
+    let mut config = RunConfig::new(&preset.env, AgentKind::Lsnn, 0);
+    config.agent.n_lif = preset.half_neurons;
+    config.agent.n_alif = preset.half_neurons;
+    config.agent.k_steps = 1;
+    config.inputs = MetaInputs {
+        done_flag: false,
+        ..MetaInputs::all()
+    };
+    config.train.batch = preset.batch;
+    config.train.truncate = preset.truncate;
+    config.train.bptt = bptt;
+    config.train.updates = (args.warmup + args.repeats) as usize;
+    let dist = make_dist(&preset.env)?;
+    let mut trainer = Trainer::new(config, dist.clone(), device)?;
+    let manual = trainer.uses_manual_bptt();
+    let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
+        if mode == "train" {
+            let start = Instant::now();
+            let stats = trainer.update()?;
+            let p = stats.phases;
+            Ok((start.elapsed(), Some([p.rollout, p.backward, p.optimiser])))
+        } else {
+            let start = Instant::now();
+            trainer.evaluate(dist.as_ref(), preset.batch, 7, ActionMode::Sample, None)?;
+            Ok((start.elapsed(), None))
+        }
+    };
+    for _ in 0..args.warmup as usize {
+        per_update(&mut trainer)?;
+    }
+    let rss_reset = reset_peak_rss();
+    let mut times = Vec::with_capacity(args.repeats as usize);
+    let mut phase_sums = [Duration::ZERO; 3];
+    for _ in 0..args.repeats as usize {
+        let (time, phases) = per_update(&mut trainer)?;
+        times.push(time);
+        if let Some(phases) = phases {
+            for (sum, p) in phase_sums.iter_mut().zip(phases) {
+                *sum += p;
+            }
+        }
+    }
+    let peak = if rss_reset { peak_rss_mb() } else { None };
+    let trial_steps =
+        lsnn_rl_a2c::rollout::Batch::start(dist.as_ref(), trainer.config().inputs, 0, 0, 1)?
+            .trial_steps;
+    let total: Duration = times.iter().sum();
+    let (median, min, max) = median_min_max(times);
+    let shares = (mode == "train").then(|| {
+        let t = total.as_secs_f64().max(1e-12);
+        phase_sums.map(|p| p.as_secs_f64() / t)
+    });
+    let gemm = (mode == "train" && manual).then(|| {
+        let obs = trainer.agent().obs_size();
+        time_bare_products(
+            obs,
+            2 * preset.half_neurons,
+            1,
+            preset.batch,
+            trial_steps,
+            (args.repeats as usize).clamp(1, 5),
+        )
+    });
+    Ok(Row {
+        preset: preset.clone(),
+        mode,
+        threads: args.threads as usize,
+        device: format!("{device:?}").to_lowercase(),
+        bptt: if manual { "manual" } else { "autograd" },
+        trial_steps,
+        env_steps_per_s: (preset.batch * trial_steps) as f64 / median.as_secs_f64(),
+        median,
+        min,
+        max,
+        shares,
+        peak_rss_mb: peak,
+        gemm,
+    })
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "{:<22} {:<5} {:>7} {:>8} {:>12} {:>10} {:>17} {:>22} {:>8} {:>14}",
+        "preset",
+        "mode",
+        "threads",
+        "bptt",
+        "env-steps/s",
+        "ms/update",
+        "min..max ms",
+        "rollout/backward/optim",
+        "peak MB",
+        "GEMM ms (x)"
+    );
+    for r in rows {
+        let shares = r.shares.map_or("-".to_string(), |s| {
+            format!("{:.0}%/{:.0}%/{:.0}%", s[0] * 100.0, s[1] * 100.0, s[2] * 100.0)
+        });
+        let gemm = r.gemm.map_or("-".to_string(), |g| {
+            format!("{:.2} ({:.2}x)", ms(g), ms(r.median) / ms(g))
+        });
+        println!(
+            "{:<22} {:<5} {:>7} {:>8} {:>12.0} {:>10.2} {:>17} {:>22} {:>8} {:>14}",
+            r.preset.name,
+            r.mode,
+            r.threads,
+            r.bptt,
+            r.env_steps_per_s,
+            ms(r.median),
+            format!("{:.2}..{:.2}", ms(r.min), ms(r.max)),
+            shares,
+            r.peak_rss_mb.map_or("-".to_string(), |m| format!("{m:.0}")),
+            gemm
+        );
+    }
+}
+
+fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = CSV_HEADER.to_vec();
+    header.extend(["gemm_ms", "update_over_gemm"]);
+    writer.write_record(&header)?;
+    for r in rows {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+        let share = |i: usize| opt(r.shares.map(|s| s[i]));
+        writer.write_record([
+            r.preset.name.clone(),
+            r.mode.to_string(),
+            r.threads.to_string(),
+            r.device.clone(),
+            r.bptt.to_string(),
+            r.preset.env.clone(),
+            r.preset.batch.to_string(),
+            (2 * r.preset.half_neurons).to_string(),
+            r.trial_steps.to_string(),
+            r.preset.truncate.to_string(),
+            format!("{:.1}", r.env_steps_per_s),
+            format!("{:.4}", ms(r.median)),
+            format!("{:.4}", ms(r.min)),
+            format!("{:.4}", ms(r.max)),
+            share(0),
+            share(1),
+            share(2),
+            opt(r.peak_rss_mb),
+            opt(r.gemm.map(ms)),
+            opt(r.gemm.map(|g| ms(r.median) / ms(g))),
+        ])?;
+    }
+    let bytes = writer.into_inner().context("CSV buffer")?;
+    write_atomically(path, &bytes)
+}
