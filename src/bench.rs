@@ -291,7 +291,12 @@ fn print_table(rows: &[Row]) {
     );
     for r in rows {
         let shares = r.shares.map_or("-".to_string(), |s| {
-            format!("{:.0}%/{:.0}%/{:.0}%", s[0] * 100.0, s[1] * 100.0, s[2] * 100.0)
+            format!(
+                "{:.0}%/{:.0}%/{:.0}%",
+                s[0] * 100.0,
+                s[1] * 100.0,
+                s[2] * 100.0
+            )
         });
         let gemm = r.gemm.map_or("-".to_string(), |g| {
             format!("{:.2} ({:.2}x)", ms(g), ms(r.median) / ms(g))

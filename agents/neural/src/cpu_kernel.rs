@@ -412,7 +412,10 @@ impl SpikingKernel {
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
             if s % self.k_steps == self.k_steps - 1 {
-                for (g, &d) in g_trace.iter_mut().zip(&d_features[t * cells..(t + 1) * cells]) {
+                for (g, &d) in g_trace
+                    .iter_mut()
+                    .zip(&d_features[t * cells..(t + 1) * cells])
+                {
                     *g += d;
                 }
             }
@@ -500,7 +503,8 @@ impl SpikingKernel {
                     // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
                     // A' = thr + beta b';  b' = rho b + (1 - rho) z.
                     let a = tape.threshold[j];
-                    let g_threshold = -g_scaled * tape.v_prev[j] / (a * a) - tape.z_prev[j] * g.v[j];
+                    let g_threshold =
+                        -g_scaled * tape.v_prev[j] / (a * a) - tape.z_prev[j] * g.v[j];
                     let g_b_total = g.b[j] + beta * g_threshold;
                     g.current[j] = (1.0 - alpha) * g.v[j];
                     g.z[j] = -a * g.v[j] + (1.0 - rho) * g_b_total;
@@ -635,7 +639,14 @@ pub fn time_bare_products(
                 gemm_add_a_bt(batch, n, n, &z, &w_rec, &mut g_z);
             }
             gemm_at_b(n, net_steps * batch, n, &z_all, &g_all, &mut g_w_rec);
-            gemm_at_b(n_in, env_steps * batch, n, &x_all, &g_all[..env_steps * batch * n], &mut g_w_in);
+            gemm_at_b(
+                n_in,
+                env_steps * batch,
+                n,
+                &x_all,
+                &g_all[..env_steps * batch * n],
+                &mut g_w_in,
+            );
             start.elapsed()
         })
         .collect();

@@ -19,9 +19,7 @@ pub mod trainer;
 
 pub use config::{Advantage, Bptt, ConfigError, RunConfig, Schedule, TrainConfig};
 pub use rollout::ActionMode;
-pub use trainer::{
-    EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, Trainer, UpdateStats,
-};
+pub use trainer::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, Trainer, UpdateStats};
 
 /// Everything that can stop training or evaluation.
 #[derive(Debug, thiserror::Error)]
