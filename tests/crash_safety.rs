@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_clean_failure, stderr};
+use common::{assert_clean_failure, stderr, stdout};
 use lsnn_rl_a2c::checkpoint;
 use rand::{Rng, SeedableRng};
 
@@ -56,9 +56,15 @@ fn train_args(out: &Path, keep: usize) -> Vec<String> {
 }
 
 fn resume_args(out: &Path) -> Vec<String> {
-    ["train", "--quiet", "--resume", "--out", out.to_str().unwrap()]
-        .map(String::from)
-        .to_vec()
+    [
+        "train",
+        "--quiet",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn command(args: &[String], env: &[(&str, String)]) -> Command {
@@ -146,7 +152,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn temp_files(dir: &Path) -> Vec<PathBuf> {
     walk(dir)
         .into_iter()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
         .collect()
 }
 
@@ -286,23 +297,34 @@ fn sigkill_at_twenty_random_moments_leaves_a_run_that_resumes_to_the_same_end() 
             let (result, killed) = kill_after(&args, delay);
             if !killed {
                 assert!(result.status.success(), "{context}: {}", stderr(&result));
+                assert!(stdout(&result).contains("mean total reward"), "{context}");
                 check_finished(&out, &reference, &context);
                 break;
             }
             kills += 1;
             started = check_invariants(&out, &reference, &context);
-            if started && !checkpoint::list(&out.join("checkpoints")).unwrap().is_empty() {
+            if started
+                && !checkpoint::list(&out.join("checkpoints"))
+                    .unwrap()
+                    .is_empty()
+            {
                 with_checkpoint += 1;
             }
             if !started {
                 // Killed before config.toml: nothing to resume, and --resume says so.
-                let refused = run(&resume_args(&out), &[]);
+                let refused = common::lsnn_rl(
+                    &cache(),
+                    &["train", "--resume", "--out", out.to_str().unwrap()],
+                );
                 assert_clean_failure(&refused, &["is not a run directory"]);
             }
         }
     }
     // The kills must have hit training, not only start-up.
-    assert!(with_checkpoint >= 5, "only {with_checkpoint} kills after a checkpoint");
+    assert!(
+        with_checkpoint >= 5,
+        "only {with_checkpoint} kills after a checkpoint"
+    );
     eprintln!("{kills} kills over {rounds} runs, {with_checkpoint} after a checkpoint");
 }
 

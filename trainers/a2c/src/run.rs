@@ -258,7 +258,7 @@ impl Loop<'_> {
             )
         };
         TrainError::NonFinite(format!(
-            "{what} ({why}); lower train.lr or train.grad_clip in {}, then {}",
+            "{what} ({why}); lower train.lr or train.grad_clip in {}; {}",
             self.run_dir.config().display(),
             self.how_to_resume()
         ))
@@ -304,8 +304,8 @@ impl Loop<'_> {
     /// How to continue the run, for error messages.
     fn how_to_resume(&self) -> String {
         let from = match self.last_saved {
-            Some(u) => format!("its newest checkpoint (update {u}) is intact"),
-            None => "it has no checkpoint yet and starts over".to_string(),
+            Some(u) => format!("the newest checkpoint, update {u}, is intact"),
+            None => "there is no checkpoint yet, so a resume starts over".to_string(),
         };
         format!(
             "{from}; continue with: lsnn-rl train --out {} --resume",

@@ -151,15 +151,28 @@ fn damaged_checkpoints_are_errors_never_panics() {
     let dist: Arc<dyn TaskDistribution> = Arc::from(registry.make(&config.env).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    train(&RunDir::new(&run), config.clone(), dist.clone(), false, Device::Cpu, &mut Quiet)
-        .unwrap();
+    train(
+        &RunDir::new(&run),
+        config.clone(),
+        dist.clone(),
+        false,
+        Device::Cpu,
+        &mut Quiet,
+    )
+    .unwrap();
     let ckpts = run.join("checkpoints");
     let sidecar = ckpts.join("update-0000001.json");
     let meta_text = std::fs::read_to_string(&sidecar).unwrap();
     let meta: serde_json::Value = serde_json::from_str(&meta_text).unwrap();
     let originals = [
-        ("weights", std::fs::read(ckpts.join("update-0000001.safetensors")).unwrap()),
-        ("optimizer", std::fs::read(ckpts.join("update-0000001.optim.safetensors")).unwrap()),
+        (
+            "weights",
+            std::fs::read(ckpts.join("update-0000001.safetensors")).unwrap(),
+        ),
+        (
+            "optimizer",
+            std::fs::read(ckpts.join("update-0000001.optim.safetensors")).unwrap(),
+        ),
     ];
     let trainer = std::cell::RefCell::new(Trainer::new(config, dist, Device::Cpu).unwrap());
     let work = dir.path().join("work");
@@ -237,6 +250,9 @@ fn damaged_checkpoints_are_errors_never_panics() {
         .unwrap();
     assert_eq!(cases.get(), 1500);
     let loaded = LOADED.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(loaded > 50, "only {loaded} mutated checkpoints got past the loader");
+    assert!(
+        loaded > 50,
+        "only {loaded} mutated checkpoints got past the loader"
+    );
     eprintln!("{} damaged checkpoints loaded without panic", cases.get());
 }

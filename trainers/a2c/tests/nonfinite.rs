@@ -124,7 +124,10 @@ fn a_nan_loss_skips_its_update_and_train_csv_counts_it() {
     let stats = trainer.update().unwrap();
     assert!(stats.skipped && stats.grad_norm.is_nan());
     assert_eq!(stats.update, 3);
-    assert_eq!((weights(&trainer), trainer.adam().steps()), (before.clone(), steps));
+    assert_eq!(
+        (weights(&trainer), trainer.adam().steps()),
+        (before.clone(), steps)
+    );
     assert!(!trainer.update().unwrap().skipped);
     assert_ne!(weights(&trainer), before);
 }
@@ -148,9 +151,14 @@ fn a_streak_of_nan_updates_rolls_back_with_a_lower_learning_rate() {
     // Up to the checkpoint it went back to (update 4), the same run; from
     // there on half the learning rate.
     for u in 0..10 {
-        let (lr_want, lr_got): (f64, f64) = (want[u][11].parse().unwrap(), got[u][11].parse().unwrap());
+        let (lr_want, lr_got): (f64, f64) =
+            (want[u][11].parse().unwrap(), got[u][11].parse().unwrap());
         let factor = if u < 4 { 1.0 } else { 0.5 };
-        assert!((lr_got - factor * lr_want).abs() < 1e-15, "update {}", u + 1);
+        assert!(
+            (lr_got - factor * lr_want).abs() < 1e-15,
+            "update {}",
+            u + 1
+        );
     }
     let no_wall = |rows: &[Vec<String>]| {
         rows.iter()
@@ -223,7 +231,11 @@ fn on_nonfinite_stop_ends_the_run_with_a_clear_error_and_keeps_the_last_good_che
     }
     assert_eq!(column(&table(dir.path()), 13), ["0", "0", "1", "1"]);
     let newest = checkpoint::list(&dir.path().join("checkpoints")).unwrap();
-    assert_eq!(newest.last().unwrap().0, 2, "no checkpoint during the streak");
+    assert_eq!(
+        newest.last().unwrap().0,
+        2,
+        "no checkpoint during the streak"
+    );
 
     // With roll-backs allowed but none left, the run stops the same way.
     config.train.on_nonfinite = OnNonFinite::Rollback;
