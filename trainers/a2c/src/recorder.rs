@@ -194,6 +194,18 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_left_by_a_kill_gets_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.csv");
+        std::fs::write(&path, "").unwrap();
+        CsvLog::open(&path, &["a", "b"])
+            .unwrap()
+            .append(&["1".into(), "2".into()])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n");
+    }
+
+    #[test]
     fn appended_rows_follow_one_header() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.csv");
