@@ -343,3 +343,144 @@ fn sigterm_finishes_the_update_writes_a_checkpoint_and_says_how_to_resume() {
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     assert_eq!(csv_rows(&run.join("train.csv")).len(), last + 3);
 }
+
+#[test]
+fn bad_input_is_one_clear_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_s = run.to_str().unwrap();
+
+    // A --config file that is not TOML, and one with an unknown key.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "env = \"bandit-dependent\"\nseed = \n[train").unwrap();
+    let out = lsnn_rl(&[
+        "train",
+        "--config",
+        broken.to_str().unwrap(),
+        "--out",
+        run_s,
+    ]);
+    assert_clean_failure(&out, &["broken.toml"]);
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(
+        &unknown,
+        "env = \"bandit-dependent\"\nseed = 1\n[train]\nlrr = 0.1\n",
+    )
+    .unwrap();
+    let out = lsnn_rl(&[
+        "train",
+        "--config",
+        unknown.to_str().unwrap(),
+        "--out",
+        run_s,
+    ]);
+    assert_clean_failure(&out, &["unknown.toml", "lrr"]);
+    // Out-of-range values.
+    let no_neurons = train(&run, &["--set", "agent.n_lif=0", "--set", "agent.n_alif=0"]);
+    assert_clean_failure(&no_neurons, &["n_lif"]);
+    assert_clean_failure(
+        &train(&run, &["--set", "train.rollback_lr_factor=1.5"]),
+        &["train.rollback_lr_factor"],
+    );
+    assert_clean_failure(
+        &train(&run, &["--set", "train.on_nonfinite=\"retry\""]),
+        &["on_nonfinite"],
+    );
+    // An environment spec that does not parse.
+    let bad_spec = lsnn_rl(&["train", "--env", "bandit-bernoulli:arms", "--out", run_s]);
+    assert_clean_failure(&bad_spec, &["malformed environment spec"]);
+    assert!(!run.exists(), "a refused run leaves no folder");
+
+    // Folders that are not runs, and outputs that cannot be written.
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let resumed = lsnn_rl(&["train", "--resume", "--out", plain.to_str().unwrap()]);
+    assert_clean_failure(&resumed, &["is not a run directory"]);
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let under_file = file.join("run");
+    assert_clean_failure(
+        &train(&under_file, &["--updates", "1"]),
+        &["cannot create", "a-file"],
+    );
+    assert_clean_failure(
+        &train(Path::new("/proc/lsnn-rl-run"), &["--updates", "1"]),
+        &["/proc/lsnn-rl-run"],
+    );
+
+    // Checkpoints of another version, another agent, with a flipped byte.
+    assert!(train(&run, &["--updates", "2"]).status.success());
+    let sidecar = run.join("checkpoints/update-0000002.json");
+    let original = std::fs::read_to_string(&sidecar).unwrap();
+    std::fs::write(
+        &sidecar,
+        original.replace("\"format_version\": 2", "\"format_version\": 99"),
+    )
+    .unwrap();
+    let eval = ["eval", "--run", run_s, "--trials", "2"];
+    assert_clean_failure(&lsnn_rl(&eval), &["checkpoint format 99", "reads formats"]);
+    std::fs::write(&sidecar, &original).unwrap();
+    let lstm = dir.path().join("lstm");
+    let out = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--agent",
+        "lstm",
+        "--updates",
+        "1",
+        "--env",
+        "bandit-dependent:difficulty=easy,pulls=10",
+        "--set",
+        "agent.hidden=4",
+        "--set",
+        "train.batch=2",
+        "--set",
+        "train.eval_trials=2",
+        "--out",
+        lstm.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let other = lsnn_rl(&[
+        "eval",
+        "--run",
+        lstm.to_str().unwrap(),
+        "--trials",
+        "2",
+        "--checkpoint",
+        sidecar.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&other, &["does not fit"]);
+    let weights = run.join("checkpoints/update-0000002.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&weights, &bytes).unwrap();
+    assert_clean_failure(&lsnn_rl(&eval), &["corrupt or truncated"]);
+}
+
+#[test]
+fn a_nan_streak_with_on_nonfinite_stop_is_one_clear_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = train(
+        &run,
+        &[
+            "--updates",
+            "6",
+            "--set",
+            "train.checkpoint_every=1",
+            "--set",
+            "train.on_nonfinite=stop",
+            "--set",
+            "train.nonfinite_limit=2",
+            "--set",
+            "train.inject_nonfinite=[3, 4]",
+        ],
+    );
+    assert_clean_failure(&out, &["updates 3 to 4", "NaN", "update 2", "--resume"]);
+    let skipped: Vec<String> = csv_rows(&run.join("train.csv"))[1..]
+        .iter()
+        .map(|r| r.split(',').nth(13).unwrap().to_string())
+        .collect();
+    assert_eq!(skipped, ["0", "0", "1", "1"]);
+}

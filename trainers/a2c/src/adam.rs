@@ -133,11 +133,13 @@ impl Adam {
                 let saved = tensors
                     .get(&key)
                     .ok_or_else(|| format!("optimiser state lacks '{key}'"))?;
-                if saved.size() != self.params[i].size() {
+                if saved.size() != self.params[i].size() || saved.kind() != self.params[i].kind() {
                     return Err(format!(
-                        "optimiser state '{key}' has shape {:?}, the network needs {:?}",
+                        "optimiser state '{key}' has shape {:?} ({:?}), the network needs {:?} ({:?})",
                         saved.size(),
-                        self.params[i].size()
+                        saved.kind(),
+                        self.params[i].size(),
+                        self.params[i].kind()
                     ));
                 }
                 // Checkpoints load onto the CPU; the moments live with their parameter.

@@ -14,8 +14,13 @@ use crate::TrainError;
 use crate::config::RunConfig;
 use crate::trainer::Trainer;
 
-/// Version of the checkpoint layout; bumped when it changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the checkpoint layout; bumped when it changes. Version 2 added
+/// `lr_factor` and `nonfinite_streak` to the sidecar.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest layout this version still reads (missing fields take their
+/// defaults).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// The JSON sidecar of a checkpoint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,6 +51,49 @@ pub struct CheckpointMeta {
     pub optimizer_sha256: String,
     /// Name and shape of every weight.
     pub shapes: BTreeMap<String, Vec<i64>>,
+    /// Factor on the scheduled learning rate: 1, times
+    /// `train.rollback_lr_factor` for each roll-back after non-finite updates.
+    #[serde(default = "one")]
+    pub lr_factor: f64,
+    /// Non-finite (skipped) updates in a row just before this checkpoint.
+    #[serde(default)]
+    pub nonfinite_streak: usize,
+    /// Roll-backs after non-finite updates so far in the run.
+    #[serde(default)]
+    pub rollbacks: usize,
+}
+
+/// The run's record of non-finite updates, kept in every checkpoint so that
+/// a resumed run goes on counting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NonFiniteRecord {
+    /// Skipped (non-finite) updates in a row, up to now.
+    pub streak: usize,
+    /// Roll-backs so far.
+    pub rollbacks: usize,
+}
+
+impl CheckpointMeta {
+    /// The non-finite record this checkpoint was written with.
+    pub fn nonfinite_record(&self) -> NonFiniteRecord {
+        NonFiniteRecord {
+            streak: self.nonfinite_streak,
+            rollbacks: self.rollbacks,
+        }
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Just the version of a sidecar, read before the rest so that a sidecar of
+/// another layout gets a clear message.
+#[derive(Deserialize)]
+struct VersionOnly {
+    format_version: u32,
+    #[serde(default)]
+    lsnn_rl_version: String,
 }
 
 /// A loaded checkpoint.
@@ -80,6 +128,8 @@ fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<String, Tr
     Tensor::write_safetensors(tensors, tmp.path())
         .map_err(|e| io_error(path, "cannot write", e))?;
     let bytes = std::fs::read(tmp.path()).map_err(|e| io_error(path, "cannot read back", e))?;
+    crate::storage::charge_file(tmp.as_file(), bytes.len() as u64)
+        .map_err(|e| io_error(path, "cannot write", e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| io_error(path, "cannot sync", e))?;
@@ -99,20 +149,32 @@ fn sorted_weights(trainer: &Trainer) -> Vec<(String, Tensor)> {
     named
 }
 
+/// Whether every weight of the trainer's network is finite.
+pub fn weights_finite(trainer: &Trainer) -> bool {
+    sorted_weights(trainer)
+        .iter()
+        .all(|(_, t)| bool::try_from(t.isfinite().all()).unwrap_or(false))
+}
+
 /// Writes the trainer's checkpoint into `dir` as `update-NNNNNNN.*`, then
-/// deletes all but the newest `keep` (0 keeps all). Returns the sidecar's path.
-pub fn save(dir: &Path, trainer: &Trainer, keep: usize) -> Result<PathBuf, TrainError> {
+/// deletes all but the newest `keep` (0 keeps all). Returns the sidecar's
+/// path. `record` is the run's count of non-finite updates. Weights that
+/// hold NaN or infinity are refused, and nothing is written.
+pub fn save(
+    dir: &Path,
+    trainer: &Trainer,
+    keep: usize,
+    record: NonFiniteRecord,
+) -> Result<PathBuf, TrainError> {
+    if !weights_finite(trainer) {
+        return Err(TrainError::NonFinite(format!(
+            "refusing to write the checkpoint of update {}: its weights hold NaN or infinity",
+            trainer.updates_done()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "cannot create", e))?;
     let stem = format!("update-{:07}", trainer.updates_done());
     let weights = sorted_weights(trainer);
-    if weights
-        .iter()
-        .any(|(_, t)| !bool::try_from(t.isfinite().all()).unwrap_or(false))
-    {
-        return Err(TrainError::Checkpoint(
-            "refusing to write weights that hold NaN or infinity".into(),
-        ));
-    }
     let weights_file = format!("{stem}.safetensors");
     let weights_sha256 = write_tensors(&dir.join(&weights_file), &weights)?;
     let optimizer_file = format!("{stem}.optim.safetensors");
@@ -130,6 +192,9 @@ pub fn save(dir: &Path, trainer: &Trainer, keep: usize) -> Result<PathBuf, Train
         optimizer_file,
         optimizer_sha256,
         shapes: weights.iter().map(|(n, t)| (n.clone(), t.size())).collect(),
+        lr_factor: trainer.lr_factor(),
+        nonfinite_streak: record.streak,
+        rollbacks: record.rollbacks,
     };
     let json = serde_json::to_vec_pretty(&meta).expect("the sidecar serialises");
     let sidecar = dir.join(format!("{stem}.json"));
@@ -190,22 +255,38 @@ pub fn load(path: &Path) -> Result<Checkpoint, TrainError> {
     };
     let text = std::fs::read(&sidecar)
         .map_err(|e| io_error(&sidecar, "cannot read the checkpoint sidecar", e))?;
-    let meta: CheckpointMeta = serde_json::from_slice(&text).map_err(|e| {
+    let not_a_sidecar = |e: serde_json::Error| {
         TrainError::Checkpoint(format!(
             "{} is not a checkpoint sidecar of this lsnn-rl: {e}",
             sidecar.display()
         ))
-    })?;
-    if meta.format_version != FORMAT_VERSION {
+    };
+    let version: VersionOnly = serde_json::from_slice(&text).map_err(not_a_sidecar)?;
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version.format_version) {
         return Err(TrainError::Checkpoint(format!(
-            "{} has checkpoint format {}, this lsnn-rl reads format {FORMAT_VERSION}; use the lsnn-rl version that wrote it ({})",
+            "{} has checkpoint format {}, this lsnn-rl reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}; use the lsnn-rl version that wrote it ({})",
             sidecar.display(),
-            meta.format_version,
-            meta.lsnn_rl_version
+            version.format_version,
+            version.lsnn_rl_version
+        )));
+    }
+    let meta: CheckpointMeta = serde_json::from_slice(&text).map_err(not_a_sidecar)?;
+    if !(meta.lr_factor.is_finite() && meta.lr_factor > 0.0 && meta.lr_factor <= 1.0) {
+        return Err(TrainError::Checkpoint(format!(
+            "{} has lr_factor {}, which must lie in (0, 1]",
+            sidecar.display(),
+            meta.lr_factor
         )));
     }
     let dir = sidecar.parent().unwrap_or(Path::new("."));
     let read = |file: &str, sha: &str| -> Result<HashMap<String, Tensor>, TrainError> {
+        // The files must lie beside the sidecar: a bare file name.
+        if file.is_empty() || Path::new(file).file_name() != Some(std::ffi::OsStr::new(file)) {
+            return Err(TrainError::Checkpoint(format!(
+                "{} names the file '{file}', which is not a file beside it",
+                sidecar.display()
+            )));
+        }
         let path = dir.join(file);
         let bytes = std::fs::read(&path).map_err(|e| io_error(&path, "cannot read", e))?;
         if sha256_hex(&bytes) != sha {
@@ -256,14 +337,16 @@ pub fn apply(
             .weights
             .get(name)
             .ok_or_else(|| mismatch(format!("no weight '{name}'")))?;
-        if saved.size() != var.size() {
+        if saved.size() != var.size() || saved.kind() != var.kind() {
             return Err(mismatch(format!(
-                "'{name}' has shape {:?}, this network needs {:?}",
+                "'{name}' has shape {:?} ({:?}), this network needs {:?} ({:?})",
                 saved.size(),
-                var.size()
+                saved.kind(),
+                var.size(),
+                var.kind()
             )));
         }
-        var.copy_(saved);
+        var.f_copy_(saved)?;
     }
     if with_optimizer {
         let steps = checkpoint.meta.adam_steps;
@@ -272,6 +355,7 @@ pub fn apply(
             .load_state(&checkpoint.optimizer, steps)
             .map_err(mismatch)?;
         trainer.set_progress(checkpoint.meta.update, checkpoint.meta.env_steps);
+        trainer.set_lr_factor(checkpoint.meta.lr_factor);
     }
     Ok(())
 }

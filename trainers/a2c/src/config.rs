@@ -61,6 +61,17 @@ pub enum Bptt {
     Manual,
 }
 
+/// What a run does after `nonfinite_limit` non-finite updates in a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnNonFinite {
+    /// Go back to the last checkpoint written before the streak and go on
+    /// with the learning rate times `rollback_lr_factor`.
+    Rollback,
+    /// Stop with an error; the last good checkpoint stays the newest.
+    Stop,
+}
+
 /// The actor-critic optimisation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -116,6 +127,19 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Checkpoints kept (the newest; 0 = keep all).
     pub keep_checkpoints: usize,
+    /// Non-finite updates in a row (NaN or infinite loss or gradient; each
+    /// one is skipped) after which `on_nonfinite` acts (0 = never: keep skipping).
+    pub nonfinite_limit: usize,
+    /// What happens then: "rollback" (to the last checkpoint before the
+    /// streak, with a lower learning rate) or "stop" (with an error).
+    pub on_nonfinite: OnNonFinite,
+    /// Learning-rate factor of each roll-back, in (0, 1).
+    pub rollback_lr_factor: f64,
+    /// Roll-backs allowed in a run; one more stops it with an error.
+    pub max_rollbacks: usize,
+    /// Testing only: updates (1-based) whose loss is forced to NaN, as long
+    /// as no roll-back has lowered the learning rate. Leave empty.
+    pub inject_nonfinite: Vec<usize>,
 }
 
 impl Default for TrainConfig {
@@ -146,6 +170,11 @@ impl Default for TrainConfig {
             eval_trials: 200,
             checkpoint_every: 250,
             keep_checkpoints: 3,
+            nonfinite_limit: 5,
+            on_nonfinite: OnNonFinite::Rollback,
+            rollback_lr_factor: 0.5,
+            max_rollbacks: 5,
+            inject_nonfinite: Vec::new(),
         }
     }
 }
@@ -368,6 +397,13 @@ impl RunConfig {
                     "must be a finite number >= 0",
                 ));
             }
+        }
+        if !(t.rollback_lr_factor > 0.0 && t.rollback_lr_factor < 1.0) {
+            return Err(invalid(
+                "train.rollback_lr_factor",
+                t.rollback_lr_factor.to_string(),
+                "must lie in (0, 1)",
+            ));
         }
         if t.adam_eps.is_nan() || t.adam_eps <= 0.0 {
             return Err(invalid(

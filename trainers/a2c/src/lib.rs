@@ -15,9 +15,10 @@ pub mod recorder;
 pub mod returns;
 pub mod rollout;
 pub mod run;
+pub mod storage;
 pub mod trainer;
 
-pub use config::{Advantage, Bptt, ConfigError, RunConfig, Schedule, TrainConfig};
+pub use config::{Advantage, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, TrainConfig};
 pub use rollout::ActionMode;
 pub use trainer::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, Trainer, UpdateStats};
 
@@ -39,6 +40,12 @@ pub enum TrainError {
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// Losses, gradients or weights were NaN or infinite.
+    #[error("non-finite numbers: {0}")]
+    NonFinite(String),
+    /// A run stopped part-way; the message says from where it resumes.
+    #[error("{0}")]
+    Resumable(String),
     /// LibTorch failed.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),

@@ -10,7 +10,7 @@ use crate::TrainError;
 use crate::trainer::{EvalSummary, UpdateStats};
 
 /// Columns of train.csv.
-pub const TRAIN_COLUMNS: [&str; 14] = [
+pub const TRAIN_COLUMNS: [&str; 15] = [
     "update",
     "env_steps",
     "wall_s",
@@ -25,6 +25,7 @@ pub const TRAIN_COLUMNS: [&str; 14] = [
     "lr",
     "entropy_weight",
     "skipped",
+    "rollbacks",
 ];
 
 /// Columns of eval.csv.
@@ -51,45 +52,55 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         .prefix(".tmp-")
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
-    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    crate::storage::write_all(&mut tmp, bytes).map_err(|e| fail(&e))?;
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     tmp.persist(path).map_err(|e| fail(&e.error))?;
     Ok(())
 }
 
-/// An append-only CSV file with a fixed header.
+/// An append-only CSV file with a fixed header. Each row is one write; a
+/// row that fails half-way (a full disk) is cut off again, so the file holds
+/// whole rows only.
 pub struct CsvLog {
     path: PathBuf,
     file: File,
 }
 
 impl CsvLog {
-    /// Opens `path` for appending, writing the header if the file is new.
+    /// Opens `path` for appending, writing the header if the file is new or
+    /// empty (a run killed between creating the file and writing its header).
     pub fn open(path: &Path, columns: &[&str]) -> Result<Self, TrainError> {
         let fail =
             |e: std::io::Error| TrainError::Io(format!("cannot open {}: {e}", path.display()));
-        let fresh = !path.exists();
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(fail)?;
-        if fresh {
-            writeln!(file, "{}", columns.join(",")).map_err(fail)?;
-        }
-        Ok(Self {
+        let mut log = Self {
             path: path.to_path_buf(),
             file,
-        })
+        };
+        if log.file.metadata().map_err(fail)?.len() == 0 {
+            let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            log.append(&header)?;
+        }
+        Ok(log)
     }
 
     /// Appends one row and flushes it.
     pub fn append(&mut self, cells: &[String]) -> Result<(), TrainError> {
         let line = format!("{}\n", cells.join(","));
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|_| self.file.flush())
-            .map_err(|e| TrainError::Io(format!("cannot append to {}: {e}", self.path.display())))
+        let before = self.file.metadata().map(|m| m.len());
+        let written = crate::storage::write_all(&mut self.file, line.as_bytes())
+            .and_then(|_| self.file.flush());
+        written.map_err(|e| {
+            if let Ok(len) = before {
+                // Best effort: drop the part of the row that made it.
+                let _ = self.file.set_len(len);
+            }
+            TrainError::Io(format!("cannot append to {}: {e}", self.path.display()))
+        })
     }
 }
 
@@ -97,8 +108,9 @@ fn opt(value: Option<f64>) -> String {
     value.map_or(String::new(), |v| v.to_string())
 }
 
-/// The train.csv row of an update.
-pub fn train_row(stats: &UpdateStats, wall_s: f64) -> Vec<String> {
+/// The train.csv row of an update; `rollbacks` counts the run's roll-backs
+/// after non-finite updates so far.
+pub fn train_row(stats: &UpdateStats, wall_s: f64, rollbacks: usize) -> Vec<String> {
     vec![
         stats.update.to_string(),
         stats.env_steps.to_string(),
@@ -114,6 +126,7 @@ pub fn train_row(stats: &UpdateStats, wall_s: f64) -> Vec<String> {
         stats.lr.to_string(),
         stats.entropy_weight.to_string(),
         (stats.skipped as u8).to_string(),
+        rollbacks.to_string(),
     ]
 }
 
@@ -178,6 +191,18 @@ mod tests {
         std::fs::write(&path, "update,x\n1,a\n2,b").unwrap();
         truncate_after(&path, 9).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "update,x\n1,a\n");
+    }
+
+    #[test]
+    fn an_empty_file_left_by_a_kill_gets_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.csv");
+        std::fs::write(&path, "").unwrap();
+        CsvLog::open(&path, &["a", "b"])
+            .unwrap()
+            .append(&["1".into(), "2".into()])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n");
     }
 
     #[test]

@@ -308,6 +308,7 @@ pub struct Trainer {
     env_steps: u64,
     /// The CPU kernel's recording buffers, reused by every update.
     tape: Tape,
+    lr_factor: f64,
 }
 
 impl Trainer {
@@ -352,6 +353,7 @@ impl Trainer {
             updates_done: 0,
             env_steps: 0,
             tape: Tape::new(),
+            lr_factor: 1.0,
         })
     }
 
@@ -396,13 +398,24 @@ impl Trainer {
         self.env_steps = env_steps;
     }
 
+    /// Factor on the scheduled learning rate (1 until a roll-back after
+    /// non-finite updates lowers it).
+    pub fn lr_factor(&self) -> f64 {
+        self.lr_factor
+    }
+
+    /// Sets the learning-rate factor (a roll-back, or resuming).
+    pub fn set_lr_factor(&mut self, factor: f64) {
+        self.lr_factor = factor;
+    }
+
     /// One actor-critic update. Everything random in it (tasks, reward
     /// noise, actions) derives from the run's seed and the update's index,
     /// so a resumed run replays exactly what an uninterrupted one would.
     pub fn update(&mut self) -> Result<UpdateStats, TrainError> {
         let t = self.config.train.clone();
         let update = self.updates_done;
-        let lr = t.lr_schedule.value(t.lr, t.lr_final, update, t.updates);
+        let lr = t.lr_schedule.value(t.lr, t.lr_final, update, t.updates) * self.lr_factor;
         let entropy_weight =
             t.entropy_schedule
                 .value(t.entropy_weight, t.entropy_final, update, t.updates);
@@ -436,7 +449,7 @@ impl Trainer {
             None => self.backprop_autograd(&mut batch, &chunks, &mut totals)?,
         }
         let UpdateTotals {
-            policy_loss,
+            mut policy_loss,
             value_loss,
             entropy,
             rate_sums,
@@ -445,6 +458,12 @@ impl Trainer {
         } = totals;
         let optimiser_start = Instant::now();
 
+        // Testing hook (train.inject_nonfinite): a NaN loss at these updates,
+        // until a roll-back has lowered the learning rate.
+        if self.lr_factor == 1.0 && t.inject_nonfinite.contains(&(update + 1)) {
+            policy_loss = f64::NAN;
+            self.adam.scale_grads(f64::NAN);
+        }
         let grad_norm = self.adam.grad_norm();
         // A non-finite loss or gradient never reaches the weights.
         let skipped = !grad_norm.is_finite() || !policy_loss.is_finite() || !value_loss.is_finite();
