@@ -10,8 +10,10 @@ mod cli;
 mod envs;
 mod info;
 mod output;
+mod plot;
 mod registry;
 mod render;
+mod report;
 mod train;
 
 use std::process::ExitCode;
@@ -28,6 +30,8 @@ fn main() -> ExitCode {
         cli::Command::Config(args) => train::run_config(&args),
         cli::Command::Info(args) => info::run(&args),
         cli::Command::Render(args) => render::run(&args),
+        cli::Command::Plot(args) => plot::run(&args),
+        cli::Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

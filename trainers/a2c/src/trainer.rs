@@ -69,6 +69,9 @@ pub struct LogRow {
     pub value: f64,
     /// Spikes of the whole network during this step (0 for LSTM/GRU).
     pub spikes: u64,
+    /// Mean adaptive threshold `thr + beta * b` of the ALIF neurons after
+    /// this step (None without ALIF neurons).
+    pub alif_threshold: Option<f64>,
     /// The environment's info.
     pub info: Info,
 }
@@ -423,6 +426,30 @@ impl Trainer {
         )
     }
 
+    /// The mean adaptive threshold `thr + beta * b` of the ALIF neurons of
+    /// each sample of `state` (layout `[v, z, b, refractory, trace]`); empty
+    /// without ALIF neurons.
+    fn mean_alif_threshold(
+        &self,
+        state: &lsnn_rl_neural::RecurrentState,
+        n_lif: usize,
+    ) -> Vec<f32> {
+        let (Some(params), Some(b)) = (self.agent.neuron_params(), state.tensors.get(2)) else {
+            return Vec::new();
+        };
+        let n_alif = params.len().saturating_sub(n_lif);
+        if n_alif == 0 {
+            return Vec::new();
+        }
+        let threshold = params.thr() + params.beta() * b;
+        threshold
+            .narrow(1, n_lif as i64, n_alif as i64)
+            .mean_dim(1, false, Kind::Float)
+            .to_device(Device::Cpu)
+            .try_into()
+            .expect("f32 thresholds")
+    }
+
     /// Plays `trials` trials of `dist` with fixed weights. Trial `i` meets the
     /// task `lsnn-rl baselines` would give it for the same seed.
     pub fn evaluate(
@@ -460,6 +487,11 @@ impl Trainer {
                         .try_into()
                         .expect("f32"),
                     _ => Vec::new(),
+                };
+                let thresholds = if logging {
+                    self.mean_alif_threshold(&state, n_lif)
+                } else {
+                    Vec::new()
                 };
                 let neurons = if spikes.is_empty() {
                     0
@@ -500,6 +532,7 @@ impl Trainer {
                         done: ended,
                         value: values[b] as f64,
                         spikes: row_spikes.iter().map(|&s| s as u64).sum(),
+                        alif_threshold: thresholds.get(b).map(|&t| t as f64),
                         info,
                     });
                 }
