@@ -46,7 +46,7 @@ if [[ -z "$images" ]]; then
     status=1
 fi
 if [[ -n "$shot" && $status -eq 0 ]]; then
-    timeout 120 "$browser" "${flags[@]}" --hide-scrollbars --window-size=1200,2400 \
+    timeout 120 "$browser" "${flags[@]}" --hide-scrollbars --window-size=1200,1700 \
         --screenshot="$shot" "$url" 2>>"$work/console.log" >/dev/null || {
         echo "error: chromium could not take the screenshot" >&2
         exit 1

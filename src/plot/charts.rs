@@ -46,6 +46,18 @@ pub fn smooth(values: &[f64], window: usize) -> Vec<f64> {
         .collect()
 }
 
+/// A count of steps for an axis: 250k, 1.5M.
+pub fn steps_label(v: &f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e3 {
+        format!("{:.0}k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
 /// A range holding every value, padded by 5% (1 where all are equal).
 pub fn padded_range(values: impl IntoIterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = values
@@ -100,6 +112,7 @@ pub fn learning_curve(data: &RunData) -> anyhow::Result<Figure> {
             &data.eval,
             |p| Some(p.reward),
             &reward_levels,
+            SeriesLabelPosition::LowerRight,
         )?;
         if has_regret {
             let mut regret_levels: Vec<(String, f64)> = baselines
@@ -115,6 +128,7 @@ pub fn learning_curve(data: &RunData) -> anyhow::Result<Figure> {
                 &data.eval,
                 |p| p.regret,
                 &regret_levels,
+                SeriesLabelPosition::UpperRight,
             )?;
         }
         Ok(())
@@ -123,7 +137,7 @@ pub fn learning_curve(data: &RunData) -> anyhow::Result<Figure> {
         file: "learning-curve.png",
         title: "Learning curve".into(),
         caption: format!(
-            "Mean total reward per trial of the training batches (raw and smoothed) and of the periodic evaluations, against environment steps; horizontal lines: the classical baselines on {} evaluation trials (seed {}).",
+            "Mean total reward per trial of the training batches (the range of the batches and a running mean) and of the periodic evaluations, against environment steps; horizontal lines: the classical baselines on {} evaluation trials (seed {}).",
             data.summary.trials, data.seed
         ),
         size: (CURVE_SIZE.0, height),
@@ -150,6 +164,7 @@ fn curve_panel(
     eval: &[CurvePoint],
     value: impl Fn(&CurvePoint) -> Option<f64>,
     levels: &[(String, f64)],
+    legend: SeriesLabelPosition,
 ) -> anyhow::Result<()> {
     let raw: Vec<(f64, f64)> = train
         .iter()
@@ -183,9 +198,10 @@ fn curve_panel(
         .configure_mesh()
         .x_desc("environment steps")
         .y_desc(y_desc)
+        .x_label_formatter(&steps_label)
         .label_style(font(14))
         .axis_desc_style(font(16))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
         .draw()
         .map_err(drawing)?;
     for (i, (name, level)) in levels.iter().enumerate() {
@@ -193,18 +209,29 @@ fn curve_panel(
         chart
             .draw_series(LineSeries::new(
                 [(0.0, *level), (x_max, *level)],
-                c.stroke_width(1),
+                c.stroke_width(2),
             ))
             .map_err(drawing)?
             .label(format!("{name} {level:.2}"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(1)));
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
     }
     let raw_colour = RGBColor(31, 119, 180);
-    chart
-        .draw_series(LineSeries::new(raw.iter().copied(), raw_colour.mix(0.3)))
-        .map_err(drawing)?
-        .label("training batches")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], raw_colour.mix(0.3)));
+    // The raw batches as the band between their lowest and highest value
+    // per slice of the axis: every batch shows, and the file stays small.
+    let band = envelope(&raw, 300);
+    let light = RGBColor(190, 215, 236);
+    if band.len() > 1 {
+        let outline: Vec<(f64, f64)> = band
+            .iter()
+            .map(|b| (b.0, b.2))
+            .chain(band.iter().rev().map(|b| (b.0, b.1)))
+            .collect();
+        chart
+            .draw_series([Polygon::new(outline, light.filled())])
+            .map_err(drawing)?
+            .label("training batches (range)")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], light.filled()));
+    }
     chart
         .draw_series(LineSeries::new(
             raw.iter().map(|p| p.0).zip(smoothed.iter().copied()),
@@ -231,10 +258,36 @@ fn curve_panel(
         .label_font(font(13))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
-        .position(SeriesLabelPosition::LowerRight)
+        .position(legend)
         .draw()
         .map_err(drawing)?;
     Ok(())
+}
+
+/// The lowest and highest value of `points` (sorted by x) in each of
+/// `slices` equal slices of their x range: (x of the slice, low, high).
+pub fn envelope(points: &[(f64, f64)], slices: usize) -> Vec<(f64, f64, f64)> {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Vec::new();
+    };
+    let width = ((last.0 - first.0) / slices.max(1) as f64).max(f64::MIN_POSITIVE);
+    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    let mut current: Option<(usize, f64, f64, f64)> = None;
+    for &(x, y) in points {
+        let slice = ((x - first.0) / width) as usize;
+        current = match current {
+            Some((s, sx, lo, hi)) if s == slice => Some((s, sx, lo.min(y), hi.max(y))),
+            Some((_, sx, lo, hi)) => {
+                out.push((sx, lo, hi));
+                Some((slice, x, y, y))
+            }
+            None => Some((slice, x, y, y)),
+        };
+    }
+    if let Some((_, sx, lo, hi)) = current {
+        out.push((sx, lo, hi));
+    }
+    out
 }
 
 /// Width and height of the firing-rate histogram.
@@ -283,7 +336,7 @@ pub fn grouped_bars(
         .y_desc("count")
         .label_style(font(14))
         .axis_desc_style(font(16))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
         .draw()
         .map_err(drawing)?;
     let width = (range.end - range.start) / bins as f64;
@@ -448,9 +501,10 @@ pub fn arm_choices(data: &RunData) -> anyhow::Result<Figure> {
             .configure_mesh()
             .x_desc("step of the trial")
             .y_desc("share of trials")
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .label_style(font(14))
             .axis_desc_style(font(16))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(WHITE)
             .draw()
             .map_err(drawing)?;
         for (i, (name, _, best)) in shares.iter().enumerate() {
@@ -485,8 +539,11 @@ pub fn arm_choices(data: &RunData) -> anyhow::Result<Figure> {
                 .map_err(drawing)?;
             chart
                 .configure_mesh()
+                .x_labels(5)
+                .y_labels(5)
+                .x_label_formatter(&|v| format!("{v:.0}"))
                 .label_style(font(11))
-                .light_line_style(RGBColor(240, 240, 240))
+                .light_line_style(WHITE)
                 .draw()
                 .map_err(drawing)?;
             for arm in 0..n_arms {
@@ -521,6 +578,16 @@ mod tests {
     fn smoothing_is_a_running_mean_over_the_window() {
         assert_eq!(smooth(&[1.0, 3.0, 5.0, 7.0], 2), vec![1.0, 2.0, 4.0, 6.0]);
         assert_eq!(smooth(&[2.0], 5), vec![2.0]);
+    }
+
+    #[test]
+    fn the_envelope_keeps_each_slice_s_extremes() {
+        let points = [(0.0, 1.0), (1.0, 3.0), (2.0, 2.0), (10.0, 5.0)];
+        assert_eq!(
+            envelope(&points, 2),
+            vec![(0.0, 1.0, 3.0), (10.0, 5.0, 5.0)]
+        );
+        assert!(envelope(&[], 5).is_empty());
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub fn spike_raster(data: &RunData) -> anyhow::Result<Figure> {
             .x_label_formatter(&|v| format!("{v:.0}"))
             .label_style(font(13))
             .axis_desc_style(font(14))
-            .light_line_style(RGBColor(240, 240, 240))
+            .light_line_style(WHITE)
             .draw()
             .map_err(drawing)?;
         if thresholds.is_empty() {
