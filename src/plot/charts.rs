@@ -106,13 +106,15 @@ pub fn learning_curve(data: &RunData) -> anyhow::Result<Figure> {
         }
         curve_panel(
             &panels[0],
-            &format!("{}: mean trial reward", data.env),
-            "mean total reward per trial",
+            PanelText {
+                title: &format!("{}: mean trial reward", data.env),
+                y_desc: "mean total reward per trial",
+                legend: SeriesLabelPosition::LowerRight,
+            },
             &data.train,
             &data.eval,
             |p| Some(p.reward),
             &reward_levels,
-            SeriesLabelPosition::LowerRight,
         )?;
         if has_regret {
             let mut regret_levels: Vec<(String, f64)> = baselines
@@ -122,13 +124,15 @@ pub fn learning_curve(data: &RunData) -> anyhow::Result<Figure> {
             regret_levels.push(("oracle".into(), 0.0));
             curve_panel(
                 &panels[1],
-                "mean trial regret (lower is better)",
-                "mean total regret per trial",
+                PanelText {
+                    title: "mean trial regret (lower is better)",
+                    y_desc: "mean total regret per trial",
+                    legend: SeriesLabelPosition::UpperRight,
+                },
                 &data.train,
                 &data.eval,
                 |p| p.regret,
                 &regret_levels,
-                SeriesLabelPosition::UpperRight,
             )?;
         }
         Ok(())
@@ -156,16 +160,26 @@ fn oracle_level(rows: &[LogRow]) -> Option<f64> {
     Some(per_trial.iter().sum::<f64>() / per_trial.len() as f64)
 }
 
+/// The words and legend place of one learning-curve panel.
+struct PanelText<'a> {
+    title: &'a str,
+    y_desc: &'a str,
+    legend: SeriesLabelPosition,
+}
+
 fn curve_panel(
     area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    title: &str,
-    y_desc: &str,
+    text: PanelText<'_>,
     train: &[CurvePoint],
     eval: &[CurvePoint],
     value: impl Fn(&CurvePoint) -> Option<f64>,
     levels: &[(String, f64)],
-    legend: SeriesLabelPosition,
 ) -> anyhow::Result<()> {
+    let PanelText {
+        title,
+        y_desc,
+        legend,
+    } = text;
     let raw: Vec<(f64, f64)> = train
         .iter()
         .filter_map(|p| Some((p.env_steps, value(p)?)))
