@@ -154,7 +154,9 @@ pub fn compute(args: &BaselinesArgs) -> anyhow::Result<Computed> {
     let cells: Vec<(usize, &String)> = (0..dists.len())
         .flat_map(|d| algos.iter().map(move |a| (d, a)))
         .collect();
-    let results = run_cells(&dists, &cells, args, cache, threads);
+    let progress = crate::output::Progress::bar(args.quiet, cells.len() as u64, "cells");
+    let results = run_cells(&dists, &cells, args, cache, threads, &progress);
+    progress.finish();
     let mut rows = Vec::new();
     let mut logs = Vec::new();
     for ((d, algo), result) in cells.iter().zip(results) {
@@ -235,6 +237,7 @@ fn run_cells(
     args: &BaselinesArgs,
     cache: Option<PathBuf>,
     threads: usize,
+    progress: &crate::output::Progress,
 ) -> Vec<CellResult> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<CellResult>>> =
@@ -247,7 +250,9 @@ fn run_cells(
                     let Some(&(d, algo)) = cells.get(i) else {
                         break;
                     };
+                    progress.message(&format!("{algo} on {}", dists[d].spec()));
                     let result = run_cell(dists[d].as_ref(), algo, args, cache.as_deref());
+                    progress.inc(1);
                     results.lock().expect("a worker panicked")[i] = Some(result);
                 }
             });
@@ -298,6 +303,7 @@ fn run_cell(
                         || s.truncated,
                     value: f64::NAN,
                     spikes: 0,
+                    alif_threshold: None,
                     info: s.info,
                 })
         })

@@ -46,6 +46,63 @@ pub enum Command {
     /// path an episode log records for it.
     #[command(after_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
+    /// Draw a run as PNG files: learning curve, spike raster, firing rates,
+    /// arm choices (bandits) or paths (navigation).
+    #[command(after_help = PLOT_EXAMPLES)]
+    Plot(PlotArgs),
+    /// Write one self-contained HTML page about a run: configuration,
+    /// final evaluation against the baselines, and the plots.
+    #[command(after_help = PLOT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+const PLOT_EXAMPLES: &str = "Examples:
+  lsnn-rl plot runs/quickstart
+  lsnn-rl plot runs/quickstart --out pictures --trials 200
+  lsnn-rl report runs/quickstart --out quickstart.html
+
+Both play a fresh evaluation of the newest checkpoint (--trials trials,
+--seed as `lsnn-rl eval`) and score the classical baselines on the same
+tasks. plot writes into RUN_DIR/plots by default, report to
+RUN_DIR/report.html.";
+
+/// What `plot` and `report` evaluate.
+#[derive(Debug, Args)]
+pub struct PictureArgs {
+    /// The run directory of a `lsnn-rl train`.
+    #[arg(value_name = "RUN_DIR")]
+    pub run: PathBuf,
+    /// Trials of the evaluation (and of each baseline).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub trials: u64,
+    /// Seed of the evaluation tasks.
+    #[arg(long, default_value_t = 1_000_003)]
+    pub seed: u64,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags of `lsnn-rl plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The run and its evaluation.
+    #[command(flatten)]
+    pub run: PictureArgs,
+    /// Folder for the PNG files (default RUN_DIR/plots; created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Flags of `lsnn-rl report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run and its evaluation.
+    #[command(flatten)]
+    pub run: PictureArgs,
+    /// The HTML file (default RUN_DIR/report.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 const BASELINES_EXAMPLES: &str = "Examples:
@@ -162,6 +219,9 @@ pub struct BaselinesArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `lsnn-rl info`.
@@ -300,6 +360,9 @@ pub struct EvalArgs {
     /// Where tensors live.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Flags of `lsnn-rl config`.

@@ -11,8 +11,10 @@ mod cli;
 mod envs;
 mod info;
 mod output;
+mod plot;
 mod registry;
 mod render;
+mod report;
 mod train;
 
 use std::process::ExitCode;
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         cli::Command::Info(args) => info::run(&args),
         cli::Command::Render(args) => render::run(&args),
         cli::Command::Bench(args) => bench::run(&args),
+        cli::Command::Plot(args) => plot::run(&args),
+        cli::Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

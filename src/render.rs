@@ -18,13 +18,13 @@ const ARENA_COLUMNS: usize = 41;
 const ARENA_ROWS: usize = 21;
 
 /// The task of one trial, typed.
-enum Task {
+pub(crate) enum Task {
     Grid(GridEnv),
     Arena(ArenaEnv),
 }
 
 /// A point of the plane: a cell's column and row, or an arena position.
-type Xy = (f64, f64);
+pub(crate) type Xy = (f64, f64);
 
 /// What the episode log says the agent did in the trial, up to the step shown.
 struct LoggedPath {
@@ -107,7 +107,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
 
 /// The task `start_eval_trial` draws for trial `trial` of seed `seed`, typed:
 /// the same generator, the same draws.
-fn typed_task(spec: &str, seed: u64, trial: u64) -> anyhow::Result<Task> {
+pub(crate) fn typed_task(spec: &str, seed: u64, trial: u64) -> anyhow::Result<Task> {
     let mut rng = rng_from_seed(derive_seed(seed, trial));
     if let Ok(tasks) = GridTasks::from_spec(spec) {
         return Ok(Task::Grid(tasks.sample(&mut rng)));
@@ -118,7 +118,7 @@ fn typed_task(spec: &str, seed: u64, trial: u64) -> anyhow::Result<Task> {
     bail!("render draws maze-water-grid, maze-random and arena-water; {spec} is none of them")
 }
 
-fn xy(info: &Info) -> Option<Xy> {
+pub(crate) fn xy(info: &Info) -> Option<Xy> {
     Some((info.get("x")?, info.get("y")?))
 }
 

@@ -210,6 +210,7 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
             csv: None,
             episodes_csv: None,
             threads: None,
+            quiet: args.quiet,
         };
         let mut rows = crate::baselines::compute(&baseline_args)?.rows;
         rows.insert(0, agent_row(dist.spec(), &label, &summary));
@@ -225,9 +226,9 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
 
 /// Seed of the evaluation `train` prints at its end (and the default of
 /// `eval`): its tasks are never drawn in training, which uses a salted stream.
-const FINAL_EVAL_SEED: u64 = 1_000_003;
+pub(crate) const FINAL_EVAL_SEED: u64 = 1_000_003;
 
-fn agent_label(config: &RunConfig, run: &Path) -> String {
+pub(crate) fn agent_label(config: &RunConfig, run: &Path) -> String {
     let kind = serde_json::to_value(config.agent.kind)
         .ok()
         .and_then(|v| v.as_str().map(String::from))
@@ -236,7 +237,11 @@ fn agent_label(config: &RunConfig, run: &Path) -> String {
 }
 
 /// The agent's evaluation as a row of the baselines' table.
-fn agent_row(env: &str, label: &str, summary: &EvalSummary) -> crate::baselines::BaselineRow {
+pub(crate) fn agent_row(
+    env: &str,
+    label: &str,
+    summary: &EvalSummary,
+) -> crate::baselines::BaselineRow {
     crate::baselines::BaselineRow {
         env: env.to_string(),
         algo: label.to_string(),
@@ -294,6 +299,10 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         spikes: args.spikes.as_ref().map(|_| Vec::new()),
     };
     let wants_log = args.csv.is_some() || args.spikes.is_some();
+    let progress = crate::output::Progress::spinner(
+        args.quiet,
+        &format!("evaluating {} trials of {}", args.trials, dist.spec()),
+    );
     let summary = trainer.evaluate(
         dist.as_ref(),
         args.trials as usize,
@@ -301,6 +310,7 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         mode,
         wants_log.then_some(&mut log),
     )?;
+    progress.finish();
     println!(
         "{}",
         summary_table(

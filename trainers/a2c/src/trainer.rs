@@ -87,6 +87,9 @@ pub struct LogRow {
     pub value: f64,
     /// Spikes of the whole network during this step (0 for LSTM/GRU).
     pub spikes: u64,
+    /// Mean adaptive threshold `thr + beta * b` of the ALIF neurons after
+    /// this step (None without ALIF neurons).
+    pub alif_threshold: Option<f64>,
     /// The environment's info.
     pub info: Info,
 }
@@ -226,6 +229,8 @@ struct EvalOutput {
     values: Vec<f32>,
     /// Spikes `[B, n]` of the step (empty unless asked for, or without spikes).
     spikes: Vec<f32>,
+    /// Mean ALIF threshold per trial `[B]` (empty unless asked for, or without ALIF).
+    alif_threshold: Vec<f32>,
 }
 
 /// The network an evaluation steps, with its recurrent state.
@@ -235,6 +240,8 @@ enum EvalNetwork<'a> {
         kernel: SpikingKernel,
         heads: CpuHeads,
         state: KernelState,
+        /// LIF neurons come first, ALIF neurons from this index on.
+        n_lif: usize,
     },
     /// The tensor network (LSTM/GRU, GPU, or `train.bptt = "autograd"`).
     Tensor {
@@ -253,19 +260,25 @@ impl EvalNetwork<'_> {
                 kernel,
                 heads,
                 state,
+                n_lif,
             } => {
                 kernel.step(batch.obs(), state, None);
                 let mut policy = Vec::new();
                 heads.policy(&state.trace, &mut policy);
-                let (values, spikes) = if detail {
-                    (heads.value(&state.trace), state.step_spikes.clone())
+                let (values, spikes, alif_threshold) = if detail {
+                    (
+                        heads.value(&state.trace),
+                        state.step_spikes.clone(),
+                        mean_alif_threshold_of_rows(&state.threshold, kernel.neurons(), *n_lif),
+                    )
                 } else {
-                    (Vec::new(), Vec::new())
+                    (Vec::new(), Vec::new(), Vec::new())
                 };
                 EvalOutput {
                     policy,
                     values,
                     spikes,
+                    alif_threshold,
                 }
             }
             EvalNetwork::Tensor {
@@ -287,14 +300,50 @@ impl EvalNetwork<'_> {
                     (true, None) => (to_vec(&values), Vec::new()),
                     (true, Some(spikes)) => (to_vec(&values), to_vec(spikes)),
                 };
+                let alif_threshold = if detail {
+                    mean_alif_threshold(agent, state)
+                } else {
+                    Vec::new()
+                };
                 EvalOutput {
                     policy: to_vec(&policy),
                     values,
                     spikes,
+                    alif_threshold,
                 }
             }
         }
     }
+}
+
+/// The mean adaptive threshold thr + beta b of the ALIF neurons per batch row
+/// (empty without ALIF neurons) of a tensor network's state.
+fn mean_alif_threshold(agent: &ActorCritic, state: &RecurrentState) -> Vec<f32> {
+    let (n_lif, n_alif) = agent.neuron_count();
+    let (Some(params), Some(b)) = (agent.neuron_params(), state.tensors.get(2)) else {
+        return Vec::new();
+    };
+    if n_alif == 0 {
+        return Vec::new();
+    }
+    let threshold = params.thr() + params.beta() * b;
+    threshold
+        .narrow(1, n_lif as i64, n_alif as i64)
+        .mean_dim(1, false, Kind::Float)
+        .to_device(Device::Cpu)
+        .try_into()
+        .expect("f32 thresholds")
+}
+
+/// The same from the CPU kernel's thresholds `[B, n]`, ALIF neurons from `n_lif` on.
+fn mean_alif_threshold_of_rows(thresholds: &[f32], n: usize, n_lif: usize) -> Vec<f32> {
+    if n_lif >= n {
+        return Vec::new();
+    }
+    thresholds
+        .chunks_exact(n)
+        .map(|row| row[n_lif..].iter().sum::<f32>() / (n - n_lif) as f32)
+        .collect()
 }
 
 /// A training run in memory: the network, the optimiser and the counters.
@@ -765,6 +814,7 @@ impl Trainer {
             Some(kernel) => EvalNetwork::Kernel {
                 heads: self.agent.cpu_heads(),
                 state: kernel.initial_state(batch),
+                n_lif: self.agent.neuron_count().0,
                 kernel,
             },
             None => EvalNetwork::Tensor {
@@ -813,6 +863,7 @@ impl Trainer {
                 let out = net.step(&batch, logging);
                 let (actions, _) = choose_actions_from(&out.policy, &std, &mut batch, mode);
                 let (values, spikes) = (out.values, out.spikes);
+                let thresholds = out.alif_threshold;
                 let neurons = if spikes.is_empty() {
                     0
                 } else {
@@ -852,6 +903,7 @@ impl Trainer {
                         done: ended,
                         value: values[b] as f64,
                         spikes: row_spikes.iter().map(|&s| s as u64).sum(),
+                        alif_threshold: thresholds.get(b).map(|&t| t as f64),
                         info,
                     });
                 }
