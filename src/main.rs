@@ -12,6 +12,7 @@ mod info;
 mod output;
 mod registry;
 mod render;
+mod sweep;
 mod train;
 
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Config(args) => train::run_config(&args),
         cli::Command::Info(args) => info::run(&args),
         cli::Command::Render(args) => render::run(&args),
+        cli::Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
