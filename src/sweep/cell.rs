@@ -319,7 +319,7 @@ fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
         cell: cell.name.clone(),
         params: cell.params.clone(),
         request: request(sweep, cell),
-        updates: trainer.updates_done(),
+        updates: checkpoint_update(&run).unwrap_or(0),
         trials: summary.trials,
         seed: e.seed,
         greedy: e.greedy,

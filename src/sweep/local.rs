@@ -106,24 +106,23 @@ fn run_one(exe: &std::path::Path, sweep: &Sweep, index: usize) -> Result<(), Str
             .append(true)
             .open(cell.dir.join(LOG))
     });
-    let log = match log {
+    let log: File = match log {
         Ok(f) => f,
         Err(e) => {
             let text = format!("cannot open {}: {e}", cell.dir.join(LOG).display());
             return Err(text);
         }
     };
-    let (out, err) = match (log.try_clone(), log.try_clone()) {
-        (Ok(a), Ok(b)) => (Stdio::from(a), Stdio::from(b)),
-        _ => (Stdio::null(), Stdio::null()),
-    };
+    // The cell writes its own lines to the log; its stderr adds the error
+    // line of a failure, its stdout (the result line) is in the log already.
+    let err = log.try_clone().map_or(Stdio::null(), Stdio::from);
     let status = Command::new(exe)
         .arg("sweep")
         .arg("cell")
         .arg(&sweep.file)
         .args(["--index", &index.to_string()])
         .stdin(Stdio::null())
-        .stdout(out)
+        .stdout(Stdio::null())
         .stderr(err)
         .status();
     match status {

@@ -48,7 +48,7 @@ fn plan(args: &SweepPlanArgs) -> anyhow::Result<()> {
     );
     println!(
         "each cell: {} updates, then a final evaluation of {} trials (seed {}{}); command: lsnn-rl sweep cell {} --index I",
-        sweep.cells.first().map_or(0, |c| c.config.train.updates),
+        updates_text(&sweep),
         sweep.eval.trials,
         sweep.eval.seed,
         if sweep.eval.greedy { ", greedy" } else { "" },
@@ -70,6 +70,16 @@ fn plan(args: &SweepPlanArgs) -> anyhow::Result<()> {
         .collect();
     print!("{}", format_table(&header, &rows));
     Ok(())
+}
+
+/// The cells' updates: one number, or a range where an axis varies them.
+fn updates_text(sweep: &Sweep) -> String {
+    let updates = sweep.cells.iter().map(|c| c.config.train.updates);
+    match (updates.clone().min(), updates.max()) {
+        (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "0".into(),
+    }
 }
 
 fn run_cells(args: &SweepRunArgs) -> anyhow::Result<()> {
