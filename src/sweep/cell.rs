@@ -111,7 +111,8 @@ pub fn request(sweep: &Sweep, cell: &Cell) -> String {
 /// Reads a cell's state from its run directory.
 pub fn state(sweep: &Sweep, cell: &Cell) -> CellState {
     let read = |name: &str| std::fs::read(cell.dir.join(name)).ok();
-    if let Some(result) = read(FINAL_EVAL).and_then(|b| serde_json::from_slice::<FinalEval>(&b).ok())
+    if let Some(result) =
+        read(FINAL_EVAL).and_then(|b| serde_json::from_slice::<FinalEval>(&b).ok())
     {
         if result.request == request(sweep, cell) {
             return CellState::Complete(result);

@@ -61,7 +61,14 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
     }
     let mut header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     header.extend(
-        ["seeds", "mean_total_reward", "ci95", "mean_regret", "regret_ci95"].map(String::from),
+        [
+            "seeds",
+            "mean_total_reward",
+            "ci95",
+            "mean_regret",
+            "regret_ci95",
+        ]
+        .map(String::from),
     );
     let mut rows = Vec::new();
     for (key, results) in groups {

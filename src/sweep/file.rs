@@ -13,13 +13,11 @@
 //! trials = 100
 //! ```
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::RunConfig;
 use serde::Deserialize;
-use serde::de::{MapAccess, Visitor};
 
 /// The default seed of the final evaluation: the one `train` and `eval` use,
 /// whose tasks training never draws.
@@ -115,35 +113,11 @@ struct RawSweep {
     #[serde(default)]
     base: toml::Table,
     #[serde(default)]
-    axes: Ordered,
+    axes: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
     #[serde(default)]
     train: TrainSection,
     #[serde(default)]
     eval: EvalSection,
-}
-
-/// A TOML table read in the file's order (toml's own table sorts its keys).
-#[derive(Default)]
-struct Ordered(Vec<(String, toml::Value)>);
-
-impl<'de> Deserialize<'de> for Ordered {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ordered;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a table of axes")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = map.next_entry::<String, toml::Value>()? {
-                    out.push(entry);
-                }
-                Ok(Ordered(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
 }
 
 impl Sweep {
@@ -199,9 +173,9 @@ impl Sweep {
                 })?;
                 RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
             }
-            Some(other) => bail!(
-                "[base] config = {other}: give the path of a run configuration as a string"
-            ),
+            Some(other) => {
+                bail!("[base] config = {other}: give the path of a run configuration as a string")
+            }
             None => RunConfig::new("bandit-dependent", lsnn_rl_neural::AgentKind::Lsnn, 0),
         };
         let mut overrides = Vec::new();
@@ -210,11 +184,12 @@ impl Sweep {
             .with_overrides(&overrides)
             .context("in [base] (its keys are those of `lsnn-rl config`)")?;
 
-        let axes = raw
-            .axes
-            .0
+        // In the file's order: by where each axis is written.
+        let mut written: Vec<_> = raw.axes.into_iter().collect();
+        written.sort_by_key(|(_, v)| v.span().start);
+        let axes = written
             .into_iter()
-            .map(|(key, value)| Axis::parse(key, value))
+            .map(|(key, value)| Axis::parse(key, value.into_inner()))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let registry = crate::registry::builtin()?;
         let mut cells = Vec::new();
@@ -239,7 +214,9 @@ impl Sweep {
                 .with_overrides(&sets)
                 .with_context(|| format!("cell {name}"))?;
             registry.params(&cell_config.env).with_context(|| {
-                format!("cell {name}: run `lsnn-rl envs` to see the environments and their parameters")
+                format!(
+                    "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
+                )
             })?;
             cells.push(Cell {
                 index,
@@ -288,7 +265,10 @@ impl Axis {
         };
         let values = match value {
             toml::Value::Array(values) => values,
-            toml::Value::Table(t) if t.keys().all(|k| ["start", "stop", "step"].contains(&k.as_str())) => {
+            toml::Value::Table(t)
+                if t.keys()
+                    .all(|k| ["start", "stop", "step"].contains(&k.as_str())) =>
+            {
                 range(&key, &t)?
             }
             toml::Value::Table(_) => bail!(
@@ -322,12 +302,16 @@ fn range(key: &str, t: &toml::Table) -> anyhow::Result<Vec<toml::Value>> {
             (Some(toml::Value::Integer(i)), _) => Ok(*i),
             (None, Some(d)) => Ok(d),
             (Some(other), _) => bail!("[axes] {key}: range {name} = {other} is not an integer"),
-            (None, None) => bail!(
-                "[axes] {key}: a range needs start and stop, e.g. {{ start = 0, stop = 5 }}"
-            ),
+            (None, None) => {
+                bail!("[axes] {key}: a range needs start and stop, e.g. {{ start = 0, stop = 5 }}")
+            }
         }
     };
-    let (start, stop, step) = (int("start", None)?, int("stop", None)?, int("step", Some(1))?);
+    let (start, stop, step) = (
+        int("start", None)?,
+        int("stop", None)?,
+        int("step", Some(1))?,
+    );
     if step <= 0 {
         bail!("[axes] {key}: range step = {step} must be at least 1");
     }
@@ -393,7 +377,10 @@ fn cell_name(axes: &[Axis], params: &[(String, String)]) -> String {
             if clean == *value && !clean.is_empty() {
                 format!("{label}-{clean}")
             } else {
-                format!("{label}-{clean}-{:06x}", fnv1a(value.as_bytes()) & 0xff_ffff)
+                format!(
+                    "{label}-{clean}-{:06x}",
+                    fnv1a(value.as_bytes()) & 0xff_ffff
+                )
             }
         })
         .collect();
@@ -450,7 +437,10 @@ mod tests {
         assert_eq!(c.config.agent.n_lif, 8);
         assert_eq!(c.config.train.updates, 3);
         assert_eq!(c.config.train.lr, 0.001);
-        assert_eq!(c.dir, Path::new("/tmp/sweeps/runs/seed-5_agent-lstm_lr-0.001"));
+        assert_eq!(
+            c.dir,
+            Path::new("/tmp/sweeps/runs/seed-5_agent-lstm_lr-0.001")
+        );
         assert_eq!(sweep.name, "s");
         assert_eq!(sweep.eval.seed, DEFAULT_EVAL_SEED);
     }
@@ -460,11 +450,15 @@ mod tests {
         let sweep = parse(
             r#"output = "o"
             [axes]
-            env = ["bandit-bernoulli:arms=2", "bandit-bernoulli:arms-2"]"#,
+            env = ["bandit-bernoulli:arms=2", "bandit-bernoulli"]"#,
         )
         .unwrap();
-        assert!(sweep.cells[0].name.starts_with("env-bandit-bernoulli-arms-2-"));
-        assert_eq!(sweep.cells[1].name, "env-bandit-bernoulli-arms-2");
+        assert!(
+            sweep.cells[0]
+                .name
+                .starts_with("env-bandit-bernoulli-arms-2-")
+        );
+        assert_eq!(sweep.cells[1].name, "env-bandit-bernoulli");
         assert_ne!(sweep.cells[0].name, sweep.cells[1].name);
         let single = parse("output = \"o\"").unwrap();
         assert_eq!(single.cells.len(), 1);
@@ -485,7 +479,10 @@ mod tests {
         let e = err("output = \"o\"\n[train]\nupdates = 2");
         assert!(e.contains("updates") && e.contains("[base]"), "{e}");
         let e = err("output = \"o\"\n[axes]\nenv = [\"no-such-env\"]");
-        assert!(e.contains("no-such-env") && e.contains("lsnn-rl envs"), "{e}");
+        assert!(
+            e.contains("no-such-env") && e.contains("lsnn-rl envs"),
+            "{e}"
+        );
         let e = err("output = \"o\"\n[axes]\nseed = 3");
         assert!(e.contains("list of values"), "{e}");
         let e = err("output = \"o\"\n[axes]\nseed = { start = 0 }");
@@ -494,7 +491,10 @@ mod tests {
         assert!(e.contains("share the name"), "{e}");
         let e = err("output = \"o\"\n[axes]\nagent = [\"lsnnn\"]");
         assert!(e.contains("lsnnn"), "{e}");
-        for e in [err("output = [\n"), err("output = \"o\"\n[eval]\ntrials = 0")] {
+        for e in [
+            err("output = [\n"),
+            err("output = \"o\"\n[eval]\ntrials = 0"),
+        ] {
             assert!(!e.contains('\n'), "one line: {e}");
         }
     }

@@ -13,7 +13,9 @@ pub mod slurm;
 
 use anyhow::bail;
 
-use crate::cli::{SweepArgs, SweepCellArgs, SweepCollectArgs, SweepCommand, SweepPlanArgs, SweepRunArgs};
+use crate::cli::{
+    SweepArgs, SweepCellArgs, SweepCollectArgs, SweepCommand, SweepPlanArgs, SweepRunArgs,
+};
 use crate::output::{format_table, write_atomically};
 use cell::CellState;
 use file::Sweep;

@@ -84,12 +84,8 @@ pub fn slurm_dir(sweep: &Sweep) -> std::path::PathBuf {
 /// Writes the script and submits it; with `wait`, returns after every task
 /// ended. Returns the job id.
 pub fn submit(sweep: &Sweep, script_text: &str, wait: bool) -> anyhow::Result<String> {
-    std::fs::create_dir_all(slurm_dir(sweep)).with_context(|| {
-        format!(
-            "cannot create {}",
-            slurm_dir(sweep).display()
-        )
-    })?;
+    std::fs::create_dir_all(slurm_dir(sweep))
+        .with_context(|| format!("cannot create {}", slurm_dir(sweep).display()))?;
     let path = sweep.output.join("sweep.slurm");
     crate::output::write_atomically(&path, script_text.as_bytes())?;
     let mut command = Command::new("sbatch");
