@@ -349,19 +349,19 @@ pub struct SweepRunArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Slurm partition.
-    #[arg(long, requires = "slurm")]
+    #[arg(long)]
     pub partition: Option<String>,
     /// Slurm time limit per cell, HH:MM:SS or D-HH:MM:SS.
-    #[arg(long, requires = "slurm", value_parser = crate::sweep::slurm::check_time)]
+    #[arg(long, value_parser = crate::sweep::slurm::check_time)]
     pub time: Option<String>,
     /// Slurm CPUs per cell (default: the sweep's [train] threads).
-    #[arg(long, requires = "slurm", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub cpus_per_task: Option<u64>,
     /// Print the job-array script instead of submitting it.
-    #[arg(long, requires = "slurm")]
+    #[arg(long)]
     pub dry_run: bool,
     /// Wait until every array task ended (sbatch --wait), then summarise.
-    #[arg(long, requires = "slurm", conflicts_with = "dry_run")]
+    #[arg(long, conflicts_with = "dry_run")]
     pub wait: bool,
 }
 

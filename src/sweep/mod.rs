@@ -85,6 +85,18 @@ fn updates_text(sweep: &Sweep) -> String {
 }
 
 fn run_cells(args: &SweepRunArgs) -> anyhow::Result<()> {
+    if args.local {
+        let slurm_only = [
+            ("--partition", args.partition.is_some()),
+            ("--time", args.time.is_some()),
+            ("--cpus-per-task", args.cpus_per_task.is_some()),
+            ("--dry-run", args.dry_run),
+            ("--wait", args.wait),
+        ];
+        if let Some((flag, _)) = slurm_only.iter().find(|(_, given)| *given) {
+            bail!("{flag} is a Slurm option: use it with --slurm, or leave it out with --local");
+        }
+    }
     let sweep = Sweep::load(&args.file)?;
     if args.slurm {
         let options = slurm::SlurmOptions {
