@@ -11,6 +11,9 @@ pure=(lsnn-rl-env lsnn-rl-bandits lsnn-rl-mazes lsnn-rl-classic)
 pure_flags=()
 for p in "${pure[@]}"; do pure_flags+=(-p "$p"); done
 
+# Chromium and Slurm for the report and sweep tests (root + apt-get only).
+./scripts/install-test-tools.sh
+
 echo "== 1/3: crates that must build and test without LibTorch"
 # No LibTorch variables, and no tch anywhere in their dependency trees.
 if cargo tree --locked -e normal,build "${pure_flags[@]}" | grep -qE '\b(tch|torch-sys) v'; then

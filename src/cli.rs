@@ -46,6 +46,10 @@ pub enum Command {
     /// path an episode log records for it.
     #[command(after_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
+    /// Many seeds and configurations from one sweep file: plan, run here or
+    /// on a Slurm cluster, collect the final evaluations into one table.
+    #[command(after_help = SWEEP_EXAMPLES)]
+    Sweep(SweepArgs),
     /// Draw a run as PNG files: learning curve, spike raster, firing rates,
     /// arm choices (bandits) or paths (navigation).
     #[command(after_help = PLOT_EXAMPLES)]
@@ -412,4 +416,104 @@ pub struct RenderArgs {
     /// `algo` column of `baselines --episodes-csv`).
     #[arg(long, requires = "episodes_csv")]
     pub algo: Option<String>,
+}
+
+const SWEEP_EXAMPLES: &str = "Examples:
+  lsnn-rl sweep plan sweeps/example.toml
+  lsnn-rl sweep run sweeps/example.toml --local --jobs 2
+  lsnn-rl sweep run sweeps/example.toml --slurm --partition cpu --time 02:00:00 --dry-run
+  lsnn-rl sweep run sweeps/example.toml --slurm --partition cpu --time 02:00:00
+  lsnn-rl sweep collect sweeps/example.toml --csv results.csv
+
+The sweep file (TOML) holds a base configuration, axes to vary and an output
+root; each cell is one run directory there (docs/sweeps.md). Both runners run
+`lsnn-rl sweep cell FILE --index I` per cell: a complete cell is skipped, an
+interrupted one resumes from its newest checkpoint.";
+
+/// Flags of `lsnn-rl sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// What to do with the sweep.
+    #[command(subcommand)]
+    pub command: SweepCommand,
+}
+
+/// The subcommands of `lsnn-rl sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Print the cells, their state and run directories.
+    Plan(SweepPlanArgs),
+    /// Run every cell that is not complete, here (--local) or on Slurm (--slurm).
+    #[command(group(clap::ArgGroup::new("runner").required(true).args(["local", "slurm"])))]
+    Run(SweepRunArgs),
+    /// Gather the cells' final evaluations into one table (mean and 95% interval over seeds).
+    Collect(SweepCollectArgs),
+    /// Run one cell (what both runners run per cell).
+    #[command(hide = true)]
+    Cell(SweepCellArgs),
+}
+
+/// Flags of `lsnn-rl sweep plan`.
+#[derive(Debug, Args)]
+pub struct SweepPlanArgs {
+    /// The sweep file (TOML; see docs/sweeps.md).
+    pub file: PathBuf,
+}
+
+/// Flags of `lsnn-rl sweep run`.
+#[derive(Debug, Args)]
+pub struct SweepRunArgs {
+    /// The sweep file (TOML; see docs/sweeps.md).
+    pub file: PathBuf,
+    /// Run the cells on this machine, as separate processes.
+    #[arg(long)]
+    pub local: bool,
+    /// Submit one Slurm job array (one task per cell) with sbatch.
+    #[arg(long)]
+    pub slurm: bool,
+    /// Cells at a time (local, default 1; with --slurm, the array's limit of
+    /// tasks running at once).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
+    /// No progress output (local).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm time limit per cell, HH:MM:SS or D-HH:MM:SS.
+    #[arg(long, value_parser = crate::sweep::slurm::check_time)]
+    pub time: Option<String>,
+    /// Slurm CPUs per cell (default: the sweep's [train] threads).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cpus_per_task: Option<u64>,
+    /// Print the job-array script instead of submitting it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait until every array task ended (sbatch --wait), then summarise.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
+}
+
+/// Flags of `lsnn-rl sweep collect`.
+#[derive(Debug, Args)]
+pub struct SweepCollectArgs {
+    /// The sweep file (TOML; see docs/sweeps.md).
+    pub file: PathBuf,
+    /// Also write the table as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Leave out cells without a final evaluation instead of failing.
+    #[arg(long)]
+    pub partial: bool,
+}
+
+/// Flags of `lsnn-rl sweep cell`.
+#[derive(Debug, Args)]
+pub struct SweepCellArgs {
+    /// The sweep file.
+    pub file: PathBuf,
+    /// The cell's index in `lsnn-rl sweep plan`.
+    #[arg(long)]
+    pub index: usize,
 }

@@ -15,6 +15,7 @@ mod plot;
 mod registry;
 mod render;
 mod report;
+mod sweep;
 mod train;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(args) => bench::run(&args),
         cli::Command::Plot(args) => plot::run(&args),
         cli::Command::Report(args) => report::run(&args),
+        cli::Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,501 @@
+//! The sweep file (TOML) and its plan: the cells, each a full run
+//! configuration with a deterministic name and run directory.
+//!
+//! ```toml
+//! output = "runs/example"            # relative to this file's folder
+//! [base]                             # run configuration keys, as --set takes them
+//! env = "bandit-bernoulli:arms=2,pulls=10"
+//! train.updates = 4
+//! [axes]                             # the cells are their Cartesian product
+//! agent = ["lsnn", "lstm"]
+//! seed = { start = 0, stop = 2 }     # 0, 1 (stop excluded)
+//! [eval]
+//! trials = 100
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use lsnn_rl_a2c::RunConfig;
+use serde::Deserialize;
+
+/// The default seed of the final evaluation: the one `train` and `eval` use,
+/// whose tasks training never draws.
+pub const DEFAULT_EVAL_SEED: u64 = 1_000_003;
+
+/// A parsed sweep file and its cells.
+#[derive(Debug)]
+pub struct Sweep {
+    /// The sweep file, as an absolute path.
+    pub file: PathBuf,
+    /// The sweep's name (`name`, else the file's stem): the Slurm job name.
+    pub name: String,
+    /// The output root (absolute): one run directory per cell inside it.
+    pub output: PathBuf,
+    /// The axes, in the order of the file.
+    pub axes: Vec<Axis>,
+    /// Every cell, the last axis varying fastest.
+    pub cells: Vec<Cell>,
+    /// How each cell trains.
+    pub train: TrainSection,
+    /// How each cell's final evaluation runs.
+    pub eval: EvalSection,
+}
+
+/// One axis: a configuration key and the values it takes.
+#[derive(Debug)]
+pub struct Axis {
+    /// The key as the file writes it (`agent`, `seed`, `train.lr`): the
+    /// column name in `collect`.
+    pub key: String,
+    /// The configuration key it sets (`agent` is `agent.kind`).
+    pub config_key: String,
+    /// The values, in order.
+    pub values: Vec<toml::Value>,
+}
+
+/// One cell of the sweep: a run with its own directory.
+#[derive(Debug)]
+pub struct Cell {
+    /// Position in the plan (the Slurm array index).
+    pub index: usize,
+    /// Directory name, built from the axis values.
+    pub name: String,
+    /// (axis key, value as text), in axis order.
+    pub params: Vec<(String, String)>,
+    /// The run configuration the cell trains.
+    pub config: RunConfig,
+    /// The run directory.
+    pub dir: PathBuf,
+}
+
+/// The `[train]` section: how each cell's `lsnn-rl train` runs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSection {
+    /// LibTorch threads of each cell (also Slurm's default --cpus-per-task).
+    pub threads: u64,
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        Self { threads: 1 }
+    }
+}
+
+/// The `[eval]` section: each cell's final evaluation.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalSection {
+    /// Trials played.
+    pub trials: u64,
+    /// Seed of the evaluation tasks (the same for every cell).
+    pub seed: u64,
+    /// Take the most likely action instead of sampling.
+    pub greedy: bool,
+}
+
+impl Default for EvalSection {
+    fn default() -> Self {
+        Self {
+            trials: 1000,
+            seed: DEFAULT_EVAL_SEED,
+            greedy: false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    name: Option<String>,
+    output: Option<String>,
+    #[serde(default)]
+    base: toml::Table,
+    #[serde(default)]
+    axes: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    train: TrainSection,
+    #[serde(default)]
+    eval: EvalSection,
+}
+
+impl Sweep {
+    /// Reads and checks a sweep file: every cell's configuration is resolved
+    /// and validated, and every environment spec is checked.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the sweep file {}; check the path (docs/sweeps.md describes the format)",
+                path.display()
+            )
+        })?;
+        let file = std::path::absolute(path)
+            .with_context(|| format!("cannot resolve {}", path.display()))?;
+        Self::parse(&text, &file).with_context(|| format!("sweep file {}", path.display()))
+    }
+
+    fn parse(text: &str, file: &Path) -> anyhow::Result<Self> {
+        let raw: RawSweep = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "{} (top-level keys: name, output, [base], [axes], [train] threads, [eval] trials/seed/greedy; run configuration keys go in [base])",
+                one_line(&e.to_string())
+            )
+        })?;
+        let folder = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let output = match raw.output.as_deref() {
+            Some(o) if !o.trim().is_empty() => folder.join(o),
+            _ => bail!(
+                "no output root: add e.g. output = \"runs/my-sweep\" (relative to the sweep file's folder)"
+            ),
+        };
+        let name = raw.name.unwrap_or_else(|| {
+            file.file_stem()
+                .map_or("sweep".into(), |s| s.to_string_lossy().into_owned())
+        });
+        if raw.train.threads == 0 {
+            bail!("[train] threads = 0: give at least 1");
+        }
+        if raw.eval.trials == 0 {
+            bail!("[eval] trials = 0: give at least 1");
+        }
+
+        // The base configuration: a config file, then the [base] keys.
+        let mut base = raw.base;
+        let mut config = match base.remove("config") {
+            Some(toml::Value::String(p)) => {
+                let path = folder.join(&p);
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!(
+                        "[base] config = \"{p}\": cannot read {} (the path is relative to the sweep file's folder)",
+                        path.display()
+                    )
+                })?;
+                RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            Some(other) => {
+                bail!("[base] config = {other}: give the path of a run configuration as a string")
+            }
+            None => RunConfig::new("bandit-dependent", lsnn_rl_neural::AgentKind::Lsnn, 0),
+        };
+        let mut overrides = Vec::new();
+        flatten("", &base, &mut overrides);
+        config = config
+            .with_overrides(&overrides)
+            .context("in [base] (its keys are those of `lsnn-rl config`)")?;
+
+        // In the file's order: by where each axis is written.
+        let mut written: Vec<_> = raw.axes.into_iter().collect();
+        written.sort_by_key(|(_, v)| v.span().start);
+        let axes = written
+            .into_iter()
+            .map(|(key, value)| Axis::parse(key, value.into_inner()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let registry = crate::registry::builtin()?;
+        let mut cells = Vec::new();
+        let total: usize = axes.iter().map(|a| a.values.len()).product();
+        for index in 0..total {
+            // Mixed radix, the last axis fastest.
+            let mut rest = index;
+            let mut picks = vec![0; axes.len()];
+            for (i, axis) in axes.iter().enumerate().rev() {
+                picks[i] = rest % axis.values.len();
+                rest /= axis.values.len();
+            }
+            let mut params = Vec::new();
+            let mut sets = Vec::new();
+            for (axis, &pick) in axes.iter().zip(&picks) {
+                let value = &axis.values[pick];
+                params.push((axis.key.clone(), value_text(value)));
+                sets.push(format!("{}={value}", axis.config_key));
+            }
+            let name = cell_name(&axes, &params);
+            let cell_config = config
+                .with_overrides(&sets)
+                .with_context(|| format!("cell {name}"))?;
+            registry.params(&cell_config.env).with_context(|| {
+                format!(
+                    "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
+                )
+            })?;
+            cells.push(Cell {
+                index,
+                dir: output.join(&name),
+                name,
+                params,
+                config: cell_config,
+            });
+        }
+        let mut names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            bail!(
+                "two cells share the name {}: an axis repeats a value; remove the duplicate",
+                w[0]
+            );
+        }
+        Ok(Self {
+            file: file.to_path_buf(),
+            name,
+            output,
+            axes,
+            cells,
+            train: raw.train,
+            eval: raw.eval,
+        })
+    }
+
+    /// The cell at `index`, or an error naming the valid range.
+    pub fn cell(&self, index: usize) -> anyhow::Result<&Cell> {
+        self.cells.get(index).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cell index {index} is out of range: the sweep has {} cells (0 to {})",
+                self.cells.len(),
+                self.cells.len().saturating_sub(1)
+            )
+        })
+    }
+}
+
+impl Axis {
+    fn parse(key: String, value: toml::Value) -> anyhow::Result<Self> {
+        let config_key = match key.as_str() {
+            "agent" => "agent.kind".to_string(),
+            _ => key.clone(),
+        };
+        let values = match value {
+            toml::Value::Array(values) => values,
+            toml::Value::Table(t)
+                if t.keys()
+                    .all(|k| ["start", "stop", "step"].contains(&k.as_str())) =>
+            {
+                range(&key, &t)?
+            }
+            toml::Value::Table(_) => bail!(
+                "[axes] {key} is a table: write dotted keys in quotes, \"{key}.KEY\" = [...], or give a range {{ start = 0, stop = 5 }}"
+            ),
+            other => bail!(
+                "[axes] {key} = {other}: give a list of values, e.g. {key} = [{other}], or a range {{ start = 0, stop = 5 }}"
+            ),
+        };
+        if values.is_empty() {
+            bail!("[axes] {key} has no values: give at least one, or remove the axis");
+        }
+        if let Some(bad) = values
+            .iter()
+            .find(|v| matches!(v, toml::Value::Array(_) | toml::Value::Table(_)))
+        {
+            bail!("[axes] {key}: {bad} is not a single value (string, number or boolean)");
+        }
+        Ok(Self {
+            key,
+            config_key,
+            values,
+        })
+    }
+}
+
+/// `{ start, stop, step }`: integers from start up to, not including, stop.
+fn range(key: &str, t: &toml::Table) -> anyhow::Result<Vec<toml::Value>> {
+    let int = |name: &str, default: Option<i64>| -> anyhow::Result<i64> {
+        match (t.get(name), default) {
+            (Some(toml::Value::Integer(i)), _) => Ok(*i),
+            (None, Some(d)) => Ok(d),
+            (Some(other), _) => bail!("[axes] {key}: range {name} = {other} is not an integer"),
+            (None, None) => {
+                bail!("[axes] {key}: a range needs start and stop, e.g. {{ start = 0, stop = 5 }}")
+            }
+        }
+    };
+    let (start, stop, step) = (
+        int("start", None)?,
+        int("stop", None)?,
+        int("step", Some(1))?,
+    );
+    if step <= 0 {
+        bail!("[axes] {key}: range step = {step} must be at least 1");
+    }
+    if stop - start > 100_000 * step {
+        bail!("[axes] {key}: range {start}..{stop} has more than 100000 values");
+    }
+    Ok((start..stop)
+        .step_by(step as usize)
+        .map(toml::Value::Integer)
+        .collect())
+}
+
+/// A value as a table cell: strings without quotes.
+fn value_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `[base]` as `key=value` overrides; `agent = "lstm"` is `agent.kind`.
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, out),
+            toml::Value::String(_) if full == "agent" => out.push(format!("agent.kind={value}")),
+            _ => out.push(format!("{full}={value}")),
+        }
+    }
+}
+
+/// `agent-lsnn_seed-0`: each axis's last key segment (the whole key where
+/// two axes share it) and value. Characters other than letters, digits, `.`
+/// and `-` become `-`, and a value changed that way gets a short hash of
+/// itself, so distinct values keep distinct names.
+fn cell_name(axes: &[Axis], params: &[(String, String)]) -> String {
+    if params.is_empty() {
+        return "base".into();
+    }
+    let short = |key: &str| key.rsplit('.').next().unwrap_or(key).to_string();
+    let parts: Vec<String> = params
+        .iter()
+        .map(|(key, value)| {
+            let mut label = short(key);
+            if axes.iter().filter(|a| short(&a.key) == label).count() > 1 {
+                label = key.clone();
+            }
+            let clean: String = value
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            if clean == *value && !clean.is_empty() {
+                format!("{label}-{clean}")
+            } else {
+                format!(
+                    "{label}-{clean}-{:06x}",
+                    fnv1a(value.as_bytes()) & 0xff_ffff
+                )
+            }
+        })
+        .collect();
+    parts.join("_")
+}
+
+/// FNV-1a, 64 bits: a stable hash (the standard library's may change).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Sweep> {
+        Sweep::parse(text, Path::new("/tmp/sweeps/s.toml"))
+    }
+
+    const SMALL: &str = r#"
+        output = "runs"
+        [base]
+        env = "bandit-bernoulli:arms=2,pulls=10"
+        train.updates = 3
+        agent.n_lif = 8
+        [axes]
+        seed = { start = 4, stop = 6 }
+        agent = ["lsnn", "lstm"]
+        "train.lr" = [0.001]
+    "#;
+
+    #[test]
+    fn cells_follow_the_file_order_last_axis_fastest() {
+        let sweep = parse(SMALL).unwrap();
+        let names: Vec<&str> = sweep.cells.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "seed-4_agent-lsnn_lr-0.001",
+                "seed-4_agent-lstm_lr-0.001",
+                "seed-5_agent-lsnn_lr-0.001",
+                "seed-5_agent-lstm_lr-0.001"
+            ]
+        );
+        let c = &sweep.cells[3];
+        assert_eq!(c.config.seed, 5);
+        assert_eq!(c.config.agent.kind, lsnn_rl_neural::AgentKind::Lstm);
+        assert_eq!(c.config.agent.n_lif, 8);
+        assert_eq!(c.config.train.updates, 3);
+        assert_eq!(c.config.train.lr, 0.001);
+        assert_eq!(
+            c.dir,
+            Path::new("/tmp/sweeps/runs/seed-5_agent-lstm_lr-0.001")
+        );
+        assert_eq!(sweep.name, "s");
+        assert_eq!(sweep.eval.seed, DEFAULT_EVAL_SEED);
+    }
+
+    #[test]
+    fn env_values_get_safe_distinct_names() {
+        let sweep = parse(
+            r#"output = "o"
+            [axes]
+            env = ["bandit-bernoulli:arms=2", "bandit-bernoulli"]"#,
+        )
+        .unwrap();
+        assert!(
+            sweep.cells[0]
+                .name
+                .starts_with("env-bandit-bernoulli-arms-2-")
+        );
+        assert_eq!(sweep.cells[1].name, "env-bandit-bernoulli");
+        assert_ne!(sweep.cells[0].name, sweep.cells[1].name);
+        let single = parse("output = \"o\"").unwrap();
+        assert_eq!(single.cells.len(), 1);
+        assert_eq!(single.cells[0].name, "base");
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_fix() {
+        let err = |text: &str| format!("{:#}", parse(text).unwrap_err());
+        let e = err("[axes]\nseed = [1]");
+        assert!(e.contains("no output root"), "{e}");
+        let e = err("output = \"o\"\n[axes]\nseed = []");
+        assert!(e.contains("seed has no values"), "{e}");
+        let e = err("output = \"o\"\n[axes]\n\"train.lrr\" = [1.0]");
+        assert!(e.contains("lrr"), "{e}");
+        let e = err("output = \"o\"\n[base]\ntrain.batchh = 2");
+        assert!(e.contains("batchh") && e.contains("[base]"), "{e}");
+        let e = err("output = \"o\"\n[train]\nupdates = 2");
+        assert!(e.contains("updates") && e.contains("[base]"), "{e}");
+        let e = err("output = \"o\"\n[axes]\nenv = [\"no-such-env\"]");
+        assert!(
+            e.contains("no-such-env") && e.contains("lsnn-rl envs"),
+            "{e}"
+        );
+        let e = err("output = \"o\"\n[axes]\nseed = 3");
+        assert!(e.contains("list of values"), "{e}");
+        let e = err("output = \"o\"\n[axes]\nseed = { start = 0 }");
+        assert!(e.contains("start and stop"), "{e}");
+        let e = err("output = \"o\"\n[axes]\nseed = [1, 1]");
+        assert!(e.contains("share the name"), "{e}");
+        let e = err("output = \"o\"\n[axes]\nagent = [\"lsnnn\"]");
+        assert!(e.contains("lsnnn"), "{e}");
+        for e in [
+            err("output = [\n"),
+            err("output = \"o\"\n[eval]\ntrials = 0"),
+        ] {
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+}
