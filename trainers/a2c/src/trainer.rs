@@ -237,7 +237,7 @@ struct EvalOutput {
 enum EvalNetwork<'a> {
     /// The CPU kernel (no tensor operation per step).
     Kernel {
-        kernel: SpikingKernel,
+        kernel: Box<SpikingKernel>,
         heads: CpuHeads,
         state: KernelState,
         /// LIF neurons come first, ALIF neurons from this index on.
@@ -815,7 +815,7 @@ impl Trainer {
                 heads: self.agent.cpu_heads(),
                 state: kernel.initial_state(batch),
                 n_lif: self.agent.neuron_count().0,
-                kernel,
+                kernel: Box::new(kernel),
             },
             None => EvalNetwork::Tensor {
                 agent: &self.agent,

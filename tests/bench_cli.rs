@@ -1,0 +1,115 @@
+//! `lsnn-rl bench`: the CSV a user gets, and clear errors.
+
+mod common;
+
+use common::{assert_clean_failure, lsnn_rl, stderr, stdout};
+
+#[test]
+fn bench_writes_both_modes_with_the_documented_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("bench.csv");
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--preset",
+            "small",
+            "--repeats",
+            "2",
+            "--warmup",
+            "0",
+            "--quiet",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("env-steps/s"), "{}", stdout(&out));
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    for column in [
+        "preset",
+        "mode",
+        "threads",
+        "env_steps_per_s",
+        "update_ms_median",
+        "peak_rss_mb",
+    ] {
+        assert!(
+            header.iter().any(|h| h == column),
+            "{column} missing: {header:?}"
+        );
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let get = |row: &csv::StringRecord, column: &str| {
+        let i = header.iter().position(|h| h == column).unwrap();
+        row[i].to_string()
+    };
+    let modes: Vec<String> = rows.iter().map(|r| get(r, "mode")).collect();
+    assert_eq!(modes, ["train", "infer"]);
+    for row in &rows {
+        assert_eq!(get(row, "preset"), "small");
+        assert_eq!(get(row, "threads"), "1");
+        assert_eq!(get(row, "batch"), "64");
+        assert_eq!(get(row, "trial_steps"), "100");
+        // The default on the CPU is the kernel's backward pass.
+        assert_eq!(get(row, "bptt"), "manual");
+        let speed: f64 = get(row, "env_steps_per_s").parse().unwrap();
+        let median: f64 = get(row, "update_ms_median").parse().unwrap();
+        // env-steps/s is B x T over the median time.
+        let expected = 64.0 * 100.0 / (median / 1e3);
+        assert!(
+            (speed - expected).abs() / expected < 1e-3,
+            "{speed} vs {expected}"
+        );
+    }
+    let train = &rows[0];
+    let shares: f64 = ["rollout_share", "backward_share", "optimiser_share"]
+        .iter()
+        .map(|c| get(train, c).parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        shares > 0.5 && shares <= 1.0001,
+        "phase shares sum to {shares}"
+    );
+    assert!(
+        !get(train, "gemm_ms").is_empty(),
+        "the kernel's GEMM floor is reported"
+    );
+}
+
+#[test]
+fn bench_autograd_is_selectable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--preset",
+            "small",
+            "--repeats",
+            "1",
+            "--warmup",
+            "0",
+            "--bptt",
+            "autograd",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("autograd"), "{}", stdout(&out));
+}
+
+#[test]
+fn unknown_presets_and_unavailable_devices_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lsnn_rl(dir.path(), &["bench", "--preset", "huge"]);
+    assert_clean_failure(&out, &["unknown preset 'huge'", "small", "large"]);
+    if !tch::Cuda::is_available() {
+        let out = lsnn_rl(
+            dir.path(),
+            &["bench", "--preset", "small", "--device", "cuda"],
+        );
+        assert_clean_failure(&out, &["cuda", "--device cpu"]);
+    }
+}
