@@ -63,7 +63,11 @@ fn scaling() -> Vec<Preset> {
         out.push(Preset::new(&name, &bandit(100), 64, half, 0));
     }
     for (pulls, truncate) in [(100, 0), (1000, 0), (100, 100), (1000, 100)] {
-        let name = format!("T={pulls},truncate={truncate}");
+        let name = if truncate == 0 {
+            format!("T={pulls}")
+        } else {
+            format!("T={pulls}/truncate={truncate}")
+        };
         out.push(Preset::new(&name, &bandit(pulls), 64, 50, truncate));
     }
     for batch in [16, 64, 256] {

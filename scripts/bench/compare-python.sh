@@ -10,7 +10,10 @@ cd "$root"
 rounds="${1:-5}"
 # shellcheck source=scripts/torch-env.sh
 source scripts/torch-env.sh >/dev/null
-cargo build --release --locked --quiet
+# LSNN_RL_BIN pins a built binary; default: build the checkout.
+if [[ -z "${LSNN_RL_BIN:-}" ]]; then
+    cargo build --release --locked --quiet
+fi
 bin="${LSNN_RL_BIN:-target/release/lsnn-rl}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

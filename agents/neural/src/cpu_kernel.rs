@@ -138,6 +138,8 @@ pub struct Tape {
     /// Spikes per neuron summed over the batch and every network step, `[n]`.
     spike_count: Vec<f64>,
     env_steps: usize,
+    /// The backward pass's dL/dI per network step, kept for its memory.
+    g_current: Vec<f32>,
 }
 
 impl Tape {
@@ -324,44 +326,60 @@ impl SpikingKernel {
 
     /// The neuron update of one batch row (cells `cells` of the state buffers).
     fn update_row(&self, state: &mut KernelState, cells: std::ops::Range<usize>) {
-        let v = &mut state.v[cells.clone()];
-        let z = &mut state.z[cells.clone()];
-        let b = &mut state.b[cells.clone()];
-        let refractory = &mut state.refractory[cells.clone()];
-        let trace = &mut state.trace[cells.clone()];
-        let step_spikes = &mut state.step_spikes[cells.clone()];
-        let threshold_out = &mut state.threshold[cells.clone()];
-        let pseudo_out = &mut state.pseudo[cells.clone()];
-        let current = &state.current[cells];
+        // Every slice has length n, so the loops below need no bounds checks and
+        // vectorise; the model is chosen once per row, not per neuron.
+        let n = self.n;
+        let v = &mut state.v[cells.clone()][..n];
+        let z = &mut state.z[cells.clone()][..n];
+        let b = &mut state.b[cells.clone()][..n];
+        let refractory = &mut state.refractory[cells.clone()][..n];
+        let trace = &mut state.trace[cells.clone()][..n];
+        let step_spikes = &mut state.step_spikes[cells.clone()][..n];
+        let threshold_out = &mut state.threshold[cells.clone()][..n];
+        // Holds (v - A) / A (or its e-prop variant) until the second loop.
+        let scaled = &mut state.pseudo[cells.clone()][..n];
+        let current = &state.current[cells][..n];
+        let (alpha, rho) = (&self.alpha[..n], &self.rho[..n]);
+        let (beta, thr) = (&self.beta[..n], &self.thr[..n]);
+        // 1. Adaptation, threshold, membrane.
+        match self.model {
+            NeuronModel::Bellec2018 => {
+                for j in 0..n {
+                    let b_new = lerp(b[j], z[j], 1.0 - rho[j]);
+                    let threshold = thr[j] + beta[j] * b_new;
+                    scaled[j] = (v[j] - threshold) / threshold;
+                    v[j] = lerp(v[j], current[j], 1.0 - alpha[j]) - threshold * z[j];
+                    b[j] = b_new;
+                    threshold_out[j] = threshold;
+                }
+            }
+            NeuronModel::Eprop2020 => {
+                for j in 0..n {
+                    let b_new = z[j] + rho[j] * b[j];
+                    let threshold = thr[j] + beta[j] * b_new;
+                    let v_new = current[j] + alpha[j] * v[j] - thr[j] * z[j];
+                    scaled[j] = (v_new - threshold) / thr[j];
+                    v[j] = v_new;
+                    b[j] = b_new;
+                    threshold_out[j] = threshold;
+                }
+            }
+        }
+        // 2. Spikes, surrogate derivatives, refractoriness, readout.
         let n_refractory = self.n_refractory as f32;
-        for j in 0..self.n {
-            let (b_new, threshold, v_new, v_scaled) = match self.model {
-                NeuronModel::Bellec2018 => {
-                    let b_new = lerp(b[j], z[j], 1.0 - self.rho[j]);
-                    let threshold = self.thr[j] + self.beta[j] * b_new;
-                    let v_new = lerp(v[j], current[j], 1.0 - self.alpha[j]) - threshold * z[j];
-                    (b_new, threshold, v_new, (v[j] - threshold) / threshold)
-                }
-                NeuronModel::Eprop2020 => {
-                    let b_new = z[j] + self.rho[j] * b[j];
-                    let threshold = self.thr[j] + self.beta[j] * b_new;
-                    let v_new = current[j] + self.alpha[j] * v[j] - self.thr[j] * z[j];
-                    (b_new, threshold, v_new, (v_new - threshold) / self.thr[j])
-                }
-            };
+        let refractory_on = self.n_refractory > 0;
+        for j in 0..n {
+            let v_scaled = scaled[j];
             let free = refractory[j] <= 0.0;
             let spike = if free && v_scaled > 0.0 { 1.0 } else { 0.0 };
-            pseudo_out[j] = if free {
+            scaled[j] = if free {
                 self.dampening * (1.0 - v_scaled.abs()).max(0.0)
             } else {
                 0.0
             };
-            threshold_out[j] = threshold;
-            if self.n_refractory > 0 {
+            if refractory_on {
                 refractory[j] = (spike * (n_refractory + 1.0) + refractory[j] - 1.0).max(0.0);
             }
-            v[j] = v_new;
-            b[j] = b_new;
             z[j] = spike;
             trace[j] = lerp(trace[j], spike, self.readout_rate);
             step_spikes[j] += spike;
@@ -379,7 +397,7 @@ impl SpikingKernel {
     /// If the sizes disagree with the tape.
     pub fn backward(
         &self,
-        tape: &Tape,
+        tape: &mut Tape,
         batch: usize,
         d_features: &[f32],
         d_spike: &[f32],
@@ -408,7 +426,10 @@ impl SpikingKernel {
         let mut g_z = vec![0.0f32; cells];
         let mut g_trace = vec![0.0f32; cells];
         // dL/dI per network step, for the weight gradients at the end.
-        let mut g_current = vec![0.0f32; net_steps * cells];
+        // The tape keeps this buffer between calls: no fresh pages every update.
+        let mut g_current = std::mem::take(&mut tape.g_current);
+        g_current.clear();
+        g_current.resize(net_steps * cells, 0.0);
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
             if s % self.k_steps == self.k_steps - 1 {
@@ -458,20 +479,22 @@ impl SpikingKernel {
             w_rec[j * n + j] = 0.0;
         }
         // dL/dW_in = sum over environment steps of x^T (dL/dI summed over its K steps).
-        let per_env_step = if self.k_steps == 1 {
-            g_current
+        let summed;
+        let per_env_step: &[f32] = if self.k_steps == 1 {
+            &g_current
         } else {
-            let mut summed = vec![0.0f32; env_steps * cells];
+            let mut acc = vec![0.0f32; env_steps * cells];
             for s in 0..net_steps {
                 let t = s / self.k_steps;
-                for (acc, &g) in summed[t * cells..(t + 1) * cells]
+                for (a, &g) in acc[t * cells..(t + 1) * cells]
                     .iter_mut()
                     .zip(&g_current[s * cells..(s + 1) * cells])
                 {
-                    *acc += g;
+                    *a += g;
                 }
             }
-            summed
+            summed = acc;
+            &summed
         };
         let mut w_in = vec![0.0f32; self.n_in * n];
         gemm_at_b(
@@ -479,9 +502,10 @@ impl SpikingKernel {
             env_steps * batch,
             n,
             &tape.x,
-            &per_env_step,
+            per_env_step,
             &mut w_in,
         );
+        tape.g_current = g_current;
         KernelGrads { w_in, w_rec }
     }
 

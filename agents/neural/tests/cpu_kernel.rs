@@ -100,7 +100,7 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
         kernel.step(x, &mut kstate, Some(&mut tape));
         kernel_features.extend_from_slice(&kstate.trace);
     }
-    let grads = kernel.backward(&tape, BATCH, &feature_weights, &spike_weights);
+    let grads = kernel.backward(&mut tape, BATCH, &feature_weights, &spike_weights);
     let fired: f64 = tape.spike_count().iter().sum();
     (
         rel_error(&kernel_features, &auto_features),

@@ -233,16 +233,19 @@ struct EvalOutput {
     alif_threshold: Vec<f32>,
 }
 
+/// The CPU kernel with its heads and state, for an evaluation.
+struct KernelEval {
+    kernel: SpikingKernel,
+    heads: CpuHeads,
+    state: KernelState,
+    /// LIF neurons come first, ALIF neurons from this index on.
+    n_lif: usize,
+}
+
 /// The network an evaluation steps, with its recurrent state.
 enum EvalNetwork<'a> {
     /// The CPU kernel (no tensor operation per step).
-    Kernel {
-        kernel: Box<SpikingKernel>,
-        heads: CpuHeads,
-        state: KernelState,
-        /// LIF neurons come first, ALIF neurons from this index on.
-        n_lif: usize,
-    },
+    Kernel(Box<KernelEval>),
     /// The tensor network (LSTM/GRU, GPU, or `train.bptt = "autograd"`).
     Tensor {
         agent: &'a ActorCritic,
@@ -256,12 +259,13 @@ impl EvalNetwork<'_> {
     /// when `detail` is set.
     fn step(&mut self, batch: &Batch, detail: bool) -> EvalOutput {
         match self {
-            EvalNetwork::Kernel {
-                kernel,
-                heads,
-                state,
-                n_lif,
-            } => {
+            EvalNetwork::Kernel(eval) => {
+                let KernelEval {
+                    kernel,
+                    heads,
+                    state,
+                    n_lif,
+                } = eval.as_mut();
                 kernel.step(batch.obs(), state, None);
                 let mut policy = Vec::new();
                 heads.policy(&state.trace, &mut policy);
@@ -357,6 +361,8 @@ pub struct Trainer {
     env_steps: u64,
     /// The CPU kernel's recording buffers, reused by every update.
     tape: Tape,
+    /// The features of a chunk, then their gradients (kept for its memory).
+    features: Vec<f32>,
     lr_factor: f64,
 }
 
@@ -402,6 +408,7 @@ impl Trainer {
             updates_done: 0,
             env_steps: 0,
             tape: Tape::new(),
+            features: Vec::new(),
             lr_factor: 1.0,
         })
     }
@@ -660,7 +667,8 @@ impl Trainer {
         while start < chunks.trial_steps {
             let len = chunks.chunk.min(chunks.trial_steps - start);
             let mut record = ChunkRecord::with_capacity(len * batch_size);
-            let mut features = Vec::with_capacity(len * batch_size * n);
+            let mut features = std::mem::take(&mut self.features);
+            features.clear();
             tape.clear();
             let rollout_start = Instant::now();
             for _ in 0..len {
@@ -710,14 +718,14 @@ impl Trainer {
             };
             totals.add_rates(&rates, n_lif, len);
             loss.backward();
-            let d_features: Vec<f32> = stacked
+            let mut d_features = features;
+            stacked
                 .grad()
                 .to_device(Device::Cpu)
-                .flatten(0, -1)
-                .try_into()
-                .expect("f32 feature gradients");
-            let grads = kernel.backward(&tape, batch_size, &d_features, &d_spike);
+                .copy_data(&mut d_features, len * batch_size * n);
+            let grads = kernel.backward(&mut tape, batch_size, &d_features, &d_spike);
             self.agent.accumulate_core_grads(&grads);
+            self.features = d_features;
             totals.phases.backward += backward_start.elapsed();
             start += len;
         }
@@ -811,12 +819,12 @@ impl Trainer {
     /// training would use it (the same forward pass), else the tensor network.
     fn eval_network(&self, batch: usize) -> EvalNetwork<'_> {
         match self.manual_kernel() {
-            Some(kernel) => EvalNetwork::Kernel {
+            Some(kernel) => EvalNetwork::Kernel(Box::new(KernelEval {
                 heads: self.agent.cpu_heads(),
                 state: kernel.initial_state(batch),
                 n_lif: self.agent.neuron_count().0,
-                kernel: Box::new(kernel),
-            },
+                kernel,
+            })),
             None => EvalNetwork::Tensor {
                 agent: &self.agent,
                 state: self.agent.initial_state(batch),
