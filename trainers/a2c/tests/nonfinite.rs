@@ -4,21 +4,17 @@
 //! learning rate (kept across a resume) or stops with a clear error; weights
 //! with NaN are never written.
 
+mod common;
+
+use common::{Quiet, dist};
+
 use std::path::Path;
-use std::sync::Arc;
 
 use lsnn_rl_a2c::checkpoint::{self, NonFiniteRecord};
-use lsnn_rl_a2c::run::{Progress, RunDir, train};
-use lsnn_rl_a2c::{EvalSummary, OnNonFinite, RunConfig, TrainError, Trainer, UpdateStats};
-use lsnn_rl_env::{Registry, TaskDistribution};
+use lsnn_rl_a2c::run::{RunDir, train};
+use lsnn_rl_a2c::{OnNonFinite, RunConfig, TrainError, Trainer};
 use lsnn_rl_neural::AgentKind;
 use tch::Device;
-
-fn dist(spec: &str) -> Arc<dyn TaskDistribution> {
-    let mut registry = Registry::new();
-    lsnn_rl_bandits::register(&mut registry).unwrap();
-    Arc::from(registry.make(spec).unwrap())
-}
 
 fn tiny(updates: usize) -> RunConfig {
     let mut config = RunConfig::new(
@@ -34,16 +30,6 @@ fn tiny(updates: usize) -> RunConfig {
     config.train.checkpoint_every = 1;
     config.train.keep_checkpoints = 0;
     config
-}
-
-/// Stops the run after `stop_after` updates, if set.
-struct Quiet {
-    stop_after: Option<usize>,
-}
-impl Progress for Quiet {
-    fn update(&mut self, stats: &UpdateStats, _: Option<&EvalSummary>, _: usize) -> bool {
-        self.stop_after != Some(stats.update)
-    }
 }
 
 fn run(dir: &Path, config: &RunConfig, resume: bool, stop_after: Option<usize>) -> Trainer {

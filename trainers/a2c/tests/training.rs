@@ -1,19 +1,14 @@
 //! The trainer end to end on small seeded bandit problems: it learns, it is
 //! deterministic, and a resumed run equals an uninterrupted one.
 
-use std::sync::Arc;
+mod common;
 
-use lsnn_rl_a2c::run::{Progress, RunDir, train};
+use common::{Quiet, dist};
+
+use lsnn_rl_a2c::run::{RunDir, train};
 use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Trainer, UpdateStats};
-use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
 use tch::Device;
-
-fn dist(spec: &str) -> Arc<dyn TaskDistribution> {
-    let mut registry = Registry::new();
-    lsnn_rl_bandits::register(&mut registry).unwrap();
-    Arc::from(registry.make(spec).unwrap())
-}
 
 /// A small LSNN on the easy dependent bandit (p1 is 0.1 or 0.9): an agent
 /// that learns to find the good arm and stay earns close to 0.9 per pull.
@@ -35,16 +30,6 @@ fn small_config(seed: u64) -> RunConfig {
     config.train.checkpoint_every = 2;
     config.train.keep_checkpoints = 0;
     config
-}
-
-/// Reports nothing; stops the run after `stop_after` updates, if set.
-struct Quiet {
-    stop_after: Option<usize>,
-}
-impl Progress for Quiet {
-    fn update(&mut self, stats: &UpdateStats, _: Option<&EvalSummary>, _: usize) -> bool {
-        self.stop_after != Some(stats.update)
-    }
 }
 
 fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
