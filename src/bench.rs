@@ -11,7 +11,7 @@ use lsnn_rl_neural::AgentKind;
 use lsnn_rl_neural::cpu_kernel::time_bare_products;
 
 use crate::cli::{BenchArgs, BptArg};
-use crate::output::write_atomically;
+use crate::output::{Progress, write_atomically};
 use crate::train::{device, make_dist};
 
 /// One benchmark setting: an LSNN agent on a task, a batch and a truncation.
@@ -168,23 +168,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         chosen
     };
+    let progress = Progress::bar(args.quiet, 2 * chosen.len() as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
         for mode in ["train", "infer"] {
+            progress.message(&format!("{} ({mode})", preset.name));
             let row = measure(preset, mode, args, device, bptt)
                 .with_context(|| format!("preset {}", preset.name))?;
-            if !args.quiet {
-                eprintln!(
-                    "{:<22} {:<5} {:>12.0} env-steps/s  {:>9.2} ms/update",
-                    row.preset.name,
-                    row.mode,
-                    row.env_steps_per_s,
-                    ms(row.median)
-                );
-            }
+            progress.inc(1);
             rows.push(row);
         }
     }
+    progress.finish();
     print_table(&rows);
     if let Some(path) = &args.csv {
         write_csv(path, &rows)?;

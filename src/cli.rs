@@ -181,7 +181,7 @@ pub struct BenchArgs {
     /// How gradients through time are computed.
     #[arg(long, value_enum, default_value = "auto")]
     pub bptt: BptArg,
-    /// No per-preset progress lines on stderr.
+    /// No progress bar on stderr (there is none when stderr is not a terminal).
     #[arg(long)]
     pub quiet: bool,
 }
