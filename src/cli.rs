@@ -164,7 +164,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub scaling: bool,
     /// LibTorch threads (the CPU kernel itself runs on one).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: u64,
     /// Also write the results as CSV.
     #[arg(long, value_name = "FILE")]
@@ -309,7 +309,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// LibTorch threads (default 1).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Continue the run in --out from its newest checkpoint.
     /// (The run's stored configuration is used: --env, --agent, --config,
@@ -359,7 +359,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub greedy: bool,
     /// LibTorch threads (default 1).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Where tensors live.
     #[arg(long, value_enum, default_value = "cpu")]

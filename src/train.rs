@@ -19,7 +19,9 @@ pub(crate) fn device(arg: DeviceArg) -> anyhow::Result<tch::Device> {
         DeviceArg::Cpu => Ok(tch::Device::Cpu),
         DeviceArg::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
         DeviceArg::Cuda => {
-            bail!("--device cuda: LibTorch sees no CUDA GPU on this machine; use --device cpu")
+            bail!(
+                "--device cuda: LibTorch sees no CUDA GPU (none on this machine, or this binary was built without LSNN_RL_CUDA=1); use --device cpu"
+            )
         }
     }
 }
@@ -156,6 +158,13 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         resolve_config(args)?
     };
     let dist = make_dist(&config.env)?;
+    // Checked before anything is written, so a fix of the flags can rerun.
+    config.validate()?;
+    if device != tch::Device::Cpu && config.train.bptt == lsnn_rl_a2c::Bptt::Manual {
+        bail!(
+            "train.bptt = \"manual\" runs on the CPU only; use --device cpu, or train.bptt = \"auto\" on a GPU"
+        );
+    }
     if args.overwrite && run_dir.config().exists() {
         // Only a folder that holds a run is removed, never an arbitrary one.
         std::fs::remove_dir_all(&args.out)

@@ -375,6 +375,27 @@ fn bad_input_is_one_clear_error_line() {
         run_s,
     ]);
     assert_clean_failure(&out, &["unknown.toml", "lrr"]);
+    // The hand-derived backward pass for an agent it cannot serve: refused
+    // before the run directory exists, so the corrected command can run.
+    let out = lsnn_rl(&[
+        "train",
+        "--agent",
+        "lstm",
+        "--set",
+        "train.bptt=manual",
+        "--out",
+        run_s,
+    ]);
+    assert_clean_failure(&out, &["train.bptt", "lsnn or lif"]);
+    assert!(!run.exists(), "a refused run leaves no directory");
+    // A thread count LibTorch cannot take: clap's usage error, no panic.
+    let out = lsnn_rl(&["train", "--threads", "4294967296", "--out", run_s]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("--threads") && err.contains("1..=1024"),
+        "{err}"
+    );
     // Out-of-range values.
     let no_neurons = train(&run, &["--set", "agent.n_lif=0", "--set", "agent.n_alif=0"]);
     assert_clean_failure(&no_neurons, &["n_lif"]);

@@ -153,8 +153,8 @@ impl Sweep {
             file.file_stem()
                 .map_or("sweep".into(), |s| s.to_string_lossy().into_owned())
         });
-        if raw.train.threads == 0 {
-            bail!("[train] threads = 0: give at least 1");
+        if raw.train.threads == 0 || raw.train.threads > 1024 {
+            bail!("[train] threads = {}: give 1 to 1024", raw.train.threads);
         }
         if raw.eval.trials == 0 {
             bail!("[eval] trials = 0: give at least 1");

@@ -405,6 +405,19 @@ impl RunConfig {
                 "must lie in (0, 1)",
             ));
         }
+        let spiking = matches!(
+            self.agent.kind,
+            lsnn_rl_neural::AgentKind::Lsnn | lsnn_rl_neural::AgentKind::Lif
+        );
+        if t.bptt == Bptt::Manual
+            && (!spiking || self.agent.input_encoding != lsnn_rl_neural::InputEncoding::Current)
+        {
+            return Err(invalid(
+                "train.bptt",
+                "manual".to_string(),
+                "needs an lsnn or lif agent with current input encoding; use \"auto\" or \"autograd\"",
+            ));
+        }
         if t.adam_eps.is_nan() || t.adam_eps <= 0.0 {
             return Err(invalid(
                 "train.adam_eps",

@@ -400,6 +400,11 @@ pub fn load_for_eval(
         })?,
     };
     let ckpt = checkpoint::load(&sidecar)?;
+    let mut config = config;
+    if device != Device::Cpu && config.train.bptt == crate::config::Bptt::Manual {
+        // Evaluation needs only the forward pass, which the GPU runs as tensors.
+        config.train.bptt = crate::config::Bptt::Auto;
+    }
     let mut trainer = Trainer::new(config, dist, device)?;
     checkpoint::apply(&mut trainer, &ckpt, false)?;
     Ok(trainer)

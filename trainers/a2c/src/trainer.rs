@@ -21,6 +21,8 @@ use crate::rollout::{
 /// Salt of the training-task stream, so training never replays the tasks
 /// an evaluation with the run's own seed would draw.
 const TRAIN_STREAM: u64 = 0x5452_4149_4E49_4E47;
+/// Salt of LibTorch's generator seeds (Poisson input spikes).
+const TORCH_SALT: u64 = 0x544F_5243_485F_5247;
 /// Salt of the periodic-evaluation stream.
 const EVAL_STREAM: u64 = 0x4556_414C_5541_5445;
 
@@ -392,8 +394,7 @@ impl Trainer {
             return Err(crate::ConfigError::Invalid {
                 key: "train.bptt".to_string(),
                 value: "manual".to_string(),
-                reason: "needs an lsnn or lif agent with current input encoding on the CPU; \
-                         use \"auto\" or \"autograd\""
+                reason: "needs the CPU (--device cpu); use \"auto\" or \"autograd\" on a GPU"
                     .to_string(),
             }
             .into());
@@ -477,6 +478,9 @@ impl Trainer {
                 .value(t.entropy_weight, t.entropy_final, update, t.updates);
         let batch_size = t.batch;
         let train_seed = derive_seed(self.config.seed, TRAIN_STREAM);
+        // Poisson input spikes are drawn by LibTorch's generator: seeding it from
+        // (seed, update) makes them replay on resume, whatever ran in between.
+        tch::manual_seed(derive_seed(train_seed, update as u64 ^ TORCH_SALT) as i64);
         let mut batch = Batch::start(
             self.dist.as_ref(),
             self.config.inputs,
@@ -865,6 +869,7 @@ impl Trainer {
         while (first as usize) < trials {
             let count = self.config.train.batch.min(trials - first as usize);
             let mut batch = Batch::start(dist, self.config.inputs, seed, first, count)?;
+            tch::manual_seed(derive_seed(seed, first ^ TORCH_SALT) as i64);
             let mut net = self.eval_network(count);
             for step in 0..batch.trial_steps {
                 let logging = log.is_some();
