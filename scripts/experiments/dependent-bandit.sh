@@ -34,4 +34,4 @@ for agent in $agents; do
         echo "$agent seed $seed: $reward ± $ci in ${train_s}s"
     done
 done
-column -t -s, "$summary"
+column -t -s, "$summary" 2>/dev/null || cat "$summary"
