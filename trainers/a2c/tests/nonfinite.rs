@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Quiet, dist};
+use common::{Quiet, dist, weights};
 
 use std::path::Path;
 
@@ -72,18 +72,6 @@ fn sidecar(dir: &Path, update: usize) -> checkpoint::CheckpointMeta {
     checkpoint::load(&dir.join(format!("checkpoints/update-{update:07}.json")))
         .unwrap()
         .meta
-}
-
-fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
-    let mut named: Vec<(String, Vec<f32>)> = trainer
-        .agent()
-        .var_store()
-        .variables()
-        .into_iter()
-        .map(|(n, t)| (n, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    named
 }
 
 #[test]

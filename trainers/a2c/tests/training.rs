@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Quiet, dist};
+use common::{Quiet, dist, weights};
 
 use lsnn_rl_a2c::run::{RunDir, train};
 use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Trainer, UpdateStats};
@@ -30,18 +30,6 @@ fn small_config(seed: u64) -> RunConfig {
     config.train.checkpoint_every = 2;
     config.train.keep_checkpoints = 0;
     config
-}
-
-fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
-    let mut named: Vec<(String, Vec<f32>)> = trainer
-        .agent()
-        .var_store()
-        .variables()
-        .into_iter()
-        .map(|(n, t)| (n, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    named
 }
 
 /// Trains `updates` updates and returns the evaluation before and after.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use lsnn_rl_a2c::run::Progress;
-use lsnn_rl_a2c::{EvalSummary, UpdateStats};
+use lsnn_rl_a2c::{EvalSummary, Trainer, UpdateStats};
 use lsnn_rl_env::{Registry, TaskDistribution};
 
 /// The task distribution of a bandit spec.
@@ -24,4 +24,17 @@ impl Progress for Quiet {
     fn update(&mut self, stats: &UpdateStats, _: Option<&EvalSummary>, _: usize) -> bool {
         self.stop_after != Some(stats.update)
     }
+}
+
+/// Every parameter of the network by name, sorted, as plain values.
+pub fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
+    let mut named: Vec<(String, Vec<f32>)> = trainer
+        .agent()
+        .var_store()
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
 }
