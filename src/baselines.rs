@@ -12,8 +12,9 @@ use anyhow::{Context, bail};
 use lsnn_rl_a2c::LogRow;
 use lsnn_rl_classic::TaskKind;
 use lsnn_rl_env::{
-    GoalOutcome, GoalSummary, MeanInterval, MetaInputs, RunError, TaskDistribution, TrialOutcome,
-    evaluate_logged, is_goal_task, mean_ci95, start_eval_trial_with_info,
+    EpisodeOutcome, EpisodeSummary, GoalOutcome, GoalSummary, MeanInterval, MetaInputs, RunError,
+    TaskDistribution, TrialOutcome, evaluate_logged, is_goal_task, mean_ci95,
+    start_eval_trial_with_info,
 };
 use serde::Serialize;
 
@@ -39,6 +40,9 @@ pub struct BaselineRow {
     pub regret_ci95: Option<f64>,
     /// The goal statistics, for a navigation task.
     pub goals: Option<GoalSummary>,
+    /// Length and success of each episode, for tasks of several episodes
+    /// per trial.
+    pub episodes: Option<EpisodeSummary>,
     /// The seed of the evaluation.
     pub seed: u64,
 }
@@ -317,6 +321,7 @@ fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> Bas
     let regrets: Option<Vec<f64>> = outcomes.iter().map(|o| o.regret).collect();
     let regret = regrets.map(|r| mean_ci95(&r));
     let goals: Option<Vec<GoalOutcome>> = outcomes.iter().map(|o| o.goals.clone()).collect();
+    let episodes: Vec<Vec<EpisodeOutcome>> = outcomes.iter().map(|o| o.episodes.clone()).collect();
     BaselineRow {
         env: env.to_string(),
         algo: algo.to_string(),
@@ -326,19 +331,31 @@ fn summarise(env: &str, algo: &str, seed: u64, outcomes: &[TrialOutcome]) -> Bas
         mean_regret: regret.map(|r| r.0),
         regret_ci95: regret.map(|r| r.1),
         goals: goals.and_then(|g| GoalSummary::of(&g)),
+        episodes: EpisodeSummary::of(&episodes),
         seed,
     }
 }
 
 /// The table of one environment: reward and regret, or the goal figures
-/// of a navigation task.
+/// of a navigation task; then, for tasks of several episodes per trial, the
+/// episodes' table.
 pub fn env_table(rows: &[BaselineRow]) -> String {
+    let mut table = if rows.iter().all(|r| r.goals.is_some()) {
+        navigation_table(rows)
+    } else {
+        reward_table(rows)
+    };
+    if rows.iter().all(|r| r.episodes.is_some()) {
+        table.push_str(&episode_table(rows));
+    }
+    table
+}
+
+/// Mean total reward and regret, each with its 95% half-width.
+fn reward_table(rows: &[BaselineRow]) -> String {
     let Some(first) = rows.first() else {
         return "no algorithm could play this environment\n".into();
     };
-    if rows.iter().all(|r| r.goals.is_some()) {
-        return navigation_table(rows);
-    }
     let header = ["algo", "mean total reward", "±95%", "mean regret", "±95%"].map(String::from);
     let body: Vec<Vec<String>> = rows
         .iter()
@@ -377,7 +394,9 @@ fn with_interval(value: Option<&MeanInterval>, digits: usize) -> [String; 2] {
 /// steps per later goal and the later goals' path ratio, each with its 95%
 /// half-width, and how many trials reached two goals or more.
 fn navigation_table(rows: &[BaselineRow]) -> String {
-    let first = &rows[0];
+    let Some(first) = rows.first() else {
+        return "no algorithm could play this environment\n".into();
+    };
     let header = [
         "algo",
         "goals/trial",
@@ -411,6 +430,44 @@ fn navigation_table(rows: &[BaselineRow]) -> String {
         first.seed,
         format_table(&header, &body)
     )
+}
+
+/// Each episode's success rate and steps (with 95% half-widths), and the
+/// share of trials whose second episode was no longer than their first.
+fn episode_table(rows: &[BaselineRow]) -> String {
+    let episodes = rows
+        .iter()
+        .filter_map(|r| r.episodes.as_ref().map(|e| e.episodes.len()))
+        .max()
+        .unwrap_or(0);
+    let mut header = vec!["algo".to_string()];
+    for k in 1..=episodes {
+        header.extend([
+            format!("ep{k} success"),
+            "±95%".into(),
+            format!("ep{k} steps"),
+            "±95%".into(),
+        ]);
+    }
+    header.push("ep2 <= ep1".into());
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .filter_map(|r| {
+            let e = r.episodes.as_ref()?;
+            let mut line = vec![r.algo.clone()];
+            for k in 0..episodes {
+                let stats = e.episodes.get(k);
+                line.extend(with_interval(stats.map(|s| &s.success), 3));
+                line.extend(with_interval(stats.map(|s| &s.steps), 1));
+            }
+            line.push(
+                e.second_no_longer
+                    .map_or("-".into(), |v| format!("{:.3}", v.mean)),
+            );
+            Some(line)
+        })
+        .collect();
+    format!("episodes of a trial\n{}", format_table(&header, &body))
 }
 
 /// The suite as one grid: a row per environment, a column per algorithm,
@@ -517,6 +574,7 @@ mod tests {
                 steps_per_later_goal: None,
                 later_goal_path_ratio: None,
             }),
+            episodes: None,
             seed: 3,
         };
         let table = env_table(std::slice::from_ref(&row));

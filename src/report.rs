@@ -214,6 +214,7 @@ mod tests {
             mean_regret: regret,
             regret_ci95: None,
             goals: None,
+            episodes: None,
             seed: 0,
         };
         let t = table(&[row("lsnn <run>", Some(0.25)), row("random", None)]);

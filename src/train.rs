@@ -222,13 +222,11 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
             quiet: args.quiet,
         };
         let mut rows = crate::baselines::compute(&baseline_args)?.rows;
-        rows.insert(0, agent_row(dist.spec(), &label, &summary));
+        rows.insert(0, agent_row(dist.spec(), &label, &summary, FINAL_EVAL_SEED));
         print!("{}", crate::baselines::env_table(&rows));
     } else {
-        println!(
-            "{}",
-            summary_table(dist.spec(), &label, &summary, FINAL_EVAL_SEED)
-        );
+        let row = agent_row(dist.spec(), &label, &summary, FINAL_EVAL_SEED);
+        print!("{}", crate::baselines::env_table(&[row]));
     }
     Ok(())
 }
@@ -245,11 +243,12 @@ pub(crate) fn agent_label(config: &RunConfig, run: &Path) -> String {
     format!("{kind} ({})", run.display())
 }
 
-/// The agent's evaluation as a row of the baselines' table.
+/// The agent's evaluation (on tasks of `seed`) as a row of the baselines' table.
 pub(crate) fn agent_row(
     env: &str,
     label: &str,
     summary: &EvalSummary,
+    seed: u64,
 ) -> crate::baselines::BaselineRow {
     crate::baselines::BaselineRow {
         env: env.to_string(),
@@ -259,29 +258,10 @@ pub(crate) fn agent_row(
         ci95: summary.ci95,
         mean_regret: summary.mean_regret,
         regret_ci95: summary.regret_ci95,
-        goals: None,
-        seed: FINAL_EVAL_SEED,
+        goals: summary.goals,
+        episodes: summary.episodes.clone(),
+        seed,
     }
-}
-
-fn summary_table(env: &str, label: &str, summary: &EvalSummary, seed: u64) -> String {
-    let header = ["algo", "mean total reward", "±95%", "mean regret", "±95%"].map(String::from);
-    let row = vec![
-        label.to_string(),
-        format!("{:.3}", summary.mean_total_reward),
-        format!("{:.3}", summary.ci95),
-        summary
-            .mean_regret
-            .map_or("-".into(), |v| format!("{v:.3}")),
-        summary
-            .regret_ci95
-            .map_or("-".into(), |v| format!("{v:.3}")),
-    ];
-    format!(
-        "{env} ({} trials, seed {seed})\n{}",
-        summary.trials,
-        crate::output::format_table(&header, &[row])
-    )
 }
 
 /// `lsnn-rl eval`.
@@ -320,15 +300,9 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         wants_log.then_some(&mut log),
     )?;
     progress.finish();
-    println!(
-        "{}",
-        summary_table(
-            dist.spec(),
-            &agent_label(&config, &args.run),
-            &summary,
-            args.seed
-        )
-    );
+    let label = agent_label(&config, &args.run);
+    let row = agent_row(dist.spec(), &label, &summary, args.seed);
+    print!("{}", crate::baselines::env_table(&[row]));
     if let Some(path) = &args.csv {
         let label = config.agent.kind.as_str();
         write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;

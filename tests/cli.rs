@@ -295,6 +295,55 @@ fn navigation_baselines_rank_oracle_above_explorer_above_random() {
     assert!((ratio["oracle"] - 1.0).abs() < 1e-9, "{ratio:?}");
 }
 
+/// On a task of two episodes per trial the baselines' table adds each
+/// episode's success and steps: the explorer maps the maze in episode 1 and
+/// walks the shortest path in episode 2.
+#[test]
+fn baselines_compare_the_episodes_of_a_two_episode_maze() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = lsnn_rl(
+        cache.path(),
+        &[
+            "baselines",
+            "--env",
+            "maze-random",
+            "--algos",
+            "explorer,oracle",
+            "--trials",
+            "50",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let episodes = text
+        .split("episodes of a trial\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no episode table:\n{text}"));
+    assert!(episodes.starts_with("algo "), "{text}");
+    assert!(episodes.contains("ep2 <= ep1"), "{text}");
+    let row = |algo: &str| -> Vec<f64> {
+        let line = episodes
+            .lines()
+            .find(|l| l.starts_with(algo))
+            .unwrap_or_else(|| panic!("{algo} missing:\n{text}"));
+        line.split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().unwrap_or(f64::NAN))
+            .collect()
+    };
+    // Columns: ep1 success, ±, ep1 steps, ±, ep2 success, ±, ep2 steps, ±, share.
+    let explorer = row("explorer");
+    let oracle = row("oracle");
+    assert_eq!(
+        (explorer[0], explorer[4], explorer[8]),
+        (1.0, 1.0, 1.0),
+        "{text}"
+    );
+    assert!(explorer[2] > explorer[6], "episode 2 is shorter:\n{text}");
+    // The explorer's second episode is the oracle's shortest path.
+    assert!((explorer[6] - oracle[6]).abs() < 1e-9, "{text}");
+}
+
 #[test]
 fn render_draws_the_layout_the_goal_and_the_agent() {
     let cache = tempfile::tempdir().unwrap();

@@ -174,6 +174,58 @@ fn local_runner_records_failures_runs_only_what_is_missing_and_collects() {
     }
 }
 
+/// A navigation sweep's table adds the goal figures and, for a task of two
+/// episodes per trial, each episode's success and steps.
+#[test]
+fn navigation_cells_collect_goal_and_episode_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("maze.toml");
+    std::fs::write(
+        &file,
+        r#"
+output = "runs/maze"
+[base]
+env = "maze-random:size=3,horizon=12,pool=4"
+agent.n_lif = 4
+agent.n_alif = 4
+train.updates = 2
+train.batch = 2
+train.eval_every = 0
+[axes]
+seed = [0, 1]
+[eval]
+trials = 40
+"#,
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let run = lsnn_rl(&["sweep", "run", f, "--local", "--jobs", "2", "--quiet"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let csv = dir.path().join("maze.csv");
+    let collect = lsnn_rl(&["sweep", "collect", f, "--csv", csv.to_str().unwrap()]);
+    assert!(collect.status.success(), "{}", stderr(&collect));
+    let table = read(&csv);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "seeds,mean_total_reward,ci95,mean_regret,regret_ci95,goals_per_trial,goals_ci95,\
+         steps_to_first_goal,steps_per_later_goal,later_goal_path_ratio,ep1_success,ep1_steps,\
+         ep2_success,ep2_steps,ep2_no_longer"
+    );
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    let value = |i: usize| -> f64 { cells[i].parse().unwrap_or_else(|_| panic!("{table}")) };
+    // At most one goal per episode, two episodes of at most 12 steps.
+    assert!((0.0..=2.0).contains(&value(5)), "{table}");
+    assert!((1.0..=24.0).contains(&value(7)), "{table}");
+    for (success, steps) in [(10, 11), (12, 13)] {
+        assert!((0.0..=1.0).contains(&value(success)), "{table}");
+        assert!((1.0..=12.0).contains(&value(steps)), "{table}");
+    }
+    assert!((0.0..=1.0).contains(&value(14)), "{table}");
+    // Goals per trial is the two episodes' success rates added up.
+    assert!((value(5) - value(10) - value(12)).abs() < 1e-5, "{table}");
+}
+
 #[test]
 fn a_killed_cell_resumes_from_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();

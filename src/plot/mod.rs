@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::run::RunDir;
 use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, LogRow, RunConfig, SpikeEvent};
-use lsnn_rl_env::{GoalOutcome, GoalSummary, GoalTracker};
 use plotters::prelude::*;
 
 use crate::baselines::BaselineRow;
@@ -155,10 +154,12 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
     let computed = crate::baselines::compute(&baseline_args)
         .context("cannot score the baselines for the plots")?;
     let label = crate::train::agent_label(&config, &args.run);
-    let mut agent = crate::train::agent_row(dist.spec(), &label, &summary);
-    agent.seed = args.seed;
-    agent.goals = goal_summary(&log.rows);
-    let mut table = vec![agent];
+    let mut table = vec![crate::train::agent_row(
+        dist.spec(),
+        &label,
+        &summary,
+        args.seed,
+    )];
     table.extend(computed.rows);
     let neurons = trainer.agent().neuron_count();
     Ok(RunData {
@@ -316,21 +317,6 @@ pub fn trials(rows: &[LogRow]) -> Vec<Vec<&LogRow>> {
             t
         })
         .collect()
-}
-
-/// The goal statistics of the agent's trials, for a navigation task.
-fn goal_summary(rows: &[LogRow]) -> Option<GoalSummary> {
-    let outcomes: Option<Vec<GoalOutcome>> = trials(rows)
-        .iter()
-        .map(|trial| {
-            let mut tracker = GoalTracker::new();
-            for row in trial {
-                tracker.record(&row.info);
-            }
-            tracker.outcome()
-        })
-        .collect();
-    outcomes.and_then(|o| GoalSummary::of(&o))
 }
 
 /// Spikes per neuron per network step, over all logged steps.

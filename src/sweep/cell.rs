@@ -52,6 +52,62 @@ pub struct FinalEval {
     pub mean_regret: Option<f64>,
     /// Its 95% interval half-width over trials.
     pub regret_ci95: Option<f64>,
+    /// Navigation tasks: goals per trial, steps to the first goal, steps per
+    /// later goal and the later goals' path ratio (means over trials).
+    #[serde(default)]
+    pub goals: Option<GoalFigures>,
+    /// Tasks of several episodes per trial: each episode's success rate and
+    /// steps, and the share of trials whose second episode was no longer
+    /// than their first.
+    #[serde(default)]
+    pub episodes: Option<EpisodeFigures>,
+}
+
+/// The goal figures of a final evaluation (see [`lsnn_rl_env::GoalSummary`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GoalFigures {
+    /// Goals per trial.
+    pub goals_per_trial: f64,
+    /// Steps to the first goal, censored at the trial length.
+    pub steps_to_first_goal: f64,
+    /// Steps per later goal, over the trials with two goals or more.
+    pub steps_per_later_goal: Option<f64>,
+    /// Later goals' steps over their shortest paths.
+    pub later_goal_path_ratio: Option<f64>,
+}
+
+/// The episode figures of a final evaluation (see
+/// [`lsnn_rl_env::EpisodeSummary`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpisodeFigures {
+    /// Entry `k`: share of the trials whose episode `k` reached the goal.
+    pub success: Vec<f64>,
+    /// Entry `k`: mean steps of episode `k`.
+    pub steps: Vec<f64>,
+    /// Share of the trials whose second episode took no more steps than
+    /// their first.
+    pub second_no_longer: Option<f64>,
+}
+
+impl GoalFigures {
+    fn of(summary: &lsnn_rl_env::GoalSummary) -> Self {
+        Self {
+            goals_per_trial: summary.goals_per_trial.mean,
+            steps_to_first_goal: summary.steps_to_first_goal.mean,
+            steps_per_later_goal: summary.steps_per_later_goal.map(|v| v.mean),
+            later_goal_path_ratio: summary.later_goal_path_ratio.map(|v| v.mean),
+        }
+    }
+}
+
+impl EpisodeFigures {
+    fn of(summary: &lsnn_rl_env::EpisodeSummary) -> Self {
+        Self {
+            success: summary.episodes.iter().map(|e| e.success.mean).collect(),
+            steps: summary.episodes.iter().map(|e| e.steps.mean).collect(),
+            second_no_longer: summary.second_no_longer.map(|v| v.mean),
+        }
+    }
 }
 
 /// A failed attempt, as `failed.json` holds it.
@@ -328,6 +384,8 @@ fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
         ci95: summary.ci95,
         mean_regret: summary.mean_regret,
         regret_ci95: summary.regret_ci95,
+        goals: summary.goals.as_ref().map(GoalFigures::of),
+        episodes: summary.episodes.as_ref().map(EpisodeFigures::of),
     };
     let bytes = serde_json::to_vec_pretty(&result)?;
     write_atomically(&cell.dir.join(FINAL_EVAL), &bytes)?;

@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 
-use super::cell::{self, CellState, FinalEval};
+use super::cell::{self, CellState, EpisodeFigures, FinalEval, GoalFigures};
 use super::file::Sweep;
 
 /// The collected table.
@@ -70,6 +70,30 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
         ]
         .map(String::from),
     );
+    let all = || groups.iter().flat_map(|(_, results)| results.iter());
+    let with_goals = all().any(|r| r.goals.is_some());
+    let episodes = all()
+        .filter_map(|r| r.episodes.as_ref().map(|e| e.success.len()))
+        .max()
+        .unwrap_or(0);
+    if with_goals {
+        header.extend(
+            [
+                "goals_per_trial",
+                "goals_ci95",
+                "steps_to_first_goal",
+                "steps_per_later_goal",
+                "later_goal_path_ratio",
+            ]
+            .map(String::from),
+        );
+    }
+    for k in 1..=episodes {
+        header.extend([format!("ep{k}_success"), format!("ep{k}_steps")]);
+    }
+    if episodes > 0 {
+        header.push("ep2_no_longer".into());
+    }
     let mut rows = Vec::new();
     for (key, results) in groups {
         if results.is_empty() {
@@ -90,6 +114,25 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
             }
             None => row.extend([String::new(), String::new()]),
         }
+        if with_goals {
+            let goals: Vec<&GoalFigures> =
+                results.iter().filter_map(|r| r.goals.as_ref()).collect();
+            let (mean, ci) = mean_of(goals.iter().map(|g| Some(g.goals_per_trial)));
+            row.push(mean);
+            row.push(ci);
+            row.push(mean_of(goals.iter().map(|g| Some(g.steps_to_first_goal))).0);
+            row.push(mean_of(goals.iter().map(|g| g.steps_per_later_goal)).0);
+            row.push(mean_of(goals.iter().map(|g| g.later_goal_path_ratio)).0);
+        }
+        let figures: Vec<&EpisodeFigures> =
+            results.iter().filter_map(|r| r.episodes.as_ref()).collect();
+        for k in 0..episodes {
+            row.push(mean_of(figures.iter().map(|e| e.success.get(k).copied())).0);
+            row.push(mean_of(figures.iter().map(|e| e.steps.get(k).copied())).0);
+        }
+        if episodes > 0 {
+            row.push(mean_of(figures.iter().map(|e| e.second_no_longer)).0);
+        }
         rows.push(row);
     }
     Ok(Table {
@@ -97,6 +140,21 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
         rows,
         missing,
     })
+}
+
+/// The mean over seeds of the figures that are defined, and the half-width
+/// of its 95% interval; empty strings where none (or one, for the interval)
+/// is defined.
+fn mean_of(values: impl Iterator<Item = Option<f64>>) -> (String, String) {
+    let values: Vec<f64> = values.flatten().collect();
+    if values.is_empty() {
+        return (String::new(), String::new());
+    }
+    let (mean, ci) = mean_ci95(&values);
+    (
+        format!("{mean:.6}"),
+        ci.map_or(String::new(), |c| format!("{c:.6}")),
+    )
 }
 
 /// The table as CSV.

@@ -22,6 +22,7 @@
 //! trajectory on every machine.
 
 mod env;
+mod episodes;
 mod goals;
 mod policy;
 mod registry;
@@ -33,6 +34,7 @@ mod trial;
 mod vector;
 
 pub use env::{Action, Env, EnvError, Info, Step};
+pub use episodes::{EPISODE_END, EpisodeOutcome, EpisodeStats, EpisodeSummary, EpisodeTracker};
 pub use goals::{
     GOAL_REACHED, GoalOutcome, GoalSummary, GoalTracker, MeanInterval, SEGMENT_STEPS,
     SHORTEST_PATH, is_goal_task,

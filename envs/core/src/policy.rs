@@ -3,8 +3,8 @@
 use rand::Rng as _;
 
 use crate::{
-    Action, Env, EnvError, GoalOutcome, GoalTracker, Info, MetaInputs, Rng, Space, Step,
-    TaskDistribution, Trial, derive_seed, rng_from_seed,
+    Action, Env, EnvError, EpisodeOutcome, EpisodeTracker, GoalOutcome, GoalTracker, Info,
+    MetaInputs, Rng, Space, Step, TaskDistribution, Trial, derive_seed, rng_from_seed,
 };
 
 /// An agent that acts from what it has seen in the current trial: the
@@ -49,6 +49,8 @@ pub struct TrialOutcome {
     /// Goals reached and how fast, when the environment reports
     /// `goal_reached` in its info (navigation tasks; see [`GoalTracker`]).
     pub goals: Option<GoalOutcome>,
+    /// The trial's episodes, in order (see [`EpisodeTracker`]).
+    pub episodes: Vec<EpisodeOutcome>,
 }
 
 /// Errors of [`evaluate`] and [`run_trial`].
@@ -90,8 +92,10 @@ pub fn run_trial(
         regret: Some(0.0),
         steps: 0,
         goals: None,
+        episodes: Vec::new(),
     };
     let mut goals = GoalTracker::new();
+    let mut episodes = EpisodeTracker::new();
     policy
         .observe_reset(&obs, reset_info)
         .map_err(|reason| policy_error(policy, trial, reason))?;
@@ -112,12 +116,14 @@ pub fn run_trial(
             _ => None,
         };
         goals.record(&step.info);
+        episodes.record(&step.info);
         let done = step.done();
         if let Some(log) = log.as_deref_mut() {
             log.push((action, step.clone()));
         }
         if done {
             outcome.goals = goals.outcome();
+            outcome.episodes = episodes.outcome();
             return Ok(outcome);
         }
         obs = step.obs;

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use lsnn_rl_env::{Action, Info, Space, TaskDistribution, derive_seed, mean_ci95};
+use lsnn_rl_env::{
+    Action, EpisodeSummary, EpisodeTracker, GoalOutcome, GoalSummary, GoalTracker, Info, Space,
+    TaskDistribution, derive_seed, mean_ci95,
+};
 use lsnn_rl_neural::{
     ActionHead, ActorCritic, CpuHeads, KernelState, RecurrentState, SpikingKernel, Tape,
 };
@@ -131,6 +134,11 @@ pub struct EvalSummary {
     pub mean_regret: Option<f64>,
     /// Its 95% interval half-width.
     pub regret_ci95: Option<f64>,
+    /// Goals per trial and how fast, on navigation tasks.
+    pub goals: Option<GoalSummary>,
+    /// Length and success of each episode, on tasks of several episodes
+    /// per trial.
+    pub episodes: Option<EpisodeSummary>,
 }
 
 /// How one update splits its trials into chunks for backpropagation.
@@ -865,12 +873,16 @@ impl Trainer {
         let std = gaussian_std(&self.agent);
         let mut totals = Vec::with_capacity(trials);
         let mut regrets: Option<Vec<f64>> = Some(Vec::with_capacity(trials));
+        let mut goal_outcomes: Option<Vec<GoalOutcome>> = Some(Vec::with_capacity(trials));
+        let mut episode_outcomes = Vec::with_capacity(trials);
         let mut first = 0u64;
         while (first as usize) < trials {
             let count = self.config.train.batch.min(trials - first as usize);
             let mut batch = Batch::start(dist, self.config.inputs, seed, first, count)?;
             tch::manual_seed(derive_seed(seed, first ^ TORCH_SALT) as i64);
             let mut net = self.eval_network(count);
+            let mut goal_trackers = vec![GoalTracker::new(); count];
+            let mut episode_trackers = vec![EpisodeTracker::new(); count];
             for step in 0..batch.trial_steps {
                 let logging = log.is_some();
                 let out = net.step(&batch, logging);
@@ -886,6 +898,8 @@ impl Trainer {
                     let Some((reward, ended, info)) = batch.step(b, action)? else {
                         continue;
                     };
+                    goal_trackers[b].record(&info);
+                    episode_trackers[b].record(&info);
                     let Some(log) = log.as_deref_mut() else {
                         continue;
                     };
@@ -922,6 +936,13 @@ impl Trainer {
                 }
             }
             totals.extend(batch.total_reward.iter().copied());
+            goal_outcomes = goal_outcomes.and_then(|mut all| {
+                for tracker in &goal_trackers {
+                    all.push(tracker.outcome()?);
+                }
+                Some(all)
+            });
+            episode_outcomes.extend(episode_trackers.iter().map(EpisodeTracker::outcome));
             regrets = match (
                 regrets,
                 batch.regret.iter().copied().collect::<Option<Vec<f64>>>(),
@@ -942,6 +963,8 @@ impl Trainer {
             ci95,
             mean_regret: regret.map(|r| r.0),
             regret_ci95: regret.map(|r| r.1),
+            goals: goal_outcomes.and_then(|g| GoalSummary::of(&g)),
+            episodes: EpisodeSummary::of(&episode_outcomes),
         })
     }
 }
