@@ -195,6 +195,7 @@ train.eval_every = 0
 seed = [0, 1]
 [eval]
 trials = 40
+env_params = "layouts=test"
 "#,
     )
     .unwrap();
@@ -224,6 +225,14 @@ trials = 40
     assert!((0.0..=1.0).contains(&value(14)), "{table}");
     // Goals per trial is the two episodes' success rates added up.
     assert!((value(5) - value(10) - value(12)).abs() < 1e-5, "{table}");
+    // The agents trained on the train pool and were tested on the test pool.
+    let log = read(&dir.path().join("runs/maze/seed-0/config.toml"));
+    assert!(
+        log.contains("layouts=train") || !log.contains("layouts"),
+        "{log}"
+    );
+    let plan = lsnn_rl(&["sweep", "plan", f]);
+    assert!(stdout(&plan).contains("complete"), "{}", stdout(&plan));
 }
 
 #[test]

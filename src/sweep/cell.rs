@@ -42,6 +42,10 @@ pub struct FinalEval {
     pub trials: usize,
     /// Evaluation seed.
     pub seed: u64,
+    /// The environment spec evaluated on (empty in results written before
+    /// the field existed).
+    #[serde(default)]
+    pub env: String,
     /// Greedy actions instead of sampled ones.
     pub greedy: bool,
     /// Mean total reward per trial.
@@ -154,13 +158,17 @@ impl CellState {
 /// The hash of what a cell is asked to do.
 pub fn request(sweep: &Sweep, cell: &Cell) -> String {
     let e = &sweep.eval;
-    let text = format!(
+    let mut text = format!(
         "{}\n[final-eval]\ntrials={}\nseed={}\ngreedy={}\n",
         cell.config.to_toml(),
         e.trials,
         e.seed,
         e.greedy
     );
+    // Only when set, so results written before the key existed still count.
+    if e.env_params.is_some() {
+        text.push_str(&format!("env={}\n", cell.eval_env));
+    }
     format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
@@ -363,7 +371,7 @@ fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
     let run = RunDir::new(&cell.dir);
     let registry = crate::registry::builtin()?;
     let dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution> =
-        std::sync::Arc::from(registry.make(&cell.config.env)?);
+        std::sync::Arc::from(registry.make(&cell.eval_env)?);
     let trainer = lsnn_rl_a2c::run::load_for_eval(&run, None, dist.clone(), tch::Device::Cpu)?;
     let e = &sweep.eval;
     let mode = if e.greedy {
@@ -379,6 +387,7 @@ fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
         updates: checkpoint_update(&run).unwrap_or(0),
         trials: summary.trials,
         seed: e.seed,
+        env: cell.eval_env.clone(),
         greedy: e.greedy,
         mean_total_reward: summary.mean_total_reward,
         ci95: summary.ci95,

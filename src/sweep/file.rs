@@ -11,17 +11,45 @@
 //! seed = { start = 0, stop = 2 }     # 0, 1 (stop excluded)
 //! [eval]
 //! trials = 100
+//! env_params = "pulls=200"           # optional: evaluate on a variant of each cell's env
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::RunConfig;
+use lsnn_rl_env::EnvSpec;
 use serde::Deserialize;
 
 /// The default seed of the final evaluation: the one `train` and `eval` use,
 /// whose tasks training never draws.
 pub const DEFAULT_EVAL_SEED: u64 = 1_000_003;
+
+/// `spec` with the `key=value,...` pairs of `params` replacing its own
+/// values of those keys or added after them.
+fn with_env_params(spec: &str, params: Option<&str>) -> anyhow::Result<String> {
+    let Some(params) = params else {
+        return Ok(spec.to_string());
+    };
+    let mut base: EnvSpec = spec.parse()?;
+    let extra: EnvSpec = format!("{}:{params}", base.id).parse()?;
+    for (key, value) in extra.params {
+        match base.params.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => base.params.push((key, value)),
+        }
+    }
+    let pairs: Vec<String> = base
+        .params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    Ok(if pairs.is_empty() {
+        base.id
+    } else {
+        format!("{}:{}", base.id, pairs.join(","))
+    })
+}
 
 /// A parsed sweep file and its cells.
 #[derive(Debug)]
@@ -65,6 +93,9 @@ pub struct Cell {
     pub params: Vec<(String, String)>,
     /// The run configuration the cell trains.
     pub config: RunConfig,
+    /// The environment spec of the final evaluation: the cell's own, with
+    /// `[eval] env_params` applied.
+    pub eval_env: String,
     /// The run directory.
     pub dir: PathBuf,
 }
@@ -93,6 +124,10 @@ pub struct EvalSection {
     pub seed: u64,
     /// Take the most likely action instead of sampling.
     pub greedy: bool,
+    /// Environment parameters that replace or add to each cell's own for
+    /// the final evaluation, e.g. `"layouts=test"` to test a maze agent on
+    /// the layouts training never saw.
+    pub env_params: Option<String>,
 }
 
 impl Default for EvalSection {
@@ -101,6 +136,7 @@ impl Default for EvalSection {
             trials: 1000,
             seed: DEFAULT_EVAL_SEED,
             greedy: false,
+            env_params: None,
         }
     }
 }
@@ -218,12 +254,20 @@ impl Sweep {
                     "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
                 )
             })?;
+            let eval_env = with_env_params(&cell_config.env, raw.eval.env_params.as_deref())
+                .with_context(|| format!("cell {name}: [eval] env_params"))?;
+            registry.params(&eval_env).with_context(|| {
+                format!(
+                    "cell {name}: the evaluation environment {eval_env}; run `lsnn-rl envs` to see the environments and their parameters"
+                )
+            })?;
             cells.push(Cell {
                 index,
                 dir: output.join(&name),
                 name,
                 params,
                 config: cell_config,
+                eval_env,
             });
         }
         let mut names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
@@ -404,6 +448,39 @@ mod tests {
 
     fn parse(text: &str) -> anyhow::Result<Sweep> {
         Sweep::parse(text, Path::new("/tmp/sweeps/s.toml"))
+    }
+
+    #[test]
+    fn eval_env_params_replace_or_extend_the_cells_spec() {
+        assert_eq!(
+            with_env_params("maze-random:size=5,layouts=train", Some("layouts=test")).unwrap(),
+            "maze-random:size=5,layouts=test"
+        );
+        assert_eq!(
+            with_env_params("bandit-dependent", Some("pulls=200")).unwrap(),
+            "bandit-dependent:pulls=200"
+        );
+        assert_eq!(with_env_params("arena-water", None).unwrap(), "arena-water");
+        let text = format!("{SMALL}\n[eval]\nenv_params = \"pulls=20\"\n");
+        let sweep = parse(&text).unwrap();
+        assert!(
+            sweep
+                .cells
+                .iter()
+                .all(|c| c.eval_env == "bandit-bernoulli:arms=2,pulls=20")
+        );
+        let bad = format!("{SMALL}\n[eval]\nenv_params = \"pulls\"\n");
+        let message = format!("{:#}", parse(&bad).unwrap_err());
+        assert!(
+            message.contains("env_params") && message.contains("'pulls' is not key=value"),
+            "{message}"
+        );
+        let unknown = format!("{SMALL}\n[eval]\nenv_params = \"colour=red\"\n");
+        let message = format!("{:#}", parse(&unknown).unwrap_err());
+        assert!(
+            message.contains("evaluation environment") && message.contains("colour"),
+            "{message}"
+        );
     }
 
     const SMALL: &str = r#"
