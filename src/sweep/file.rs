@@ -174,7 +174,7 @@ impl Sweep {
     fn parse(text: &str, file: &Path) -> anyhow::Result<Self> {
         let raw: RawSweep = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
-                "{} (top-level keys: name, output, [base], [axes], [train] threads, [eval] trials/seed/greedy; run configuration keys go in [base])",
+                "{} (top-level keys: name, output, [base], [axes], [train] threads, [eval] trials/seed/greedy/env_params; run configuration keys go in [base])",
                 one_line(&e.to_string())
             )
         })?;
