@@ -1,5 +1,5 @@
-//! `lsnn-rl`: list environments, run the classical baselines, and (in later
-//! versions) train, evaluate and benchmark spiking meta-RL agents.
+//! `lsnn-rl`: list environments, run the classical baselines, train,
+//! evaluate, benchmark and plot spiking meta-RL agents, and run sweeps.
 //!
 //! The command-line layer only parses flags ([`cli`]) and hands typed values
 //! to the libraries; every failure reaches the user as one line on stderr and
@@ -23,6 +23,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A reader that stops early (`lsnn-rl envs | head`) ends the process
+    // quietly, as it does other command-line tools, instead of making
+    // `println!` panic on the broken pipe.
+    sigpipe::reset();
     let args = cli::Cli::parse();
     let result = match args.command {
         cli::Command::Envs(args) => envs::run(&args),

@@ -482,3 +482,22 @@ fn baselines_write_the_episode_log_of_every_algorithm() {
         "one done per trial"
     );
 }
+
+/// A reader that closes the pipe early (`lsnn-rl envs | head -1`) stops the
+/// program quietly: no panic message about the broken pipe.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lsnn-rl"))
+        .arg("envs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the program writes its first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let text = stderr(&out);
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(!text.contains("Broken pipe"), "{text}");
+}
