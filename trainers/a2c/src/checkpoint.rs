@@ -121,9 +121,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// rename; returns the file's SHA-256.
 fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<String, TrainError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
+    let tmp = crate::storage::temp_file_in(dir)
         .map_err(|e| io_error(dir, "cannot create a file in", e))?;
     Tensor::write_safetensors(tensors, tmp.path())
         .map_err(|e| io_error(path, "cannot write", e))?;

@@ -48,10 +48,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
     };
     let fail =
         |e: &dyn std::fmt::Display| TrainError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| fail(&e))?;
+    let mut tmp = crate::storage::temp_file_in(dir).map_err(|e| {
+        TrainError::Io(format!(
+            "cannot create a file in {}: {e}; check that the folder exists and is writable",
+            dir.display()
+        ))
+    })?;
     crate::storage::write_all(&mut tmp, bytes).map_err(|e| fail(&e))?;
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     tmp.persist(path).map_err(|e| fail(&e.error))?;
@@ -177,6 +179,22 @@ pub fn truncate_after(path: &Path, last_update: usize) -> Result<(), TrainError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A result file gets the mode of any file the user creates in that
+    /// folder (the umask decides), not the temporary file's private 0600.
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_users_usual_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let usual = dir.path().join("usual.txt");
+        std::fs::write(&usual, "x").unwrap();
+        let written = dir.path().join("table.csv");
+        write_atomically(&written, b"a,b\n").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&written), mode(&usual));
+        assert_eq!(std::fs::read(&written).unwrap(), b"a,b\n");
+    }
 
     #[test]
     fn truncation_keeps_whole_rows_up_to_the_checkpoint() {

@@ -6,8 +6,11 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use tempfile::NamedTempFile;
 
 /// Testing hook: after this many bytes written by the process, writes fail
 /// with ENOSPC ("No space left on device").
@@ -88,6 +91,20 @@ pub fn write_all(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
         Some(budget) => budget.write_all(out, bytes),
         None => out.write_all(bytes),
     }
+}
+
+/// A temporary file in `dir` for a write-then-rename. It gets the mode a
+/// file the user creates there would get (0666 less the umask) rather than
+/// `tempfile`'s private 0600, so results stay readable by the user's group.
+pub fn temp_file_in(dir: &Path) -> io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// Charges a file of `len` bytes that a library wrote to the process's budget.
