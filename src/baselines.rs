@@ -345,7 +345,7 @@ pub fn env_table(rows: &[BaselineRow]) -> String {
     } else {
         reward_table(rows)
     };
-    if rows.iter().all(|r| r.episodes.is_some()) {
+    if !rows.is_empty() && rows.iter().all(|r| r.episodes.is_some()) {
         table.push_str(&episode_table(rows));
     }
     table

@@ -114,9 +114,14 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
             }
             None => row.extend([String::new(), String::new()]),
         }
+        // Figures only where every seed of the group has them (results
+        // written before they existed have none).
         if with_goals {
-            let goals: Vec<&GoalFigures> =
+            let mut goals: Vec<&GoalFigures> =
                 results.iter().filter_map(|r| r.goals.as_ref()).collect();
+            if goals.len() < results.len() {
+                goals.clear();
+            }
             let (mean, ci) = mean_of(goals.iter().map(|g| Some(g.goals_per_trial)));
             row.push(mean);
             row.push(ci);
@@ -124,8 +129,11 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
             row.push(mean_of(goals.iter().map(|g| g.steps_per_later_goal)).0);
             row.push(mean_of(goals.iter().map(|g| g.later_goal_path_ratio)).0);
         }
-        let figures: Vec<&EpisodeFigures> =
+        let mut figures: Vec<&EpisodeFigures> =
             results.iter().filter_map(|r| r.episodes.as_ref()).collect();
+        if figures.len() < results.len() {
+            figures.clear();
+        }
         for k in 0..episodes {
             row.push(mean_of(figures.iter().map(|e| e.success.get(k).copied())).0);
             row.push(mean_of(figures.iter().map(|e| e.steps.get(k).copied())).0);

@@ -51,6 +51,33 @@ fn with_env_params(spec: &str, params: Option<&str>) -> anyhow::Result<String> {
     })
 }
 
+/// Builds the evaluation environment (so a bad value fails now, not after
+/// training) and checks that a network trained on `train_env` can play it:
+/// the same observation and action spaces.
+fn check_eval_env(
+    registry: &lsnn_rl_env::Registry,
+    train_env: &str,
+    eval_env: &str,
+) -> anyhow::Result<()> {
+    let hint = "run `lsnn-rl envs` to see the environments and their parameters";
+    let eval = registry
+        .make(eval_env)
+        .with_context(|| format!("the evaluation environment {eval_env}; {hint}"))?;
+    let train = registry.make(train_env).with_context(|| hint.to_string())?;
+    if eval.observation_space() != train.observation_space()
+        || eval.action_space() != train.action_space()
+    {
+        bail!(
+            "the evaluation environment {eval_env} has observations {:?} and actions {:?}, but the cells train on {train_env} with {:?} and {:?}; give parameters that keep the spaces (e.g. the maze pool, not its size)",
+            eval.observation_space(),
+            eval.action_space(),
+            train.observation_space(),
+            train.action_space()
+        );
+    }
+    Ok(())
+}
+
 /// A parsed sweep file and its cells.
 #[derive(Debug)]
 pub struct Sweep {
@@ -192,8 +219,11 @@ impl Sweep {
         if raw.train.threads == 0 || raw.train.threads > 1024 {
             bail!("[train] threads = {}: give 1 to 1024", raw.train.threads);
         }
-        if raw.eval.trials == 0 {
-            bail!("[eval] trials = 0: give at least 1");
+        if raw.eval.trials < 2 {
+            bail!(
+                "[eval] trials = {}: give at least 2 (the 95% interval needs two trials)",
+                raw.eval.trials
+            );
         }
 
         // The base configuration: a config file, then the [base] keys.
@@ -256,11 +286,10 @@ impl Sweep {
             })?;
             let eval_env = with_env_params(&cell_config.env, raw.eval.env_params.as_deref())
                 .with_context(|| format!("cell {name}: [eval] env_params"))?;
-            registry.params(&eval_env).with_context(|| {
-                format!(
-                    "cell {name}: the evaluation environment {eval_env}; run `lsnn-rl envs` to see the environments and their parameters"
-                )
-            })?;
+            if raw.eval.env_params.is_some() {
+                check_eval_env(&registry, &cell_config.env, &eval_env)
+                    .with_context(|| format!("cell {name}: [eval] env_params"))?;
+            }
             cells.push(Cell {
                 index,
                 dir: output.join(&name),
@@ -568,6 +597,8 @@ mod tests {
         assert!(e.contains("share the name"), "{e}");
         let e = err("output = \"o\"\n[axes]\nagent = [\"lsnnn\"]");
         assert!(e.contains("lsnnn"), "{e}");
+        let e = err("output = \"o\"\n[eval]\ntrials = 1");
+        assert!(e.contains("at least 2"), "{e}");
         for e in [
             err("output = [\n"),
             err("output = \"o\"\n[eval]\ntrials = 0"),
