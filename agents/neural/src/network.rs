@@ -158,6 +158,10 @@ fn uniform_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, bound: f64) ->
     Tensor::from_slice(&values).view([rows as i64, cols as i64])
 }
 
+/// Serialises the use of LibTorch's global random generator in
+/// [`ActorCritic::new`].
+static TORCH_GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl ActorCritic {
     /// Builds the network for `obs_size` input floats per step (observation plus meta-RL
     /// inputs) and the given action head, on `device`.
@@ -216,6 +220,12 @@ impl ActorCritic {
                 (Core::Spiking(core), n)
             }
             AgentKind::Lstm | AgentKind::Gru => {
+                // LibTorch's generator is global: hold the lock from seeding
+                // to the last draw, so networks built on parallel threads
+                // (tests, sweeps in one process) still get their seed's weights.
+                let _generator = TORCH_GENERATOR
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 tch::manual_seed(seed as i64);
                 let (i, h) = (obs_size as i64, config.hidden as i64);
                 let rnn_config = nn::RNNConfig::default();

@@ -27,9 +27,13 @@ fn net(config: &AgentConfig, obs: usize, action: ActionHead, seed: u64) -> Actor
     ActorCritic::new(config, obs, action, seed, Device::Cpu).unwrap()
 }
 
+/// Uniform [0, 1) observations drawn in Rust, not from LibTorch's global
+/// generator, which the tests running in parallel threads would share.
 fn obs(batch: i64, size: i64, seed: i64) -> Tensor {
-    tch::manual_seed(seed);
-    Tensor::rand([batch, size], (Kind::Float, Device::Cpu))
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed as u64);
+    let values: Vec<f32> = (0..batch * size).map(|_| rng.random::<f32>()).collect();
+    Tensor::from_slice(&values).reshape([batch, size])
 }
 
 /// Every variable, by name, as f32 values.
