@@ -24,6 +24,14 @@ fn small_sweep(dir: &Path) -> PathBuf {
     path
 }
 
+/// `sweep collect FILE --csv DIR/NAME`, which must succeed; the CSV's text.
+fn collected(dir: &Path, file: &str, name: &str) -> String {
+    let csv = dir.join(name);
+    let collect = lsnn_rl(&["sweep", "collect", file, "--csv", csv.to_str().unwrap()]);
+    assert!(collect.status.success(), "{}", stderr(&collect));
+    read(&csv)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -140,10 +148,7 @@ fn local_runner_records_failures_runs_only_what_is_missing_and_collects() {
         stdout(&slurm)
     );
 
-    let csv = dir.path().join("out.csv");
-    let collect = lsnn_rl(&["sweep", "collect", f, "--csv", csv.to_str().unwrap()]);
-    assert!(collect.status.success(), "{}", stderr(&collect));
-    let table = read(&csv);
+    let table = collected(dir.path(), f, "out.csv");
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(
         lines[0],
@@ -202,10 +207,7 @@ env_params = "layouts=test"
     let f = file.to_str().unwrap();
     let run = lsnn_rl(&["sweep", "run", f, "--local", "--jobs", "2", "--quiet"]);
     assert!(run.status.success(), "{}", stderr(&run));
-    let csv = dir.path().join("maze.csv");
-    let collect = lsnn_rl(&["sweep", "collect", f, "--csv", csv.to_str().unwrap()]);
-    assert!(collect.status.success(), "{}", stderr(&collect));
-    let table = read(&csv);
+    let table = collected(dir.path(), f, "maze.csv");
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(
         lines[0],
