@@ -2,7 +2,7 @@
 //! `source scripts/torch-env.sh && cargo run --release --example custom_task`.
 use std::sync::Arc;
 
-use lsnn_rl_a2c::{ActionMode, RunConfig, Trainer};
+use lsnn_rl_a2c::{ActionMode, RunConfig};
 use lsnn_rl_env::{Action, Env, EnvError, Info, Rng, Space, Step, TaskDistribution};
 use rand::Rng as _;
 
@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     (config.agent.n_lif, config.agent.n_alif) = (20, 20);
     (config.train.batch, config.train.lr, config.train.updates) = (16, 0.01, 200);
     let tasks: Arc<dyn TaskDistribution> = Arc::new(DoorTasks);
-    let mut trainer = Trainer::new(config, tasks.clone(), tch::Device::Cpu)?;
+    let mut trainer = lsnn_rl_a2c::trainer(config, tasks.clone(), tch::Device::Cpu)?;
     let before = trainer.evaluate(tasks.as_ref(), 500, 7, ActionMode::Sample, None)?;
     for _ in 0..200 {
         trainer.update()?;

@@ -207,7 +207,7 @@ fn measure(
     config.train.bptt = bptt;
     config.train.updates = (args.warmup + args.repeats) as usize;
     let dist = make_dist(&preset.env)?;
-    let mut trainer = Trainer::new(config, dist.clone(), device)?;
+    let mut trainer = lsnn_rl_a2c::trainer(config, dist.clone(), device)?;
     let manual = trainer.uses_manual_bptt();
     let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
         if mode == "train" {

@@ -284,6 +284,15 @@ pub enum DeviceArg {
     Cuda,
 }
 
+/// What the schedules do when a finished run is extended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    /// Continue at the old schedule's final values.
+    Keep,
+    /// Run the schedules again over the new updates.
+    Restart,
+}
+
 /// Flags of `lsnn-rl train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -316,6 +325,12 @@ pub struct TrainArgs {
     /// --set and --seed cannot be given with it.)
     #[arg(long, conflicts_with_all = ["overwrite", "env", "agent", "config", "set", "seed"])]
     pub resume: bool,
+    /// With --resume and more --updates than the run had: what the
+    /// learning-rate and entropy schedules do over the new updates. "keep":
+    /// stay at their final values; "restart": run again from their start
+    /// values. The first line of output says which.
+    #[arg(long, value_enum, default_value = "keep", requires = "resume")]
+    pub schedule: ScheduleArg,
     /// Replace the run in --out (a folder holding a config.toml) if there is one.
     #[arg(long)]
     pub overwrite: bool,

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lsnn_rl_a2c::run::{Progress, RunDir};
+use lsnn_rl_a2c::config::ScheduleChoice;
+use lsnn_rl_a2c::run::{Progress, RunDir, Start};
 use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, LogRow, RunConfig, UpdateStats};
 use lsnn_rl_env::TaskDistribution;
 
@@ -149,11 +150,24 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
     let device = device(args.device)?;
     let run_dir = RunDir::new(&args.out);
     let config = if args.resume {
-        let mut stored = run_dir.read_config()?;
-        if let Some(updates) = args.updates {
-            stored.train.updates = updates as usize;
+        let stored = run_dir.read_config()?;
+        match args.updates.map(|u| u as usize) {
+            Some(updates) if updates > stored.train.updates => {
+                let choice = match args.schedule {
+                    crate::cli::ScheduleArg::Keep => ScheduleChoice::Keep,
+                    crate::cli::ScheduleArg::Restart => ScheduleChoice::Restart,
+                };
+                let (extended, message) = stored.extended(updates, choice);
+                eprintln!("{message}");
+                extended
+            }
+            Some(updates) => {
+                let mut shorter = stored;
+                shorter.train.updates = updates;
+                shorter
+            }
+            None => stored,
         }
-        stored
     } else {
         resolve_config(args)?
     };
@@ -166,6 +180,8 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         );
     }
     if args.overwrite && run_dir.config().exists() {
+        // A run another process is writing is not removed under it.
+        drop(lsnn_rl_trainer::lock::RunLock::acquire(&args.out)?);
         // Only a folder that holds a run is removed, never an arbitrary one.
         std::fs::remove_dir_all(&args.out)
             .with_context(|| format!("cannot remove the old run {}", args.out.display()))?;
@@ -173,14 +189,13 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
     let total = config.train.updates;
     let mut reporter = Reporter::new(args.quiet, total, 0);
     let started = Instant::now();
-    let trainer = lsnn_rl_a2c::run::train(
-        &run_dir,
-        config,
-        dist.clone(),
-        args.resume,
-        device,
-        &mut reporter,
-    )?;
+    let start = if args.resume {
+        Start::Resume(config)
+    } else {
+        Start::Fresh(config)
+    };
+    let trainer =
+        lsnn_rl_a2c::run::train(&run_dir, start, dist.clone(), device, &mut reporter)?;
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
     }
@@ -274,6 +289,7 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     let dist = make_dist(&spec)?;
     let trainer = lsnn_rl_a2c::run::load_for_eval(
         &run_dir,
+        config,
         args.checkpoint.as_deref(),
         dist.clone(),
         device,
@@ -300,7 +316,8 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
         wants_log.then_some(&mut log),
     )?;
     progress.finish();
-    let label = agent_label(&config, &args.run);
+    let config = trainer.config();
+    let label = agent_label(config, &args.run);
     let row = agent_row(dist.spec(), &label, &summary, args.seed);
     print!("{}", crate::baselines::env_table(&[row]));
     if let Some(path) = &args.csv {

@@ -115,7 +115,13 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
     };
     let progress = last_progress(&run_dir.train_csv())?;
     let dist = crate::train::make_dist(&config.env)?;
-    let trainer = lsnn_rl_a2c::run::load_for_eval(&run_dir, None, dist.clone(), tch::Device::Cpu)
+    let trainer = lsnn_rl_a2c::run::load_for_eval(
+        &run_dir,
+        config.clone(),
+        None,
+        dist.clone(),
+        tch::Device::Cpu,
+    )
         .context("plots need a trained checkpoint; train the run (or let it reach its first checkpoint) first")?;
     let trials = args.trials as usize;
     let mut log = EpisodeLog {

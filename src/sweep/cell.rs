@@ -372,7 +372,9 @@ fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
     let registry = crate::registry::builtin()?;
     let dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution> =
         std::sync::Arc::from(registry.make(&cell.eval_env)?);
-    let trainer = lsnn_rl_a2c::run::load_for_eval(&run, None, dist.clone(), tch::Device::Cpu)?;
+    let config = run.read_config()?;
+    let trainer =
+        lsnn_rl_a2c::run::load_for_eval(&run, config, None, dist.clone(), tch::Device::Cpu)?;
     let e = &sweep.eval;
     let mode = if e.greedy {
         ActionMode::Greedy

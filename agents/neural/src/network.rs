@@ -10,6 +10,7 @@ use tch::{Device, Kind, Tensor};
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
 use crate::cpu_kernel::{CpuHeads, KernelGrads, KernelNeurons, SpikingKernel};
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
+use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
 
 /// The policy head's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,44 +31,25 @@ impl ActionHead {
     }
 }
 
-/// The recurrent state of a batch: an opaque list of `[B, width]` f32 tensors.
-///
-/// Layout: LSNN/LIF `[v, z, b, refractory, readout trace]` (each `[B, n_lif + n_alif]`);
-/// LSTM `[h, c]`; GRU `[h]` (each `[B, hidden]`).
-#[derive(Debug)]
-pub struct RecurrentState {
-    /// The state tensors, in the layout above.
-    pub tensors: Vec<Tensor>,
-}
-
-impl RecurrentState {
-    /// The same values cut from the autograd graph (truncated BPTT).
-    pub fn detach(&self) -> RecurrentState {
-        RecurrentState {
-            tensors: self.tensors.iter().map(Tensor::detach).collect(),
-        }
-    }
-
-    /// A state sharing the same tensors (no copy).
-    pub fn shallow_clone(&self) -> RecurrentState {
-        RecurrentState {
-            tensors: self.tensors.iter().map(Tensor::shallow_clone).collect(),
-        }
-    }
-
-    /// Every tensor multiplied row-wise by `keep` (`[B]` on the state's device; 1.0 keeps
-    /// a sample's state, 0.0 resets it to the initial zeros), e.g. at trial boundaries.
-    pub fn masked(&self, keep: &Tensor) -> RecurrentState {
-        let keep = keep.to_kind(Kind::Float).view([-1, 1]);
-        RecurrentState {
-            tensors: self.tensors.iter().map(|t| t * &keep).collect(),
-        }
-    }
-
-    /// The batch size B.
-    pub fn batch_size(&self) -> usize {
-        self.tensors.first().map_or(0, |t| t.size()[0] as usize)
-    }
+/// A network step that could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The state belongs to another kind of network.
+    #[error(
+        "a {state} state cannot step a {network:?} network; start from this network's initial_state"
+    )]
+    State {
+        /// The network's kind.
+        network: AgentKind,
+        /// The state's kind.
+        state: &'static str,
+    },
+    /// Only a spiking core has what was asked for.
+    #[error("a {0:?} network has no spiking core")]
+    NotSpiking(AgentKind),
+    /// LibTorch failed (out of memory, a shape that does not fit).
+    #[error("libtorch")]
+    Torch(#[from] tch::TchError),
 }
 
 /// What one environment step of the network gives.
@@ -275,63 +257,78 @@ impl ActorCritic {
     }
 
     /// The all-zero recurrent state of `batch` samples.
-    pub fn initial_state(&self, batch: usize) -> RecurrentState {
+    pub fn initial_state(&self, batch: usize) -> Result<RecurrentState, NetError> {
         let device = self.vs.device();
-        let zeros =
-            |width: usize| Tensor::zeros([batch as i64, width as i64], (Kind::Float, device));
-        let tensors = match &self.core {
-            Core::Spiking(_) => (0..5).map(|_| zeros(self.feature_size)).collect(),
-            Core::Lstm(_) => vec![zeros(self.feature_size), zeros(self.feature_size)],
-            Core::Gru(_) => vec![zeros(self.feature_size)],
+        let zeros = || {
+            Tensor::f_zeros(
+                [batch as i64, self.feature_size as i64],
+                (Kind::Float, device),
+            )
         };
-        RecurrentState { tensors }
+        Ok(match &self.core {
+            Core::Spiking(_) => RecurrentState::Spiking(SpikingState {
+                neurons: NeuronState {
+                    v: zeros()?,
+                    z: zeros()?,
+                    b: zeros()?,
+                    refractory: zeros()?,
+                },
+                trace: zeros()?,
+            }),
+            Core::Lstm(_) => RecurrentState::Lstm(LstmState {
+                h: zeros()?,
+                c: zeros()?,
+            }),
+            Core::Gru(_) => RecurrentState::Gru(GruState { h: zeros()? }),
+        })
     }
 
     /// One environment step: K = `k_steps` network steps with the same input `obs`
     /// `[B, obs_size]` (f32).
     ///
-    /// # Panics
-    /// If `state` does not have this network's layout.
-    pub fn step(&self, obs: &Tensor, state: &RecurrentState) -> (NetOutput, RecurrentState) {
+    /// A state of another network kind is an error ([`NetError::State`]); so is
+    /// a failed LibTorch operation (out of memory, a shape that does not fit).
+    pub fn step(
+        &self,
+        obs: &Tensor,
+        state: &RecurrentState,
+    ) -> Result<(NetOutput, RecurrentState), NetError> {
         let k = self.config.k_steps;
-        match &self.core {
-            Core::Spiking(core) => self.step_spiking(core, obs, state),
-            Core::Lstm(lstm) => {
-                let [h, c] = &state.tensors[..] else {
-                    panic!("an LSTM state has 2 tensors, got {}", state.tensors.len())
-                };
-                let mut s = nn::LSTMState((h.unsqueeze(0), c.unsqueeze(0)));
+        let mismatch = || NetError::State {
+            network: self.config.kind,
+            state: state.kind(),
+        };
+        match (&self.core, state) {
+            (Core::Spiking(core), RecurrentState::Spiking(state)) => {
+                self.step_spiking(core, obs, state)
+            }
+            (Core::Lstm(lstm), RecurrentState::Lstm(LstmState { h, c })) => {
+                let mut s = nn::LSTMState((h.f_unsqueeze(0)?, c.f_unsqueeze(0)?));
                 for _ in 0..k {
                     s = lstm.step(obs, &s);
                 }
                 let nn::LSTMState((h, c)) = s;
-                let h = h.squeeze_dim(0);
+                let h = h.f_squeeze_dim(0)?;
                 let out = NetOutput {
                     features: h.shallow_clone(),
                     spikes: None,
                 };
-                (
-                    out,
-                    RecurrentState {
-                        tensors: vec![h, c.squeeze_dim(0)],
-                    },
-                )
+                let c = c.f_squeeze_dim(0)?;
+                Ok((out, RecurrentState::Lstm(LstmState { h, c })))
             }
-            Core::Gru(gru) => {
-                let [h] = &state.tensors[..] else {
-                    panic!("a GRU state has 1 tensor, got {}", state.tensors.len())
-                };
-                let mut s = nn::GRUState(h.unsqueeze(0));
+            (Core::Gru(gru), RecurrentState::Gru(GruState { h })) => {
+                let mut s = nn::GRUState(h.f_unsqueeze(0)?);
                 for _ in 0..k {
                     s = gru.step(obs, &s);
                 }
-                let h = s.0.squeeze_dim(0);
+                let h = s.0.f_squeeze_dim(0)?;
                 let out = NetOutput {
                     features: h.shallow_clone(),
                     spikes: None,
                 };
-                (out, RecurrentState { tensors: vec![h] })
+                Ok((out, RecurrentState::Gru(GruState { h })))
             }
+            _ => Err(mismatch()),
         }
     }
 
@@ -339,59 +336,46 @@ impl ActorCritic {
         &self,
         core: &SpikingCore,
         obs: &Tensor,
-        state: &RecurrentState,
-    ) -> (NetOutput, RecurrentState) {
-        let [v, z, b, refractory, trace] = &state.tensors[..] else {
-            panic!("a spiking state has 5 tensors, got {}", state.tensors.len())
-        };
-        let mut neurons = NeuronState {
-            v: v.shallow_clone(),
-            z: z.shallow_clone(),
-            b: b.shallow_clone(),
-            refractory: refractory.shallow_clone(),
-        };
-        let mut trace = trace.shallow_clone();
+        state: &SpikingState,
+    ) -> Result<(NetOutput, RecurrentState), NetError> {
+        let mut neurons = state.neurons.shallow_clone();
+        let mut trace = state.trace.shallow_clone();
         // Per environment step: W_rec with its diagonal held at zero, and the input
         // current (Current encoding: the same for all K steps).
-        let w_rec = &core.w_rec * &core.rec_mask;
+        let w_rec = core.w_rec.f_mul(&core.rec_mask)?;
         let (current_in, rates) = match self.config.input_encoding {
-            InputEncoding::Current => (Some(obs.mm(&core.w_in)), None),
+            InputEncoding::Current => (Some(obs.f_mm(&core.w_in)?), None),
             InputEncoding::Poisson => (
                 None,
-                Some((obs * self.config.poisson_max_rate).clamp(0.0, 1.0)),
+                Some((obs * self.config.poisson_max_rate).f_clamp(0.0, 1.0)?),
             ),
         };
         let mut spikes: Option<Tensor> = None;
         for _ in 0..self.config.k_steps {
             // I = x W_in + z W_rec (one addmm on the precomputed input part).
             let current = match (&current_in, &rates) {
-                (Some(current_in), _) => current_in.addmm(&neurons.z, &w_rec),
-                (None, Some(rates)) => rates.bernoulli().mm(&core.w_in).addmm(&neurons.z, &w_rec),
+                (Some(current_in), _) => current_in.f_addmm(&neurons.z, &w_rec)?,
+                (None, Some(rates)) => rates
+                    .f_bernoulli()?
+                    .f_mm(&core.w_in)?
+                    .f_addmm(&neurons.z, &w_rec)?,
                 (None, None) => unreachable!("one of the two encodings is set"),
             };
             neurons = neuron_step(&core.params, &current, &neurons);
-            trace = trace.lerp(&neurons.z, core.readout_rate);
+            trace = trace.f_lerp(&neurons.z, core.readout_rate)?;
             spikes = Some(match spikes {
                 None => neurons.z.shallow_clone(),
-                Some(sum) => sum + &neurons.z,
+                Some(sum) => sum.f_add(&neurons.z)?,
             });
         }
-        let NeuronState {
-            v,
-            z,
-            b,
-            refractory,
-        } = neurons;
         let out = NetOutput {
             features: trace.shallow_clone(),
             spikes,
         };
-        (
+        Ok((
             out,
-            RecurrentState {
-                tensors: vec![v, z, b, refractory, trace],
-            },
-        )
+            RecurrentState::Spiking(SpikingState { neurons, trace }),
+        ))
     }
 
     /// The heads on features `[N, F]` (any leading dimensions): the policy output
@@ -515,25 +499,26 @@ impl ActorCritic {
     /// Adds the gradients a [`SpikingKernel`]'s backward pass computed to the
     /// gradients of the core's weights (as if autograd had computed them).
     ///
-    /// # Panics
-    /// If the core is not spiking or the gradients do not have the weights' shapes.
-    pub fn accumulate_core_grads(&self, grads: &KernelGrads) {
+    /// An LSTM or GRU core has no kernel gradients ([`NetError::NotSpiking`]);
+    /// gradients of other shapes than the weights' are a LibTorch error.
+    pub fn accumulate_core_grads(&self, grads: &KernelGrads) -> Result<(), NetError> {
         let Core::Spiking(core) = &self.core else {
-            panic!("only a spiking core has kernel gradients");
+            return Err(NetError::NotSpiking(self.config.kind));
         };
         let device = self.vs.device();
         let as_tensor = |values: &[f32], like: &Tensor| {
-            Tensor::from_slice(values)
-                .view(like.size().as_slice())
-                .to_device(device)
+            Tensor::f_from_slice(values)?
+                .f_view(like.size().as_slice())?
+                .f_to_device(device)
         };
-        let g_in = as_tensor(&grads.w_in, &core.w_in);
-        let g_rec = as_tensor(&grads.w_rec, &core.w_rec);
+        let g_in = as_tensor(&grads.w_in, &core.w_in)?;
+        let g_rec = as_tensor(&grads.w_rec, &core.w_rec)?;
         // d/dW sum(W * G) = G: one backward call adds G to W's gradient, whether
         // the gradient exists yet or not.
-        let surrogate =
-            (&core.w_in * g_in).sum(Kind::Float) + (&core.w_rec * g_rec).sum(Kind::Float);
-        surrogate.backward();
+        let surrogate = core.w_in.f_mul(&g_in)?.f_sum(Kind::Float)?
+            + core.w_rec.f_mul(&g_rec)?.f_sum(Kind::Float)?;
+        surrogate.f_backward()?;
+        Ok(())
     }
 
     /// The neuron constants of a spiking core.

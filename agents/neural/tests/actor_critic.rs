@@ -3,6 +3,7 @@
 
 use lsnn_rl_neural::{
     ActionHead, ActorCritic, AgentConfig, AgentKind, ConfigError, InputEncoding, NeuronModel,
+    RecurrentState,
 };
 use tch::{Device, Kind, Tensor};
 
@@ -61,17 +62,24 @@ fn shapes_for_every_kind_and_head() {
                 let n = net(&config, 5, action, 7);
                 let f: i64 = if kind.is_spiking() { 10 } else { 8 };
                 assert_eq!(n.feature_size() as i64, f);
-                let mut state = n.initial_state(4);
+                let mut state = n.initial_state(4).unwrap();
                 let expected_tensors = match kind {
                     AgentKind::Lsnn | AgentKind::Lif => 5,
                     AgentKind::Lstm => 2,
                     AgentKind::Gru => 1,
                 };
-                assert_eq!(state.tensors.len(), expected_tensors, "{kind}");
+                assert_eq!(state.tensors().len(), expected_tensors, "{kind}");
+                let typed = match (&state, kind) {
+                    (RecurrentState::Spiking(_), AgentKind::Lsnn | AgentKind::Lif) => true,
+                    (RecurrentState::Lstm(_), AgentKind::Lstm) => true,
+                    (RecurrentState::Gru(_), AgentKind::Gru) => true,
+                    _ => false,
+                };
+                assert!(typed, "{kind}: state of kind {}", state.kind());
                 assert_eq!(state.batch_size(), 4);
                 let mut features = vec![];
                 for t in 0..3 {
-                    let (out, next) = n.step(&obs(4, 5, t), &state);
+                    let (out, next) = n.step(&obs(4, 5, t), &state).unwrap();
                     assert_eq!(out.features.size(), [4, f], "{kind}");
                     assert_eq!(out.features.kind(), Kind::Float);
                     match &out.spikes {
@@ -86,7 +94,7 @@ fn shapes_for_every_kind_and_head() {
                         }
                         None => assert!(!kind.is_spiking()),
                     }
-                    for t in &next.tensors {
+                    for t in next.tensors() {
                         assert_eq!(t.size(), [4, f]);
                     }
                     features.push(out.features);
@@ -171,10 +179,10 @@ fn spiking_initialisation_follows_the_reference() {
 #[test]
 fn recurrent_diagonal_gets_no_gradient_and_no_effect() {
     let n = net(&small(AgentKind::Lsnn), 5, ActionHead::Discrete(2), 1);
-    let mut state = n.initial_state(3);
+    let mut state = n.initial_state(3).unwrap();
     let mut loss = Tensor::zeros([], (Kind::Float, Device::Cpu));
     for t in 0..6 {
-        let (out, next) = n.step(&(obs(3, 5, t) * 4.0), &state);
+        let (out, next) = n.step(&(obs(3, 5, t) * 4.0), &state).unwrap();
         loss += n.heads(&out.features).1.sum(Kind::Float);
         state = next;
     }
@@ -212,10 +220,10 @@ fn bptt_grads(model: NeuronModel, steps: i64) -> (f64, f64) {
         ..small(AgentKind::Lsnn)
     };
     let n = net(&config, 5, ActionHead::Discrete(2), 5);
-    let mut state = n.initial_state(8);
+    let mut state = n.initial_state(8).unwrap();
     let mut features = None;
     for t in 0..steps {
-        let (out, next) = n.step(&(obs(8, 5, 100 + t) * 2.0), &state);
+        let (out, next) = n.step(&(obs(8, 5, 100 + t) * 2.0), &state).unwrap();
         features = Some(out.features);
         state = next;
     }
@@ -247,14 +255,14 @@ fn bptt_reaches_input_and_recurrent_weights() {
 fn gradients_flow_for_lstm_gru_and_heads() {
     for kind in [AgentKind::Lstm, AgentKind::Gru] {
         let n = net(&small(kind), 5, ActionHead::Gaussian(2), 2);
-        let mut state = n.initial_state(2);
+        let mut state = n.initial_state(2).unwrap();
         let mut first = None;
         for t in 0..4 {
-            let (out, next) = n.step(&obs(2, 5, t), &state);
+            let (out, next) = n.step(&obs(2, 5, t), &state).unwrap();
             first.get_or_insert(out.features);
             state = next;
         }
-        let (mean, value) = n.heads(&state.tensors[0]);
+        let (mean, value) = n.heads(state.features());
         (mean.sum(Kind::Float) + value.sum(Kind::Float) + n.log_std().unwrap().sum(Kind::Float))
             .backward();
         for var in n.var_store().trainable_variables() {
@@ -266,28 +274,30 @@ fn gradients_flow_for_lstm_gru_and_heads() {
 #[test]
 fn detach_cuts_the_graph() {
     let n = net(&small(AgentKind::Lsnn), 5, ActionHead::Discrete(2), 9);
-    let mut state = n.initial_state(4);
+    let mut state = n.initial_state(4).unwrap();
     for t in 0..4 {
-        state = n.step(&(obs(4, 5, t) * 2.0), &state).1;
+        state = n.step(&(obs(4, 5, t) * 2.0), &state).unwrap().1;
     }
-    assert!(state.tensors.iter().any(Tensor::requires_grad));
+    assert!(state.tensors().iter().any(|t| t.requires_grad()));
     let cut = state.detach();
-    assert!(cut.tensors.iter().all(|t| !t.requires_grad()));
-    for (a, b) in state.tensors.iter().zip(&cut.tensors) {
+    assert!(cut.tensors().iter().all(|t| !t.requires_grad()));
+    for (a, b) in state.tensors().iter().zip(cut.tensors()) {
         assert!(a.equal(b), "detach keeps the values");
     }
     // A leaf placed in the readout trace before two more steps: its gradient arrives
     // through the state unless the state is detached in between.
     let loss_after_two_steps = |detach: bool| {
         let leaf = Tensor::zeros([4, 10], (Kind::Float, Device::Cpu)).set_requires_grad(true);
-        let mut tensors = state.shallow_clone().tensors;
-        tensors[4] = &tensors[4] + &leaf;
-        let mut s = lsnn_rl_neural::RecurrentState { tensors };
+        let RecurrentState::Spiking(mut spiking) = state.shallow_clone() else {
+            panic!("an LSNN has a spiking state");
+        };
+        spiking.trace = &spiking.trace + &leaf;
+        let mut s = RecurrentState::Spiking(spiking);
         if detach {
             s = s.detach();
         }
-        let (_, s) = n.step(&obs(4, 5, 4), &s);
-        let (out, _) = n.step(&obs(4, 5, 5), &s);
+        let (_, s) = n.step(&obs(4, 5, 4), &s).unwrap();
+        let (out, _) = n.step(&obs(4, 5, 5), &s).unwrap();
         n.heads(&out.features).1.sum(Kind::Float).backward();
         grad_norm(&leaf)
     };
@@ -298,11 +308,14 @@ fn detach_cuts_the_graph() {
 #[test]
 fn masked_resets_chosen_samples() {
     let n = net(&small(AgentKind::Gru), 5, ActionHead::Discrete(2), 9);
-    let state = n.step(&obs(3, 5, 1), &n.initial_state(3)).1;
+    let state = n
+        .step(&obs(3, 5, 1), &n.initial_state(3).unwrap())
+        .unwrap()
+        .1;
     let keep = Tensor::from_slice(&[1.0f32, 0.0, 1.0]);
     let m = state.masked(&keep);
-    let h = &m.tensors[0];
-    assert!(h.get(0).equal(&state.tensors[0].get(0)));
+    let h = m.features();
+    assert!(h.get(0).equal(&state.features().get(0)));
     assert_eq!(h.get(1).abs().sum(Kind::Float).double_value(&[]), 0.0);
 }
 
@@ -331,10 +344,12 @@ fn poisson_encoding_drives_the_network() {
         ActionHead::Discrete(2),
         4,
     );
-    let (a, _) = n.step(&ones, &n.initial_state(2));
-    let (b, _) = current.step(&ones, &current.initial_state(2));
+    let (a, _) = n.step(&ones, &n.initial_state(2).unwrap()).unwrap();
+    let (b, _) = current
+        .step(&ones, &current.initial_state(2).unwrap())
+        .unwrap();
     assert!(a.features.equal(&b.features));
-    let (silent, _) = n.step(&zeros, &n.initial_state(2));
+    let (silent, _) = n.step(&zeros, &n.initial_state(2).unwrap()).unwrap();
     assert_eq!(
         silent.spikes.unwrap().sum(Kind::Float).double_value(&[]),
         0.0
@@ -386,11 +401,22 @@ fn construction_errors_name_the_problem() {
 fn no_grad_rollout_builds_no_graph() {
     let n = net(&small(AgentKind::Lsnn), 5, ActionHead::Discrete(2), 1);
     let _guard = tch::no_grad_guard();
-    let mut state = n.initial_state(2);
+    let mut state = n.initial_state(2).unwrap();
     for t in 0..5 {
-        let (out, next) = n.step(&obs(2, 5, t), &state);
+        let (out, next) = n.step(&obs(2, 5, t), &state).unwrap();
         assert!(!out.features.requires_grad());
         state = next;
     }
-    assert!(state.tensors.iter().all(|t| !t.requires_grad()));
+    assert!(state.tensors().iter().all(|t| !t.requires_grad()));
+}
+
+#[test]
+fn a_state_of_another_kind_is_an_error_not_a_panic() {
+    let lsnn = net(&small(AgentKind::Lsnn), 5, ActionHead::Discrete(2), 1);
+    let lstm = net(&small(AgentKind::Lstm), 5, ActionHead::Discrete(2), 1);
+    let err = lsnn
+        .step(&obs(2, 5, 0), &lstm.initial_state(2).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("LSTM state"), "{err}");
+    assert!(matches!(err, lsnn_rl_neural::NetError::State { .. }));
 }

@@ -67,12 +67,12 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
     let spike_weights = random_vec(&mut rng, n, -0.5, 0.5);
 
     // Autograd through the tensor network.
-    let mut state: RecurrentState = agent.initial_state(BATCH);
+    let mut state: RecurrentState = agent.initial_state(BATCH).unwrap();
     let mut features = Vec::new();
     let mut spikes: Option<Tensor> = None;
     for x in &inputs {
         let obs = Tensor::from_slice(x).view([BATCH as i64, OBS as i64]);
-        let (out, next) = agent.step(&obs, &state);
+        let (out, next) = agent.step(&obs, &state).unwrap();
         state = next;
         features.push(out.features);
         let s = out.spikes.expect("a spiking core reports spikes");

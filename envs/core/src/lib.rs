@@ -28,6 +28,7 @@ mod policy;
 mod registry;
 mod rng;
 mod space;
+pub mod storage;
 mod task;
 pub mod testing;
 mod trial;

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lsnn_rl_a2c::{Bptt, RunConfig, Trainer};
+use lsnn_rl_a2c::{Bptt, RunConfig};
 use lsnn_rl_env::{MetaInputs, Registry, TaskDistribution};
 use lsnn_rl_neural::{ActionHead, ActorCritic, AgentConfig, AgentKind, Tape};
 use tch::{Device, Tensor};
@@ -51,11 +51,11 @@ fn network_step(c: &mut Criterion) {
         })
     });
     let obs = Tensor::from_slice(&x).view([BATCH as i64, OBS as i64]);
-    let mut tensor_state = agent.initial_state(BATCH);
+    let mut tensor_state = agent.initial_state(BATCH).expect("a state");
     c.bench_function("tensor step (no grad)", |b| {
         let _guard = tch::no_grad_guard();
         b.iter(|| {
-            let (_, next) = agent.step(black_box(&obs), &tensor_state);
+            let (_, next) = agent.step(black_box(&obs), &tensor_state).expect("a step");
             tensor_state = next;
         })
     });
@@ -74,7 +74,8 @@ fn update(c: &mut Criterion) {
         config.train.batch = BATCH;
         config.train.bptt = bptt;
         config.train.updates = 1_000_000;
-        let mut trainer = Trainer::new(config, dist(), Device::Cpu).expect("a valid config");
+        let mut trainer =
+            lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).expect("a valid config");
         group.bench_function(name, |b| b.iter(|| trainer.update().expect("an update")));
     }
     group.finish();

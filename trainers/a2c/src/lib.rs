@@ -1,58 +1,86 @@
 //! Synchronous advantage actor-critic (A2C) for recurrent, spiking or not,
-//! policies across task distributions (meta-RL).
+//! policies across task distributions (meta-RL): the update rule only; the
+//! run machinery (run directory, checkpoints, records, optimiser,
+//! evaluation) is `lsnn-rl-trainer`'s.
 //!
-//! One update samples B tasks, rolls out B trials in lockstep (the recurrent
-//! state carried through all episodes of a trial), backpropagates through
-//! each trial (or through chunks of it, state carried and detached), and
-//! takes one Adam step. Data flows one way: [`RunConfig`] -> task
-//! distribution and network -> [`Trainer`] -> [`recorder`] (CSV) and
-//! [`checkpoint`] (safetensors).
+//! One update rolls out the B trials the trainer started, in lockstep (the
+//! recurrent state carried through all episodes of a trial), backpropagates
+//! through each trial (or through chunks of it, state carried and detached)
+//! and takes one optimiser step:
+//!
+//! - [`chunk`](crate::chunk): how the trials are cut and what each chunk records;
+//! - `autograd`: the tensor network, gradients by LibTorch's autograd;
+//! - `manual`: the CPU kernel with its hand-derived backward pass;
+//! - `loss`: the actor-critic loss, the firing-rate penalty and its gradient.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use lsnn_rl_a2c::{A2c, RunConfig, Trainer};
+//!
+//! let mut registry = lsnn_rl_env::Registry::new();
+//! lsnn_rl_bandits::register(&mut registry).unwrap();
+//! let mut config = RunConfig::new("bandit-dependent:pulls=10", lsnn_rl_neural::AgentKind::Lsnn, 3);
+//! config.train.batch = 8;
+//! let dist = Arc::from(registry.make(&config.env).unwrap());
+//! let mut trainer = Trainer::new(config, dist, tch::Device::Cpu, Box::new(A2c::new())).unwrap();
+//! let stats = trainer.update().unwrap();
+//! assert_eq!(stats.env_steps, 80);
+//! assert!(stats.grad_norm > 0.0 && !stats.skipped);
+//! ```
 
-pub mod adam;
-pub mod checkpoint;
-pub mod config;
-pub mod recorder;
-pub mod returns;
-pub mod rollout;
+mod autograd;
+mod chunk;
+mod loss;
+mod manual;
 pub mod run;
-pub mod storage;
-pub mod trainer;
+mod update;
 
-pub use config::{Advantage, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, TrainConfig};
-pub use rollout::ActionMode;
-pub use trainer::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, Trainer, UpdateStats};
+use lsnn_rl_neural::{ActorCritic, Tape};
+use tch::Device;
 
-/// Everything that can stop training or evaluation.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// The configuration is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The network could not be built.
-    #[error(transparent)]
-    Agent(#[from] lsnn_rl_neural::ConfigError),
-    /// The environment rejected something.
-    #[error("environment: {0}")]
-    Env(String),
-    /// A checkpoint is missing, corrupt or does not fit.
-    #[error("checkpoint: {0}")]
-    Checkpoint(String),
-    /// A file could not be read or written.
-    #[error("{0}")]
-    Io(String),
-    /// Losses, gradients or weights were NaN or infinite.
-    #[error("non-finite numbers: {0}")]
-    NonFinite(String),
-    /// A run stopped part-way; the message says from where it resumes.
-    #[error("{0}")]
-    Resumable(String),
-    /// LibTorch failed.
-    #[error("libtorch: {0}")]
-    Torch(#[from] tch::TchError),
+pub use lsnn_rl_trainer::{
+    ActionMode, Advantage, Algorithm, Bptt, ConfigError, EpisodeLog, EvalSummary, LogRow,
+    OnNonFinite, PhaseTimes, RunConfig, Schedule, SpikeEvent, TrainConfig, TrainError, Trainer,
+    UpdateStats, adam, checkpoint, config, recorder, returns, rollout,
+};
+
+/// The A2C algorithm, with buffers it reuses from update to update.
+#[derive(Default)]
+pub struct A2c {
+    buffers: Buffers,
 }
 
-impl From<lsnn_rl_env::EnvError> for TrainError {
-    fn from(e: lsnn_rl_env::EnvError) -> Self {
-        TrainError::Env(e.to_string())
+impl A2c {
+    /// A2C with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
     }
+}
+
+/// A trainer for `config` that updates by A2C.
+pub fn trainer(
+    config: RunConfig,
+    dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution>,
+    device: Device,
+) -> Result<Trainer, TrainError> {
+    Trainer::new(config, dist, device, Box::new(A2c::new()))
+}
+
+/// Buffers the manual backward pass keeps between updates (no fresh pages
+/// every update).
+#[derive(Default)]
+pub(crate) struct Buffers {
+    /// The CPU kernel's recording buffers.
+    tape: Tape,
+    /// The features of a chunk, then their gradients.
+    features: Vec<f32>,
+}
+
+/// The network and what an update reads of the run, for the loss and the
+/// backward passes.
+#[derive(Clone, Copy)]
+pub(crate) struct Net<'a> {
+    pub agent: &'a ActorCritic,
+    pub config: &'a RunConfig,
+    pub device: Device,
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use lsnn_rl_a2c::{ActionMode, EpisodeLog, RunConfig, Trainer};
+use lsnn_rl_a2c::{ActionMode, EpisodeLog, RunConfig};
 use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
 use tch::Device;
@@ -26,7 +26,7 @@ fn logged(kind: AgentKind) -> (RunConfig, EpisodeLog) {
     config.agent.thr_alif = 0.01;
     config.agent.beta = 1.8;
     let dist = dist();
-    let trainer = Trainer::new(config.clone(), dist.clone(), Device::Cpu).unwrap();
+    let trainer = lsnn_rl_a2c::trainer(config.clone(), dist.clone(), Device::Cpu).unwrap();
     let mut log = EpisodeLog {
         rows: Vec::new(),
         spikes: Some(Vec::new()),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use lsnn_rl_a2c::checkpoint;
-use lsnn_rl_a2c::run::{Progress, RunDir, train};
+use lsnn_rl_a2c::run::{Progress, RunDir, Start, train};
 use lsnn_rl_a2c::{EvalSummary, RunConfig, Trainer, UpdateStats};
 use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
@@ -153,9 +153,8 @@ fn damaged_checkpoints_are_errors_never_panics() {
     let run = dir.path().join("run");
     train(
         &RunDir::new(&run),
-        config.clone(),
+        Start::Fresh(config.clone()),
         dist.clone(),
-        false,
         Device::Cpu,
         &mut Quiet,
     )
@@ -174,7 +173,7 @@ fn damaged_checkpoints_are_errors_never_panics() {
             std::fs::read(ckpts.join("update-0000001.optim.safetensors")).unwrap(),
         ),
     ];
-    let trainer = std::cell::RefCell::new(Trainer::new(config, dist, Device::Cpu).unwrap());
+    let trainer = std::cell::RefCell::new(lsnn_rl_a2c::trainer(config, dist, Device::Cpu).unwrap());
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let case_sidecar = work.join("update-0000001.json");

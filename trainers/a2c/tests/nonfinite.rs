@@ -11,7 +11,7 @@ use common::{Quiet, dist, weights};
 use std::path::Path;
 
 use lsnn_rl_a2c::checkpoint::{self, NonFiniteRecord};
-use lsnn_rl_a2c::run::{RunDir, train};
+use lsnn_rl_a2c::run::{RunDir, Start, train};
 use lsnn_rl_a2c::{OnNonFinite, RunConfig, TrainError, Trainer};
 use lsnn_rl_neural::AgentKind;
 use tch::Device;
@@ -45,9 +45,12 @@ fn try_run(
     tch::set_num_threads(1);
     train(
         &RunDir::new(dir),
-        config.clone(),
+        if resume {
+            Start::Resume(config.clone())
+        } else {
+            Start::Fresh(config.clone())
+        },
         dist(&config.env),
-        resume,
         Device::Cpu,
         &mut Quiet { stop_after },
     )
@@ -90,7 +93,7 @@ fn a_nan_loss_skips_its_update_and_train_csv_counts_it() {
     assert_eq!(sidecar(dir.path(), 4).nonfinite_streak, 0);
 
     // The skipped update leaves weights and optimiser untouched.
-    let mut trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+    let mut trainer = lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
     for _ in 0..2 {
         assert!(!trainer.update().unwrap().skipped);
     }
@@ -223,7 +226,7 @@ fn on_nonfinite_stop_ends_the_run_with_a_clear_error_and_keeps_the_last_good_che
 fn weights_with_nan_are_never_written() {
     tch::set_num_threads(1);
     let config = tiny(1);
-    let trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+    let trainer = lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
     {
         let _guard = tch::no_grad_guard();
         let mut vars = trainer.agent().var_store().variables();

@@ -5,8 +5,8 @@ mod common;
 
 use common::{Quiet, dist, weights};
 
-use lsnn_rl_a2c::run::{RunDir, train};
-use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Trainer, UpdateStats};
+use lsnn_rl_a2c::run::{RunDir, Start, train};
+use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, UpdateStats};
 use lsnn_rl_neural::{AgentKind, NeuronModel};
 use tch::Device;
 
@@ -36,7 +36,7 @@ fn small_config(seed: u64) -> RunConfig {
 fn learn(config: RunConfig, updates: usize) -> (EvalSummary, EvalSummary) {
     tch::set_num_threads(1);
     let dist = dist(&config.env);
-    let mut trainer = Trainer::new(config, dist.clone(), Device::Cpu).unwrap();
+    let mut trainer = lsnn_rl_a2c::trainer(config, dist.clone(), Device::Cpu).unwrap();
     let before = trainer
         .evaluate(dist.as_ref(), 200, 99, ActionMode::Sample, None)
         .unwrap();
@@ -102,7 +102,8 @@ fn manual_and_autograd_bptt_give_the_same_updates() {
             config.train.bptt = bptt;
             config.train.truncate = 7;
             config.train.rate_weight = 0.5;
-            let mut trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+            let mut trainer =
+                lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
             let stats: Vec<UpdateStats> = (0..2).map(|_| trainer.update().unwrap()).collect();
             (weights(&trainer), stats)
         };
@@ -138,7 +139,8 @@ fn same_seed_same_weights_bit_for_bit() {
     tch::set_num_threads(1);
     let run = |seed| {
         let config = small_config(seed);
-        let mut trainer = Trainer::new(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+        let mut trainer =
+            lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
         // Everything but the wall times.
         let stats: Vec<UpdateStats> = (0..3)
             .map(|_| UpdateStats {
@@ -180,9 +182,8 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     let straight = tempfile::tempdir().unwrap();
     let full = train(
         &RunDir::new(straight.path()),
-        config.clone(),
+        Start::Fresh(config.clone()),
         dist.clone(),
-        false,
         Device::Cpu,
         &mut Quiet { stop_after: None },
     )
@@ -195,9 +196,8 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     };
     let stopped = train(
         &RunDir::new(split.path()),
-        config.clone(),
+        Start::Fresh(config.clone()),
         dist.clone(),
-        false,
         Device::Cpu,
         &mut stop,
     )
@@ -210,9 +210,8 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     std::fs::write(&damaged, &bytes[..bytes.len() - 7]).unwrap();
     let resumed = train(
         &RunDir::new(split.path()),
-        config.clone(),
+        Start::Resume(config.clone()),
         dist,
-        true,
         Device::Cpu,
         &mut Quiet { stop_after: None },
     )
@@ -239,9 +238,8 @@ fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     train(
         &RunDir::new(dir.path()),
-        config.clone(),
+        Start::Fresh(config.clone()),
         dist.clone(),
-        false,
         Device::Cpu,
         &mut Quiet { stop_after: None },
     )
@@ -251,7 +249,7 @@ fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
 
     let mut bigger = config.clone();
     bigger.agent.n_alif = 21;
-    let mut other = Trainer::new(bigger, dist.clone(), Device::Cpu).unwrap();
+    let mut other = lsnn_rl_a2c::trainer(bigger, dist.clone(), Device::Cpu).unwrap();
     let err = lsnn_rl_a2c::checkpoint::apply(&mut other, &ckpt, true)
         .err()
         .unwrap()
@@ -263,7 +261,7 @@ fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
 
     let mut lstm = config.clone();
     lstm.agent.kind = AgentKind::Lstm;
-    let mut other = Trainer::new(lstm, dist.clone(), Device::Cpu).unwrap();
+    let mut other = lsnn_rl_a2c::trainer(lstm, dist.clone(), Device::Cpu).unwrap();
     let err = lsnn_rl_a2c::checkpoint::apply(&mut other, &ckpt, true)
         .err()
         .unwrap()

@@ -24,8 +24,8 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use super::table::{DEFAULT_GRID, GittinsError, GittinsTable, check_horizon, table_len};
@@ -93,7 +93,8 @@ impl GittinsTable {
             move |source| GittinsError::Cache { path, source }
         };
         fs::create_dir_all(dir).map_err(cache_error(dir))?;
-        write_atomic(&path, &encode(&table)).map_err(cache_error(&path))?;
+        lsnn_rl_env::storage::write_atomically(&path, &encode(&table))
+            .map_err(|e| cache_error(&path)(e.source))?;
         Ok((table, outcome))
     }
 
@@ -210,28 +211,6 @@ fn checksum(bytes: &[u8]) -> u64 {
             (hash.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
     (hash ^ bytes.len() as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it
-/// over `path`.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp: PathBuf = path.with_file_name(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

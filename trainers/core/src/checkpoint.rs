@@ -117,23 +117,18 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes tensors as safetensors to `path` through a temporary file and a
-/// rename; returns the file's SHA-256.
+/// Writes tensors as safetensors to `path` with the project's atomic
+/// writer; returns the file's SHA-256.
 fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<String, TrainError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = crate::storage::temp_file_in(dir)
-        .map_err(|e| io_error(dir, "cannot create a file in", e))?;
-    Tensor::write_safetensors(tensors, tmp.path())
-        .map_err(|e| io_error(path, "cannot write", e))?;
-    let bytes = std::fs::read(tmp.path()).map_err(|e| io_error(path, "cannot read back", e))?;
-    crate::storage::charge_file(tmp.as_file(), bytes.len() as u64)
-        .map_err(|e| io_error(path, "cannot write", e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| io_error(path, "cannot sync", e))?;
-    tmp.persist(path)
-        .map_err(|e| io_error(path, "cannot write", e.error))?;
-    Ok(sha256_hex(&bytes))
+    let mut sha = String::new();
+    lsnn_rl_env::storage::write_atomically_with(path, |tmp| {
+        Tensor::write_safetensors(tensors, tmp.path()).map_err(std::io::Error::other)?;
+        let bytes = std::fs::read(tmp.path())?;
+        lsnn_rl_env::storage::charge_file(tmp.as_file(), bytes.len() as u64)?;
+        sha = sha256_hex(&bytes);
+        Ok(())
+    })?;
+    Ok(sha)
 }
 
 fn sorted_weights(trainer: &Trainer) -> Vec<(String, Tensor)> {

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::TrainError;
-use crate::trainer::{EvalSummary, UpdateStats};
+use crate::records::{EvalSummary, UpdateStats};
 
 /// Columns of train.csv.
 pub const TRAIN_COLUMNS: [&str; 15] = [
@@ -39,25 +39,10 @@ pub const EVAL_COLUMNS: [&str; 7] = [
     "regret_ci95",
 ];
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a
-/// rename: the old file or the new one, never half of one.
+/// Writes `bytes` to `path` atomically: the project's one writer,
+/// [`lsnn_rl_env::storage::write_atomically`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let fail =
-        |e: &dyn std::fmt::Display| TrainError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = crate::storage::temp_file_in(dir).map_err(|e| {
-        TrainError::Io(format!(
-            "cannot create a file in {}: {e}; check that the folder exists and is writable",
-            dir.display()
-        ))
-    })?;
-    crate::storage::write_all(&mut tmp, bytes).map_err(|e| fail(&e))?;
-    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
-    tmp.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    Ok(lsnn_rl_env::storage::write_atomically(path, bytes)?)
 }
 
 /// An append-only CSV file with a fixed header. Each row is one write; a
@@ -72,8 +57,7 @@ impl CsvLog {
     /// Opens `path` for appending, writing the header if the file is new or
     /// empty (a run killed between creating the file and writing its header).
     pub fn open(path: &Path, columns: &[&str]) -> Result<Self, TrainError> {
-        let fail =
-            |e: std::io::Error| TrainError::Io(format!("cannot open {}: {e}", path.display()));
+        let fail = |e| TrainError::io(format!("cannot open {}", path.display()), e);
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -94,14 +78,14 @@ impl CsvLog {
     pub fn append(&mut self, cells: &[String]) -> Result<(), TrainError> {
         let line = format!("{}\n", cells.join(","));
         let before = self.file.metadata().map(|m| m.len());
-        let written = crate::storage::write_all(&mut self.file, line.as_bytes())
+        let written = lsnn_rl_env::storage::write_all(&mut self.file, line.as_bytes())
             .and_then(|_| self.file.flush());
         written.map_err(|e| {
             if let Ok(len) = before {
                 // Best effort: drop the part of the row that made it.
                 let _ = self.file.set_len(len);
             }
-            TrainError::Io(format!("cannot append to {}: {e}", self.path.display()))
+            TrainError::io(format!("cannot append to {}", self.path.display()), e)
         })
     }
 }
@@ -151,12 +135,7 @@ pub fn truncate_after(path: &Path, last_update: usize) -> Result<(), TrainError>
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(TrainError::Io(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
+        Err(e) => return Err(TrainError::io(format!("cannot read {}", path.display()), e)),
     };
     let mut kept = String::new();
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -179,22 +158,6 @@ pub fn truncate_after(path: &Path, last_update: usize) -> Result<(), TrainError>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A result file gets the mode of any file the user creates in that
-    /// folder (the umask decides), not the temporary file's private 0600.
-    #[cfg(unix)]
-    #[test]
-    fn written_files_get_the_users_usual_mode() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let usual = dir.path().join("usual.txt");
-        std::fs::write(&usual, "x").unwrap();
-        let written = dir.path().join("table.csv");
-        write_atomically(&written, b"a,b\n").unwrap();
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&written), mode(&usual));
-        assert_eq!(std::fs::read(&written).unwrap(), b"a,b\n");
-    }
 
     #[test]
     fn truncation_keeps_whole_rows_up_to_the_checkpoint() {

@@ -61,6 +61,16 @@ pub enum Bptt {
     Manual,
 }
 
+/// What the learning-rate and entropy schedules do when a finished run is
+/// extended (`lsnn-rl train --resume` with a larger `--updates`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleChoice {
+    /// Keep the old schedule: continue at its final values.
+    Keep,
+    /// Run the schedules again from their start values over the new updates.
+    Restart,
+}
+
 /// What a run does after `nonfinite_limit` non-finite updates in a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -106,6 +116,14 @@ pub struct TrainConfig {
     pub lr_final: f64,
     /// How the learning rate moves: "constant", "linear" or "cosine".
     pub lr_schedule: Schedule,
+    /// Update at which the learning-rate and entropy schedules start from
+    /// their start values (0; `lsnn-rl train --resume --schedule restart`
+    /// sets it to where the extended run had ended).
+    pub schedule_start: usize,
+    /// Update at which the schedules reach their final values and stay
+    /// there (0 = `updates`; `--resume --schedule keep` sets it to the
+    /// extended run's old end).
+    pub schedule_end: usize,
     /// Adam beta1.
     pub adam_beta1: f64,
     /// Adam beta2.
@@ -160,6 +178,8 @@ impl Default for TrainConfig {
             lr: 3e-3,
             lr_final: 3e-4,
             lr_schedule: Schedule::Cosine,
+            schedule_start: 0,
+            schedule_end: 0,
             adam_beta1: 0.9,
             adam_beta2: 0.999,
             adam_eps: 1e-8,
@@ -237,111 +257,61 @@ impl RunConfig {
         }
     }
 
-    /// Parses TOML text; unknown keys are errors naming the key.
-    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: RunConfig =
-            toml::from_str(text).map_err(|e| ConfigError::Toml(one_line(&e.to_string())))?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    /// The configuration as TOML.
-    pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("a RunConfig always serialises")
-    }
-
-    /// The configuration as TOML with each key's documentation as a comment
-    /// above it (taken from the doc comments of the config structs).
-    pub fn to_commented_toml(&self) -> String {
-        let schema =
-            serde_json::to_value(schemars::schema_for!(RunConfig)).expect("a schema serialises");
-        let defs = schema.get("$defs").cloned().unwrap_or_default();
-        let describe = |section: Option<&str>, key: &str| -> Option<String> {
-            let props = match section {
-                None => schema.get("properties")?,
-                Some(section) => {
-                    let reference = schema["properties"][section]
-                        .get("$ref")
-                        .and_then(|r| r.as_str())
-                        .or_else(|| {
-                            schema["properties"][section]["allOf"][0]
-                                .get("$ref")
-                                .and_then(|r| r.as_str())
-                        })?;
-                    let name = reference.rsplit('/').next()?;
-                    defs.get(name)?.get("properties")?
-                }
-            };
-            props
-                .get(key)?
-                .get("description")?
-                .as_str()
-                .map(|d| d.replace('\n', " "))
+    /// The learning rate (before any roll-back factor) and the entropy
+    /// weight at `update` (0-based): each schedule runs from
+    /// `train.schedule_start` to `train.schedule_end` (0: `train.updates`)
+    /// and keeps its final value after that.
+    pub fn schedules_at(&self, update: usize) -> (f64, f64) {
+        let t = &self.train;
+        let end = if t.schedule_end == 0 {
+            t.updates
+        } else {
+            t.schedule_end
         };
-        let mut out = String::from(
-            "# lsnn-rl run configuration (lsnn-rl config). Every key is optional\n# but env and seed; unknown keys are errors.\n",
-        );
-        let mut section: Option<String> = None;
-        for line in self.to_toml().lines() {
-            let trimmed = line.trim();
-            if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = Some(name.to_string());
-                out.push('\n');
-                if let Some(doc) = describe(None, name) {
-                    out.push_str(&format!("# {doc}\n"));
-                }
-            } else if let Some((key, _)) = trimmed.split_once(" = ") {
-                if let Some(doc) = describe(section.as_deref(), key) {
-                    out.push_str(&format!("# {doc}\n"));
-                }
-            }
-            if !trimmed.is_empty() {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out
+        let at = update.saturating_sub(t.schedule_start);
+        let total = end.saturating_sub(t.schedule_start);
+        (
+            t.lr_schedule.value(t.lr, t.lr_final, at, total),
+            t.entropy_schedule
+                .value(t.entropy_weight, t.entropy_final, at, total),
+        )
     }
 
-    /// Applies `key=value` overrides (dotted keys: `train.lr=0.001`,
-    /// `agent.n_alif=100`, `env=bandit-bernoulli`). Values are TOML values;
-    /// a value that is not valid TOML is taken as a string.
-    pub fn with_overrides(&self, overrides: &[String]) -> Result<Self, ConfigError> {
-        let mut table: toml::Table =
-            toml::from_str(&self.to_toml()).map_err(|e| ConfigError::Toml(e.to_string()))?;
-        for item in overrides {
-            let (key, raw) = item
-                .split_once('=')
-                .ok_or_else(|| ConfigError::Override(item.clone()))?;
-            let (key, raw) = (key.trim(), raw.trim());
-            if key.is_empty() {
-                return Err(ConfigError::Override(item.clone()));
+    /// This run's configuration extended to `updates` updates (more than it
+    /// has), with `choice` deciding what the schedules do; returns the new
+    /// configuration and a sentence that says what happens.
+    pub fn extended(&self, updates: usize, choice: ScheduleChoice) -> (RunConfig, String) {
+        let mut next = self.clone();
+        let old = self.train.updates;
+        next.train.updates = updates;
+        let old_end = if self.train.schedule_end == 0 {
+            old
+        } else {
+            self.train.schedule_end
+        };
+        let message = match choice {
+            ScheduleChoice::Keep => {
+                next.train.schedule_end = old_end;
+                let (lr, entropy) = next.schedules_at(old_end);
+                // Printed to 9 decimals: the schedules' last bits are noise.
+                let (lr, entropy) = ((lr * 1e9).round() / 1e9, (entropy * 1e9).round() / 1e9);
+                format!(
+                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules keep their final values (lr {lr}, entropy weight {entropy}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
+                    old + 1
+                )
             }
-            let value = parse_value(raw);
-            let mut path: Vec<&str> = key.split('.').collect();
-            let last = path.pop().expect("split gives at least one part");
-            let mut node = &mut table;
-            for part in path {
-                node = match node.get_mut(part) {
-                    Some(toml::Value::Table(t)) => t,
-                    _ => {
-                        return Err(ConfigError::Toml(format!(
-                            "unknown configuration key '{key}': there is no section '{part}'"
-                        )));
-                    }
-                };
+            ScheduleChoice::Restart => {
+                next.train.schedule_start = old;
+                next.train.schedule_end = updates;
+                format!(
+                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules start again from lr {} and entropy weight {} over updates {} to {updates}; pass --schedule keep to continue at their final values",
+                    self.train.lr,
+                    self.train.entropy_weight,
+                    old + 1
+                )
             }
-            if !node.contains_key(last) {
-                let valid: Vec<&str> = node.keys().map(String::as_str).collect();
-                return Err(ConfigError::Toml(format!(
-                    "unknown configuration key '{key}'; valid keys here: {}",
-                    valid.join(", ")
-                )));
-            }
-            node.insert(last.to_string(), value);
-        }
-        let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
-        Self::from_toml(&text)
+        };
+        (next, message)
     }
 
     /// Checks ranges that types cannot express.
@@ -418,6 +388,13 @@ impl RunConfig {
                 "needs an lsnn or lif agent with current input encoding; use \"auto\" or \"autograd\"",
             ));
         }
+        if t.schedule_end != 0 && t.schedule_end <= t.schedule_start {
+            return Err(invalid(
+                "train.schedule_end",
+                t.schedule_end.to_string(),
+                "must be 0 (= train.updates) or greater than train.schedule_start",
+            ));
+        }
         if t.adam_eps.is_nan() || t.adam_eps <= 0.0 {
             return Err(invalid(
                 "train.adam_eps",
@@ -429,82 +406,6 @@ impl RunConfig {
     }
 }
 
-fn parse_value(raw: &str) -> toml::Value {
-    // Parse as the right-hand side of a TOML assignment; fall back to a string
-    // so `env=bandit-bernoulli:arms=5` needs no quotes.
-    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").expect("parsed key"),
-        Err(_) => toml::Value::String(raw.to_string()),
-    }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use lsnn_rl_neural::AgentKind;
-
-    #[test]
-    fn schedules_move_from_start_to_end() {
-        for s in [Schedule::Linear, Schedule::Cosine] {
-            assert_eq!(s.value(1.0, 0.0, 0, 11), 1.0);
-            assert!((s.value(1.0, 0.0, 10, 11)).abs() < 1e-12);
-            assert!((s.value(1.0, 0.0, 5, 11) - 0.5).abs() < 1e-12);
-        }
-        assert_eq!(Schedule::Constant.value(2.0, 0.0, 7, 11), 2.0);
-        assert!((Schedule::Linear.value(1.0, 0.0, 2, 11) - 0.8).abs() < 1e-12);
-        assert!(Schedule::Cosine.value(1.0, 0.0, 2, 11) > 0.8);
-    }
-
-    #[test]
-    fn toml_round_trips_and_overrides_apply() {
-        let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
-        assert_eq!(RunConfig::from_toml(&config.to_toml()).unwrap(), config);
-        let changed = config
-            .with_overrides(&[
-                "train.lr=0.001".into(),
-                "agent.n_alif=7".into(),
-                "env=bandit-bernoulli:arms=5".into(),
-            ])
-            .unwrap();
-        assert_eq!(changed.train.lr, 0.001);
-        assert_eq!(changed.agent.n_alif, 7);
-        assert_eq!(changed.env, "bandit-bernoulli:arms=5");
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_values_are_named() {
-        let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
-        let err = config
-            .with_overrides(&["train.lrr=0.1".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("lrr"), "{err}");
-        let err = config
-            .with_overrides(&["trian.lr=0.1".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("trian"), "{err}");
-        let err = config
-            .with_overrides(&["train.batch=0".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("train.batch") && err.contains("at least 1"),
-            "{err}"
-        );
-        let err = config
-            .with_overrides(&["train.gamma=1.5".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("train.gamma"), "{err}");
-        let err = config
-            .with_overrides(&["nonsense".into()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("key=value"), "{err}");
-    }
-}
+mod tests;
+mod text;

@@ -47,10 +47,11 @@ impl Batch {
         }
         let trial_steps = trials[0].trial_steps();
         if trial_steps == 0 || trials.iter().any(|t| t.trial_steps() != trial_steps) {
-            return Err(TrainError::Env(format!(
-                "{}: trials must have one bounded length to be rolled out in lockstep",
-                dist.spec()
-            )));
+            return Err(TrainError::Env(lsnn_rl_env::EnvError::Unsupported {
+                env: dist.spec().to_string(),
+                what: "training: trials must have one bounded length to be rolled out in lockstep"
+                    .to_string(),
+            }));
         }
         Ok(Self {
             obs_size: obs.len() / count,
@@ -302,8 +303,8 @@ pub fn network_step(
     batch: &Batch,
     state: &RecurrentState,
     device: Device,
-) -> (lsnn_rl_neural::NetOutput, RecurrentState) {
-    agent.step(&batch.obs_tensor(device), state)
+) -> Result<(lsnn_rl_neural::NetOutput, RecurrentState), TrainError> {
+    Ok(agent.step(&batch.obs_tensor(device), state)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,125 @@
+//! The spiking core on plain `f32` buffers, for training and evaluation on the CPU:
+//! a forward step with no per-step tensor operation, and a hand-derived backward
+//! pass through time (BPTT) over a recorded [`Tape`].
+//!
+//! Why: a small spiking network stepped one time step at a time spends its time in
+//! LibTorch's per-operation dispatch and autograd bookkeeping, not in arithmetic
+//! (about 20 operations per step, each a few microseconds, for a few thousand
+//! multiply-adds). Here a step is two matrix products (`ndarray`, which calls the
+//! `matrixmultiply` kernels) and one fused loop over the neurons; the backward pass is
+//! one product per step plus two large products for the weight gradients at the end.
+//!
+//! The equations are those of [`crate::neuron_step`] (both models, refractoriness,
+//! K network steps per environment step, low-pass readout); the gradients are the
+//! surrogate gradients autograd computes for the tensor version. A test checks
+//! them against autograd to 1e-5 (relative norm).
+//!
+//! Files: `state.rs` (the state, the tape, the gradients), `gemm.rs` (the
+//! matrix products), `forward.rs` (the step), `backward.rs` (the backward pass
+//! through time), `heads.rs` (policy and value heads on plain buffers),
+//! `bench.rs` (the bare-products timer the benchmark compares with).
+
+mod backward;
+mod bench;
+mod forward;
+mod gemm;
+mod heads;
+mod state;
+
+pub use bench::time_bare_products;
+pub use heads::CpuHeads;
+pub use state::{KernelGrads, KernelState, Tape};
+
+use crate::config::NeuronModel;
+
+/// A spiking core's constants and weights, copied out of the network.
+#[derive(Clone, Debug)]
+pub struct SpikingKernel {
+    n_in: usize,
+    n: usize,
+    k_steps: usize,
+    model: NeuronModel,
+    alpha: Vec<f32>,
+    rho: Vec<f32>,
+    beta: Vec<f32>,
+    thr: Vec<f32>,
+    dampening: f32,
+    n_refractory: usize,
+    readout_rate: f32,
+    /// `[n_in, n]`, row-major.
+    w_in: Vec<f32>,
+    /// `[n, n]`, row-major, diagonal zero.
+    w_rec: Vec<f32>,
+}
+
+/// The per-neuron constants of a [`SpikingKernel`], as plain vectors of length n.
+#[derive(Clone, Debug)]
+pub struct KernelNeurons {
+    /// Equation variant.
+    pub model: NeuronModel,
+    /// Membrane decay exp(-1/tau_m).
+    pub alpha: Vec<f32>,
+    /// Adaptation decay exp(-1/tau_a).
+    pub rho: Vec<f32>,
+    /// Adaptation strength (0 for LIF neurons).
+    pub beta: Vec<f32>,
+    /// Base threshold.
+    pub thr: Vec<f32>,
+    /// Scale of the surrogate gradient.
+    pub dampening: f32,
+    /// Steps after a spike without a spike.
+    pub n_refractory: usize,
+}
+
+impl SpikingKernel {
+    /// A kernel from weights and constants: `w_in` `[n_in, n]` and `w_rec` `[n, n]`
+    /// row-major (the diagonal of `w_rec` is ignored: held at zero), `readout_rate` =
+    /// 1 - exp(-1/tau_out).
+    ///
+    /// # Panics
+    /// If the lengths disagree or `k_steps` is 0.
+    pub fn new(
+        n_in: usize,
+        k_steps: usize,
+        neurons: KernelNeurons,
+        readout_rate: f32,
+        w_in: Vec<f32>,
+        mut w_rec: Vec<f32>,
+    ) -> Self {
+        let n = neurons.alpha.len();
+        assert!(k_steps >= 1, "K must be at least 1");
+        assert_eq!(w_in.len(), n_in * n, "w_in must be n_in x n");
+        assert_eq!(w_rec.len(), n * n, "w_rec must be n x n");
+        for p in [&neurons.rho, &neurons.beta, &neurons.thr] {
+            assert_eq!(p.len(), n, "every neuron constant has n entries");
+        }
+        for j in 0..n {
+            w_rec[j * n + j] = 0.0;
+        }
+        Self {
+            n_in,
+            n,
+            k_steps,
+            model: neurons.model,
+            alpha: neurons.alpha,
+            rho: neurons.rho,
+            beta: neurons.beta,
+            thr: neurons.thr,
+            dampening: neurons.dampening,
+            n_refractory: neurons.n_refractory,
+            readout_rate,
+            w_in,
+            w_rec,
+        }
+    }
+
+    /// Number of neurons n.
+    pub fn neurons(&self) -> usize {
+        self.n
+    }
+
+    /// Input floats per step.
+    pub fn input_size(&self) -> usize {
+        self.n_in
+    }
+}

@@ -1,0 +1,107 @@
+//! Backpropagation through time by LibTorch's autograd: the tensor network
+//! (any core, any device) stepped through each chunk, the loss's graph
+//! followed back to every weight.
+
+use std::time::Instant;
+
+use lsnn_rl_trainer::TrainError;
+use lsnn_rl_trainer::rollout::{ActionMode, Batch, choose_actions};
+use tch::{Device, Kind, Tensor};
+
+use crate::Net;
+use crate::chunk::{ChunkRecord, Chunks, UpdateTotals};
+use crate::loss::{chunk_loss, rate_penalty};
+
+/// Rolls the batch out through the tensor network and backpropagates each
+/// chunk with autograd.
+pub(crate) fn backprop_autograd(
+    net: Net<'_>,
+    batch: &mut Batch,
+    chunks: &Chunks,
+    totals: &mut UpdateTotals,
+) -> Result<(), TrainError> {
+    let t = net.config.train.clone();
+    let batch_size = batch.len();
+    let k_steps = net.config.agent.k_steps.max(1) as f64;
+    let (n_lif, _) = net.agent.neuron_count();
+    let mut state = net.agent.initial_state(batch_size)?;
+    let mut start = 0;
+    while start < chunks.trial_steps {
+        let len = chunks.chunk.min(chunks.trial_steps - start);
+        let mut record = ChunkRecord::with_capacity(len * batch_size);
+        let mut features = Vec::with_capacity(len);
+        let mut spike_sum: Option<Tensor> = None;
+        let rollout_start = Instant::now();
+        for _ in 0..len {
+            let (out, next) = net.agent.step(&batch.obs_tensor(net.device), &state)?;
+            state = next;
+            let policy_out = {
+                let _guard = tch::no_grad_guard();
+                net.agent.heads(&out.features.detach()).0
+            };
+            let (actions, codes) =
+                choose_actions(&net.agent, &policy_out, batch, ActionMode::Sample);
+            totals.steps_taken += record.play(batch, &actions, codes)?;
+            features.push(out.features);
+            if let Some(spikes) = out.spikes {
+                spike_sum = Some(match spike_sum {
+                    Some(sum) => sum + spikes,
+                    None => spikes,
+                });
+            }
+        }
+        let bootstrap = bootstrap_values(net, batch, &state, start + len < chunks.trial_steps)?;
+        totals.report.rollout += rollout_start.elapsed();
+        let backward_start = Instant::now();
+        let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
+        let mut loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals);
+        if let Some(spikes) = spike_sum {
+            let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
+                / ((batch_size * len) as f64 * k_steps);
+            if t.rate_weight > 0.0 {
+                let share = len as f64 / chunks.trial_steps as f64;
+                loss += rate_penalty(&rate, &t, share);
+            }
+            let rates: Vec<f32> = rate
+                .detach()
+                .to_device(Device::Cpu)
+                .try_into()
+                .expect("f32 rates");
+            totals.add_rates(&rates, n_lif, len);
+        }
+        loss.backward();
+        totals.report.backward += backward_start.elapsed();
+        state = state.detach();
+        start += len;
+    }
+    Ok(())
+}
+
+/// Values of the states after a truncated chunk (0 for ended trials and
+/// when the chunk ends the trial), computed without gradient and without
+/// advancing the state.
+fn bootstrap_values(
+    net: Net<'_>,
+    batch: &Batch,
+    state: &lsnn_rl_neural::RecurrentState,
+    needed: bool,
+) -> Result<Vec<f32>, TrainError> {
+    let mut values = vec![0.0; batch.len()];
+    if !needed {
+        return Ok(values);
+    }
+    let _guard = tch::no_grad_guard();
+    let (out, _) = net.agent.step(&batch.obs_tensor(net.device), state)?;
+    let v: Vec<f32> = net
+        .agent
+        .heads(&out.features)
+        .1
+        .to_device(Device::Cpu)
+        .try_into()?;
+    for (b, value) in values.iter_mut().enumerate() {
+        if batch.is_active(b) {
+            *value = v[b];
+        }
+    }
+    Ok(values)
+}

@@ -1,0 +1,96 @@
+//! Tests of the run configuration.
+
+use super::*;
+use lsnn_rl_neural::AgentKind;
+
+#[test]
+fn schedules_move_from_start_to_end() {
+    for s in [Schedule::Linear, Schedule::Cosine] {
+        assert_eq!(s.value(1.0, 0.0, 0, 11), 1.0);
+        assert!((s.value(1.0, 0.0, 10, 11)).abs() < 1e-12);
+        assert!((s.value(1.0, 0.0, 5, 11) - 0.5).abs() < 1e-12);
+    }
+    assert_eq!(Schedule::Constant.value(2.0, 0.0, 7, 11), 2.0);
+    assert!((Schedule::Linear.value(1.0, 0.0, 2, 11) - 0.8).abs() < 1e-12);
+    assert!(Schedule::Cosine.value(1.0, 0.0, 2, 11) > 0.8);
+}
+
+#[test]
+fn extending_a_run_keeps_or_restarts_its_schedules() {
+    let mut config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    config.train.updates = 100;
+    let last = config.schedules_at(99);
+    assert!((last.0 - config.train.lr_final).abs() < 1e-12);
+    assert!((last.1 - config.train.entropy_final).abs() < 1e-12);
+    let (keep, said) = config.extended(300, ScheduleChoice::Keep);
+    assert!(said.contains("keep their final values"), "{said}");
+    // Every later update stays at the final values: no jump back up.
+    for u in [100, 150, 299] {
+        assert_eq!(keep.schedules_at(u), last);
+    }
+    // The updates already done saw the same values as before.
+    for u in [0, 37, 99] {
+        assert_eq!(keep.schedules_at(u), config.schedules_at(u));
+    }
+    let (restart, said) = config.extended(300, ScheduleChoice::Restart);
+    assert!(said.contains("start again"), "{said}");
+    assert_eq!(
+        restart.schedules_at(100),
+        (config.train.lr, config.train.entropy_weight)
+    );
+    assert_eq!(restart.schedules_at(299), last);
+    restart.validate().unwrap();
+    // Stretching (the old behaviour) would have raised the rate mid-run.
+    let mut stretched = config.clone();
+    stretched.train.updates = 300;
+    assert!(stretched.schedules_at(100).0 > last.0);
+}
+
+#[test]
+fn toml_round_trips_and_overrides_apply() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    assert_eq!(RunConfig::from_toml(&config.to_toml()).unwrap(), config);
+    let changed = config
+        .with_overrides(&[
+            "train.lr=0.001".into(),
+            "agent.n_alif=7".into(),
+            "env=bandit-bernoulli:arms=5".into(),
+        ])
+        .unwrap();
+    assert_eq!(changed.train.lr, 0.001);
+    assert_eq!(changed.agent.n_alif, 7);
+    assert_eq!(changed.env, "bandit-bernoulli:arms=5");
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_named() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    let err = config
+        .with_overrides(&["train.lrr=0.1".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lrr"), "{err}");
+    let err = config
+        .with_overrides(&["trian.lr=0.1".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("trian"), "{err}");
+    let err = config
+        .with_overrides(&["train.batch=0".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("train.batch") && err.contains("at least 1"),
+        "{err}"
+    );
+    let err = config
+        .with_overrides(&["train.gamma=1.5".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("train.gamma"), "{err}");
+    let err = config
+        .with_overrides(&["nonsense".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("key=value"), "{err}");
+}

@@ -1,0 +1,287 @@
+//! Evaluation with fixed weights: the network steps B trials in lockstep,
+//! through the CPU kernel where training uses it (the same forward pass),
+//! else through the tensor network; every trial's outcome goes into one
+//! summary, and optionally into a step-by-step log.
+
+use lsnn_rl_env::{
+    EpisodeSummary, EpisodeTracker, GoalOutcome, GoalSummary, GoalTracker, TaskDistribution,
+    derive_seed, mean_ci95,
+};
+use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, RecurrentState, SpikingKernel};
+use tch::{Device, Kind, Tensor};
+
+use crate::TrainError;
+use crate::records::{EpisodeLog, EvalSummary, LogRow, SpikeEvent};
+use crate::rollout::{ActionMode, Batch, choose_actions_from, gaussian_std};
+use crate::trainer::{EVAL_STREAM, TORCH_SALT, Trainer};
+
+/// What one evaluation step of the network gives, in Rust vectors.
+struct EvalOutput {
+    /// Policy outputs `[B, A]` (logits or Gaussian means).
+    policy: Vec<f32>,
+    /// Values `[B]` (empty unless asked for).
+    values: Vec<f32>,
+    /// Spikes `[B, n]` of the step (empty unless asked for, or without spikes).
+    spikes: Vec<f32>,
+    /// Mean ALIF threshold per trial `[B]` (empty unless asked for, or without ALIF).
+    alif_threshold: Vec<f32>,
+}
+
+/// The CPU kernel with its heads and state, for an evaluation.
+struct KernelEval {
+    kernel: SpikingKernel,
+    heads: CpuHeads,
+    state: KernelState,
+    /// LIF neurons come first, ALIF neurons from this index on.
+    n_lif: usize,
+}
+
+/// The network an evaluation steps, with its recurrent state.
+enum EvalNetwork<'a> {
+    /// The CPU kernel (no tensor operation per step).
+    Kernel(Box<KernelEval>),
+    /// The tensor network (LSTM/GRU, GPU, or `train.bptt = "autograd"`).
+    Tensor {
+        agent: &'a ActorCritic,
+        state: RecurrentState,
+        device: Device,
+    },
+}
+
+impl EvalNetwork<'_> {
+    /// One environment step on the batch's observations; values and spikes only
+    /// when `detail` is set.
+    fn step(&mut self, batch: &Batch, detail: bool) -> Result<EvalOutput, TrainError> {
+        match self {
+            EvalNetwork::Kernel(eval) => {
+                let KernelEval {
+                    kernel,
+                    heads,
+                    state,
+                    n_lif,
+                } = eval.as_mut();
+                kernel.step(batch.obs(), state, None);
+                let mut policy = Vec::new();
+                heads.policy(&state.trace, &mut policy);
+                let (values, spikes, alif_threshold) = if detail {
+                    (
+                        heads.value(&state.trace),
+                        state.step_spikes.clone(),
+                        mean_alif_threshold_of_rows(&state.threshold, kernel.neurons(), *n_lif),
+                    )
+                } else {
+                    (Vec::new(), Vec::new(), Vec::new())
+                };
+                Ok(EvalOutput {
+                    policy,
+                    values,
+                    spikes,
+                    alif_threshold,
+                })
+            }
+            EvalNetwork::Tensor {
+                agent,
+                state,
+                device,
+            } => {
+                let (out, next) = agent.step(&batch.obs_tensor(*device), state)?;
+                *state = next;
+                let (policy, values) = agent.heads(&out.features);
+                let to_vec = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
+                    Ok(t.to_device(Device::Cpu).flatten(0, -1).try_into()?)
+                };
+                let (values, spikes) = match (detail, &out.spikes) {
+                    (false, _) => (Vec::new(), Vec::new()),
+                    (true, None) => (to_vec(&values)?, Vec::new()),
+                    (true, Some(spikes)) => (to_vec(&values)?, to_vec(spikes)?),
+                };
+                let alif_threshold = if detail {
+                    mean_alif_threshold(agent, state)?
+                } else {
+                    Vec::new()
+                };
+                Ok(EvalOutput {
+                    policy: to_vec(&policy)?,
+                    values,
+                    spikes,
+                    alif_threshold,
+                })
+            }
+        }
+    }
+}
+
+/// The mean adaptive threshold thr + beta b of the ALIF neurons per batch row
+/// (empty without ALIF neurons) of a tensor network's state.
+fn mean_alif_threshold(
+    agent: &ActorCritic,
+    state: &RecurrentState,
+) -> Result<Vec<f32>, TrainError> {
+    let (n_lif, n_alif) = agent.neuron_count();
+    let (Some(params), Some(b)) = (agent.neuron_params(), state.adaptation()) else {
+        return Ok(Vec::new());
+    };
+    if n_alif == 0 {
+        return Ok(Vec::new());
+    }
+    let threshold = params.thr() + params.beta() * b;
+    Ok(threshold
+        .narrow(1, n_lif as i64, n_alif as i64)
+        .mean_dim(1, false, Kind::Float)
+        .to_device(Device::Cpu)
+        .try_into()?)
+}
+
+/// The same from the CPU kernel's thresholds `[B, n]`, ALIF neurons from `n_lif` on.
+fn mean_alif_threshold_of_rows(thresholds: &[f32], n: usize, n_lif: usize) -> Vec<f32> {
+    if n_lif >= n {
+        return Vec::new();
+    }
+    thresholds
+        .chunks_exact(n)
+        .map(|row| row[n_lif..].iter().sum::<f32>() / (n - n_lif) as f32)
+        .collect()
+}
+
+impl Trainer {
+    /// The network for an evaluation of `batch` trials: the CPU kernel where
+    /// training would use it (the same forward pass), else the tensor network.
+    fn eval_network(&self, batch: usize) -> Result<EvalNetwork<'_>, TrainError> {
+        Ok(match self.manual_kernel() {
+            Some(kernel) => EvalNetwork::Kernel(Box::new(KernelEval {
+                heads: self.agent.cpu_heads(),
+                state: kernel.initial_state(batch),
+                n_lif: self.agent.neuron_count().0,
+                kernel,
+            })),
+            None => EvalNetwork::Tensor {
+                agent: &self.agent,
+                state: self.agent.initial_state(batch)?,
+                device: self.device,
+            },
+        })
+    }
+
+    /// The periodic evaluation of the run: `eval_trials` trials on the run's
+    /// own evaluation stream (the same tasks at every evaluation).
+    pub fn periodic_eval(&self) -> Result<EvalSummary, TrainError> {
+        let seed = derive_seed(self.config.seed, EVAL_STREAM);
+        self.evaluate(
+            self.dist.as_ref(),
+            self.config.train.eval_trials,
+            seed,
+            ActionMode::Sample,
+            None,
+        )
+    }
+
+    /// Plays `trials` trials of `dist` with fixed weights. Trial `i` meets the
+    /// task `lsnn-rl baselines` would give it for the same seed.
+    pub fn evaluate(
+        &self,
+        dist: &dyn TaskDistribution,
+        trials: usize,
+        seed: u64,
+        mode: ActionMode,
+        mut log: Option<&mut EpisodeLog>,
+    ) -> Result<EvalSummary, TrainError> {
+        let _guard = tch::no_grad_guard();
+        let (n_lif, _) = self.agent.neuron_count();
+        let std = gaussian_std(&self.agent);
+        let mut totals = Vec::with_capacity(trials);
+        let mut regrets: Option<Vec<f64>> = Some(Vec::with_capacity(trials));
+        let mut goal_outcomes: Option<Vec<GoalOutcome>> = Some(Vec::with_capacity(trials));
+        let mut episode_outcomes = Vec::with_capacity(trials);
+        let mut first = 0u64;
+        while (first as usize) < trials {
+            let count = self.config.train.batch.min(trials - first as usize);
+            let mut batch = Batch::start(dist, self.config.inputs, seed, first, count)?;
+            tch::manual_seed(derive_seed(seed, first ^ TORCH_SALT) as i64);
+            let mut net = self.eval_network(count)?;
+            let mut goal_trackers = vec![GoalTracker::new(); count];
+            let mut episode_trackers = vec![EpisodeTracker::new(); count];
+            for step in 0..batch.trial_steps {
+                let logging = log.is_some();
+                let out = net.step(&batch, logging)?;
+                let (actions, _) = choose_actions_from(&out.policy, &std, &mut batch, mode);
+                let (values, spikes) = (out.values, out.spikes);
+                let thresholds = out.alif_threshold;
+                let neurons = if spikes.is_empty() {
+                    0
+                } else {
+                    spikes.len() / count
+                };
+                for (b, action) in actions.iter().enumerate() {
+                    let Some((reward, ended, info)) = batch.step(b, action)? else {
+                        continue;
+                    };
+                    goal_trackers[b].record(&info);
+                    episode_trackers[b].record(&info);
+                    let Some(log) = log.as_deref_mut() else {
+                        continue;
+                    };
+                    let trial = first + b as u64;
+                    let row_spikes = if neurons > 0 {
+                        &spikes[b * neurons..(b + 1) * neurons]
+                    } else {
+                        &[][..]
+                    };
+                    if let Some(events) = log.spikes.as_mut() {
+                        for (neuron, &count) in row_spikes.iter().enumerate() {
+                            for _ in 0..count as usize {
+                                events.push(SpikeEvent {
+                                    trial,
+                                    step,
+                                    neuron,
+                                    adaptive: neuron >= n_lif,
+                                });
+                            }
+                        }
+                    }
+                    log.rows.push(LogRow {
+                        trial,
+                        episode: info.get("episode").unwrap_or(0.0) as u64,
+                        step,
+                        action: action.to_string(),
+                        reward,
+                        done: ended,
+                        value: values[b] as f64,
+                        spikes: row_spikes.iter().map(|&s| s as u64).sum(),
+                        alif_threshold: thresholds.get(b).map(|&t| t as f64),
+                        info,
+                    });
+                }
+            }
+            totals.extend(batch.total_reward.iter().copied());
+            goal_outcomes = goal_outcomes.and_then(|mut all| {
+                for tracker in &goal_trackers {
+                    all.push(tracker.outcome()?);
+                }
+                Some(all)
+            });
+            episode_outcomes.extend(episode_trackers.iter().map(EpisodeTracker::outcome));
+            regrets = match (
+                regrets,
+                batch.regret.iter().copied().collect::<Option<Vec<f64>>>(),
+            ) {
+                (Some(mut all), Some(these)) => {
+                    all.extend(these);
+                    Some(all)
+                }
+                _ => None,
+            };
+            first += count as u64;
+        }
+        let (mean_total_reward, ci95) = mean_ci95(&totals);
+        let regret = regrets.map(|r| mean_ci95(&r));
+        Ok(EvalSummary {
+            trials,
+            mean_total_reward,
+            ci95,
+            mean_regret: regret.map(|r| r.0),
+            regret_ci95: regret.map(|r| r.1),
+            goals: goal_outcomes.and_then(|g| GoalSummary::of(&g)),
+            episodes: EpisodeSummary::of(&episode_outcomes),
+        })
+    }
+}
