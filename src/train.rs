@@ -194,8 +194,7 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
     } else {
         Start::Fresh(config)
     };
-    let trainer =
-        lsnn_rl_a2c::run::train(&run_dir, start, dist.clone(), device, &mut reporter)?;
+    let trainer = lsnn_rl_a2c::run::train(&run_dir, start, dist.clone(), device, &mut reporter)?;
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
     }

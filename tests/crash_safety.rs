@@ -72,7 +72,7 @@ fn command(args: &[String], env: &[(&str, String)]) -> Command {
     cmd.args(args)
         .env("LSNN_RL_CACHE_DIR", cache())
         .env_remove("LD_LIBRARY_PATH")
-        .env_remove(lsnn_rl_a2c::storage::FAIL_WRITES_AFTER_BYTES);
+        .env_remove(lsnn_rl_env::storage::FAIL_WRITES_AFTER_BYTES);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -339,7 +339,7 @@ fn a_disk_that_fills_up_mid_run_keeps_the_previous_checkpoint_and_resumes() {
         let context = format!("disk full after {budget} of {} bytes", reference.bytes);
         let out = dir.path().join(format!("run-{round}"));
         let env = [(
-            lsnn_rl_a2c::storage::FAIL_WRITES_AFTER_BYTES,
+            lsnn_rl_env::storage::FAIL_WRITES_AFTER_BYTES,
             budget.to_string(),
         )];
         let failed = run(&train_args(&out, 0), &env);

@@ -3,10 +3,7 @@
 //! else through the tensor network; every trial's outcome goes into one
 //! summary, and optionally into a step-by-step log.
 
-use lsnn_rl_env::{
-    EpisodeSummary, EpisodeTracker, GoalOutcome, GoalSummary, GoalTracker, TaskDistribution,
-    derive_seed, mean_ci95,
-};
+use lsnn_rl_env::{EpisodeTracker, EvalAccumulator, GoalTracker, TaskDistribution, derive_seed};
 use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, RecurrentState, SpikingKernel};
 use tch::{Device, Kind, Tensor};
 
@@ -188,10 +185,7 @@ impl Trainer {
         let _guard = tch::no_grad_guard();
         let (n_lif, _) = self.agent.neuron_count();
         let std = gaussian_std(&self.agent);
-        let mut totals = Vec::with_capacity(trials);
-        let mut regrets: Option<Vec<f64>> = Some(Vec::with_capacity(trials));
-        let mut goal_outcomes: Option<Vec<GoalOutcome>> = Some(Vec::with_capacity(trials));
-        let mut episode_outcomes = Vec::with_capacity(trials);
+        let mut summary = EvalAccumulator::with_capacity(trials);
         let mut first = 0u64;
         while (first as usize) < trials {
             let count = self.config.train.batch.min(trials - first as usize);
@@ -252,36 +246,16 @@ impl Trainer {
                     });
                 }
             }
-            totals.extend(batch.total_reward.iter().copied());
-            goal_outcomes = goal_outcomes.and_then(|mut all| {
-                for tracker in &goal_trackers {
-                    all.push(tracker.outcome()?);
-                }
-                Some(all)
-            });
-            episode_outcomes.extend(episode_trackers.iter().map(EpisodeTracker::outcome));
-            regrets = match (
-                regrets,
-                batch.regret.iter().copied().collect::<Option<Vec<f64>>>(),
-            ) {
-                (Some(mut all), Some(these)) => {
-                    all.extend(these);
-                    Some(all)
-                }
-                _ => None,
-            };
+            for b in 0..count {
+                summary.push(
+                    batch.total_reward[b],
+                    batch.regret[b],
+                    goal_trackers[b].outcome(),
+                    episode_trackers[b].outcome(),
+                );
+            }
             first += count as u64;
         }
-        let (mean_total_reward, ci95) = mean_ci95(&totals);
-        let regret = regrets.map(|r| mean_ci95(&r));
-        Ok(EvalSummary {
-            trials,
-            mean_total_reward,
-            ci95,
-            mean_regret: regret.map(|r| r.0),
-            regret_ci95: regret.map(|r| r.1),
-            goals: goal_outcomes.and_then(|g| GoalSummary::of(&g)),
-            episodes: EpisodeSummary::of(&episode_outcomes),
-        })
+        Ok(summary.finish())
     }
 }

@@ -1,7 +1,10 @@
 //! What updates and evaluations report: the figures of an update (a
-//! `train.csv` row), the summary of an evaluation, and its step-by-step log.
+//! `train.csv` row), the summary of an evaluation (the environment core's one
+//! [`EvalSummary`], which baselines and sweeps report too), and its
+//! step-by-step log.
 
-use lsnn_rl_env::{EpisodeSummary, GoalSummary, Info};
+pub use lsnn_rl_env::EvalSummary;
+use lsnn_rl_env::Info;
 
 /// What one update measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,24 +96,4 @@ pub struct EpisodeLog {
     pub rows: Vec<LogRow>,
     /// Spike events, when asked for.
     pub spikes: Option<Vec<SpikeEvent>>,
-}
-
-/// The summary an evaluation prints, with the columns of `baselines`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EvalSummary {
-    /// Trials played.
-    pub trials: usize,
-    /// Mean total reward per trial.
-    pub mean_total_reward: f64,
-    /// Its 95% interval half-width.
-    pub ci95: f64,
-    /// Mean total regret, where known.
-    pub mean_regret: Option<f64>,
-    /// Its 95% interval half-width.
-    pub regret_ci95: Option<f64>,
-    /// Goals per trial and how fast, on navigation tasks.
-    pub goals: Option<GoalSummary>,
-    /// Length and success of each episode, on tasks of several episodes
-    /// per trial.
-    pub episodes: Option<EpisodeSummary>,
 }

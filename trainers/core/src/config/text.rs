@@ -4,7 +4,6 @@
 use super::{ConfigError, RunConfig};
 
 impl RunConfig {
-
     /// Parses TOML text; unknown keys are errors naming the key.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let config: RunConfig =
