@@ -499,7 +499,7 @@ pub struct SweepRunArgs {
     /// Slurm time limit per cell, HH:MM:SS or D-HH:MM:SS.
     #[arg(long, value_parser = crate::sweep::slurm::check_time)]
     pub time: Option<String>,
-    /// Slurm CPUs per cell (default: the sweep's [train] threads).
+    /// Slurm CPUs per cell (default: the sweep's `[train]` threads).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub cpus_per_task: Option<u64>,
     /// Print the job-array script instead of submitting it.

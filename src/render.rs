@@ -219,20 +219,20 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
         bail!("{name} has no rows for trial {}; {held}", args.trial);
     }
     rows.sort_by_key(|row| row.0);
-    if let Some(logged) = rows.iter().find_map(|row| row.3) {
-        if (logged.0 - goal.0).abs() > 1e-6 || (logged.1 - goal.1).abs() > 1e-6 {
-            bail!(
-                "{name}: trial {} has its goal at ({}, {}), but trial {} of --env {} --seed {} has it at ({}, {}); render with the environment and seed the log was written with (eval's default seed is 1000003)",
-                args.trial,
-                logged.0,
-                logged.1,
-                args.trial,
-                args.env,
-                args.seed,
-                goal.0,
-                goal.1
-            );
-        }
+    if let Some(logged) = rows.iter().find_map(|row| row.3)
+        && ((logged.0 - goal.0).abs() > 1e-6 || (logged.1 - goal.1).abs() > 1e-6)
+    {
+        bail!(
+            "{name}: trial {} has its goal at ({}, {}), but trial {} of --env {} --seed {} has it at ({}, {}); render with the environment and seed the log was written with (eval's default seed is 1000003)",
+            args.trial,
+            logged.0,
+            logged.1,
+            args.trial,
+            args.env,
+            args.seed,
+            goal.0,
+            goal.1
+        );
     }
     let trial_steps = rows.len();
     let shown = match args.step {

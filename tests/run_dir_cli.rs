@@ -76,6 +76,10 @@ fn a_second_process_on_a_run_directory_is_refused_by_name() {
         out,
     ]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stdout(&resumed).contains("mean total reward"),
+        "the final table"
+    );
 }
 
 #[test]

@@ -459,10 +459,10 @@ pub fn choice_shares(rows: &[LogRow]) -> (Vec<Vec<f64>>, Vec<f64>) {
         totals[row.step] += 1.0;
         let expected = row.info.get("expected_reward");
         let best_expected = row.info.get("best_expected_reward");
-        if let (Some(e), Some(b)) = (expected, best_expected) {
-            if e >= b - 1e-12 {
-                best[row.step] += 1.0;
-            }
+        if let (Some(e), Some(b)) = (expected, best_expected)
+            && e >= b - 1e-12
+        {
+            best[row.step] += 1.0;
         }
     }
     for ((c, b), t) in counts.iter_mut().zip(&mut best).zip(&totals) {

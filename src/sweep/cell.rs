@@ -177,10 +177,9 @@ pub fn state(sweep: &Sweep, cell: &Cell) -> CellState {
     let read = |name: &str| std::fs::read(cell.dir.join(name)).ok();
     if let Some(result) =
         read(FINAL_EVAL).and_then(|b| serde_json::from_slice::<FinalEval>(&b).ok())
+        && result.request == request(sweep, cell)
     {
-        if result.request == request(sweep, cell) {
-            return CellState::Complete(result);
-        }
+        return CellState::Complete(result);
     }
     if let Some(failure) = read(FAILED).and_then(|b| serde_json::from_slice::<Failure>(&b).ok()) {
         return CellState::Failed(failure);

@@ -69,12 +69,12 @@ fn shapes_for_every_kind_and_head() {
                     AgentKind::Gru => 1,
                 };
                 assert_eq!(state.tensors().len(), expected_tensors, "{kind}");
-                let typed = match (&state, kind) {
-                    (RecurrentState::Spiking(_), AgentKind::Lsnn | AgentKind::Lif) => true,
-                    (RecurrentState::Lstm(_), AgentKind::Lstm) => true,
-                    (RecurrentState::Gru(_), AgentKind::Gru) => true,
-                    _ => false,
-                };
+                let typed = matches!(
+                    (&state, kind),
+                    (RecurrentState::Spiking(_), AgentKind::Lsnn | AgentKind::Lif)
+                        | (RecurrentState::Lstm(_), AgentKind::Lstm)
+                        | (RecurrentState::Gru(_), AgentKind::Gru)
+                );
                 assert!(typed, "{kind}: state of kind {}", state.kind());
                 assert_eq!(state.batch_size(), 4);
                 let mut features = vec![];

@@ -40,7 +40,7 @@ pub(crate) fn backprop_autograd(
                 net.agent.heads(&out.features.detach()).0
             };
             let (actions, codes) =
-                choose_actions(&net.agent, &policy_out, batch, ActionMode::Sample);
+                choose_actions(net.agent, &policy_out, batch, ActionMode::Sample);
             totals.steps_taken += record.play(batch, &actions, codes)?;
             features.push(out.features);
             if let Some(spikes) = out.spikes {

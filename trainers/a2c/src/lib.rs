@@ -8,7 +8,7 @@
 //! through each trial (or through chunks of it, state carried and detached)
 //! and takes one optimiser step:
 //!
-//! - [`chunk`](crate::chunk): how the trials are cut and what each chunk records;
+//! - `chunk`: how the trials are cut and what each chunk records;
 //! - `autograd`: the tensor network, gradients by LibTorch's autograd;
 //! - `manual`: the CPU kernel with its hand-derived backward pass;
 //! - `loss`: the actor-critic loss, the firing-rate penalty and its gradient.

@@ -47,7 +47,7 @@ pub(crate) fn chunk_loss(
         to_tensor(&targets),
     );
     let (log_prob, step_entropy) =
-        log_prob_and_entropy(&net.agent, &policy_out, &record.codes, batch.action_space());
+        log_prob_and_entropy(net.agent, &policy_out, &record.codes, batch.action_space());
     let denom = chunks.denom;
     let policy_loss = -(log_prob * advantages * &mask).sum(Kind::Float) / denom;
     let value_loss = ((targets - values).square() * &mask).sum(Kind::Float) * (0.5 / denom);

@@ -31,7 +31,7 @@ pub(crate) fn backprop_manual(
     let (n_lif, _) = net.agent.neuron_count();
     let n = kernel.neurons();
     let heads = net.agent.cpu_heads();
-    let std = gaussian_std(&net.agent);
+    let std = gaussian_std(net.agent);
     let mut state = kernel.initial_state(batch_size);
     // The tape's buffers live with the trainer: no fresh pages every update.
     let mut tape = std::mem::take(&mut buffers.tape);

@@ -335,7 +335,7 @@ fn locate_wall_bits(obs: &[f32], reset_info: &Info) -> Option<usize> {
     }
     let cells = len / 4;
     let side = (1..=cells).find(|s| s * s >= cells).unwrap_or(1);
-    let patch = len % 4 == 0 && side * side == cells && side % 2 == 1 && side >= 3;
+    let patch = len.is_multiple_of(4) && side * side == cells && side % 2 == 1 && side >= 3;
     if patch && !one_hot_position(obs, reset_info) {
         return Some(4 * (cells / 2));
     }

@@ -57,10 +57,10 @@ impl RunConfig {
                 if let Some(doc) = describe(None, name) {
                     out.push_str(&format!("# {doc}\n"));
                 }
-            } else if let Some((key, _)) = trimmed.split_once(" = ") {
-                if let Some(doc) = describe(section.as_deref(), key) {
-                    out.push_str(&format!("# {doc}\n"));
-                }
+            } else if let Some((key, _)) = trimmed.split_once(" = ")
+                && let Some(doc) = describe(section.as_deref(), key)
+            {
+                out.push_str(&format!("# {doc}\n"));
             }
             if !trimmed.is_empty() {
                 out.push_str(line);
