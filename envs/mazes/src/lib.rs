@@ -1,5 +1,47 @@
 //! Navigation tasks for meta-RL.
 //!
+//! # Example
+//!
+//! Build the grid water maze from a spec, draw one task, and walk to its
+//! hidden goal by the oracle's move that every step's info carries.
+//!
+//! ```
+//! use lsnn_rl_env::{Action, Env, Registry, rng_from_seed};
+//! use lsnn_rl_mazes::GridTasks;
+//!
+//! let mut registry = Registry::new();
+//! lsnn_rl_mazes::register(&mut registry)?;
+//! let dist = registry.make("maze-water-grid:size=7,steps=100")?;
+//! // One-hot column (7), one-hot row (7), the four wall bits of the cell.
+//! assert_eq!(dist.observation_space().flat_size(), 18);
+//! let mut env = dist.sample_task(&mut rng_from_seed(5));
+//! let (obs, mut info) = env.reset(Some(1));
+//! assert_eq!(obs.len(), 18);
+//! let shortest = info.get("shortest_path").unwrap();
+//! let mut steps = 0.0;
+//! loop {
+//!     let action = Action::Discrete(info.get("best_action").unwrap() as usize);
+//!     let step = env.step(&action)?;
+//!     steps += 1.0;
+//!     if step.info.get("goal_reached") == Some(1.0) {
+//!         // +1 at the goal; the agent is then put on another cell.
+//!         assert_eq!(step.reward, 1.0);
+//!         break;
+//!     }
+//!     info = step.info;
+//! }
+//! assert_eq!(steps, shortest);
+//!
+//! // The typed distribution draws the same task and shows it.
+//! let typed = GridTasks::from_spec("maze-water-grid:size=7,steps=100")?
+//!     .sample(&mut rng_from_seed(5));
+//! assert_eq!(info.get("goal_x"), Some(typed.goal().x as f64));
+//! assert_eq!(info.get("goal_y"), Some(typed.goal().y as f64));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The tasks
+//!
 //! [`register`] adds three task distributions to a [`lsnn_rl_env::Registry`]:
 //!
 //! - `maze-water-grid:size=7,steps=100,wall_penalty=0,obs=onehot`: an open
