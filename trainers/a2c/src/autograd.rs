@@ -40,7 +40,7 @@ pub(crate) fn backprop_autograd(
                 net.agent.heads(&out.features.detach()).0
             };
             let (actions, codes) =
-                choose_actions(net.agent, &policy_out, batch, ActionMode::Sample);
+                choose_actions(net.agent, &policy_out, batch, ActionMode::Sample)?;
             totals.steps_taken += record.play(batch, &actions, codes)?;
             features.push(out.features);
             if let Some(spikes) = out.spikes {
@@ -54,7 +54,7 @@ pub(crate) fn backprop_autograd(
         totals.report.rollout += rollout_start.elapsed();
         let backward_start = Instant::now();
         let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
-        let mut loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals);
+        let mut loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals)?;
         if let Some(spikes) = spike_sum {
             let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
                 / ((batch_size * len) as f64 * k_steps);
@@ -62,14 +62,10 @@ pub(crate) fn backprop_autograd(
                 let share = len as f64 / chunks.trial_steps as f64;
                 loss += rate_penalty(&rate, &t, share);
             }
-            let rates: Vec<f32> = rate
-                .detach()
-                .to_device(Device::Cpu)
-                .try_into()
-                .expect("f32 rates");
+            let rates: Vec<f32> = rate.detach().f_to_device(Device::Cpu)?.try_into()?;
             totals.add_rates(&rates, n_lif, len);
         }
-        loss.backward();
+        loss.f_backward()?;
         totals.report.backward += backward_start.elapsed();
         state = state.detach();
         start += len;

@@ -2,6 +2,7 @@
 //! gradient by hand for the manual backward pass (beside the penalty it
 //! differentiates).
 
+use lsnn_rl_trainer::TrainError;
 use lsnn_rl_trainer::config::{Advantage, TrainConfig};
 use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
 use lsnn_rl_trainer::rollout::{Batch, log_prob_and_entropy};
@@ -20,14 +21,10 @@ pub(crate) fn chunk_loss(
     batch: &Batch,
     chunks: &Chunks,
     totals: &mut UpdateTotals,
-) -> Tensor {
+) -> Result<Tensor, TrainError> {
     let t = &net.config.train;
     let (policy_out, values) = net.agent.heads(features);
-    let values_vec: Vec<f32> = values
-        .detach()
-        .to_device(Device::Cpu)
-        .try_into()
-        .expect("f32 values");
+    let values_vec: Vec<f32> = values.detach().f_to_device(Device::Cpu)?.try_into()?;
     let data = ChunkData {
         batch: batch.len(),
         rewards: &record.rewards,
@@ -52,10 +49,10 @@ pub(crate) fn chunk_loss(
     let policy_loss = -(log_prob * advantages * &mask).sum(Kind::Float) / denom;
     let value_loss = ((targets - values).square() * &mask).sum(Kind::Float) * (0.5 / denom);
     let entropy = (step_entropy * &mask).sum(Kind::Float) / denom;
-    totals.policy_loss += policy_loss.double_value(&[]);
-    totals.value_loss += value_loss.double_value(&[]);
-    totals.entropy += entropy.double_value(&[]);
-    &policy_loss + &value_loss * t.value_weight - &entropy * chunks.entropy_weight
+    totals.policy_loss += policy_loss.f_double_value(&[])?;
+    totals.value_loss += value_loss.f_double_value(&[])?;
+    totals.entropy += entropy.f_double_value(&[])?;
+    Ok(&policy_loss + &value_loss * t.value_weight - &entropy * chunks.entropy_weight)
 }
 
 /// The firing-rate penalty of a chunk, `w * share * sum_j (rate_j - target)^2`

@@ -31,7 +31,7 @@ pub(crate) fn backprop_manual(
     let (n_lif, _) = net.agent.neuron_count();
     let n = kernel.neurons();
     let heads = net.agent.cpu_heads();
-    let std = gaussian_std(net.agent);
+    let std = gaussian_std(net.agent)?;
     let mut state = kernel.initial_state(batch_size);
     // The tape's buffers live with the trainer: no fresh pages every update.
     let mut tape = std::mem::take(&mut buffers.tape);
@@ -67,7 +67,7 @@ pub(crate) fn backprop_manual(
             .view([(len * batch_size) as i64, n as i64])
             .to_device(net.device)
             .set_requires_grad(true);
-        let loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals);
+        let loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals)?;
         let spikes_per_neuron = (batch_size * len * k_steps) as f64;
         let rates: Vec<f32> = tape
             .spike_count()
@@ -77,7 +77,7 @@ pub(crate) fn backprop_manual(
         let share = len as f64 / chunks.trial_steps as f64;
         let d_spike = rate_penalty_spike_gradient(&rates, &t, share, spikes_per_neuron);
         totals.add_rates(&rates, n_lif, len);
-        loss.backward();
+        loss.f_backward()?;
         let mut d_features = features;
         stacked
             .grad()

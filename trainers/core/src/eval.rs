@@ -184,7 +184,7 @@ impl Trainer {
     ) -> Result<EvalSummary, TrainError> {
         let _guard = tch::no_grad_guard();
         let (n_lif, _) = self.agent.neuron_count();
-        let std = gaussian_std(&self.agent);
+        let std = gaussian_std(&self.agent)?;
         let mut summary = EvalAccumulator::with_capacity(trials);
         let mut first = 0u64;
         while (first as usize) < trials {

@@ -148,30 +148,23 @@ pub fn choose_actions(
     policy_out: &Tensor,
     batch: &mut Batch,
     mode: ActionMode,
-) -> (Vec<Action>, Vec<f32>) {
+) -> Result<(Vec<Action>, Vec<f32>), TrainError> {
     let outputs: Vec<f32> = policy_out
         .detach()
-        .to_device(Device::Cpu)
-        .flatten(0, -1)
-        .try_into()
-        .expect("f32 policy outputs");
-    let std = gaussian_std(agent);
-    choose_actions_from(&outputs, &std, batch, mode)
+        .f_to_device(Device::Cpu)?
+        .f_flatten(0, -1)?
+        .try_into()?;
+    let std = gaussian_std(agent)?;
+    Ok(choose_actions_from(&outputs, &std, batch, mode))
 }
 
 /// The standard deviation per action dimension of a Gaussian head (empty for a
 /// discrete head).
-pub fn gaussian_std(agent: &ActorCritic) -> Vec<f32> {
-    agent
-        .log_std()
-        .map(|s| {
-            s.detach()
-                .to_device(Device::Cpu)
-                .exp()
-                .try_into()
-                .expect("f32 log-std")
-        })
-        .unwrap_or_default()
+pub fn gaussian_std(agent: &ActorCritic) -> Result<Vec<f32>, TrainError> {
+    match agent.log_std() {
+        Some(s) => Ok(s.detach().f_to_device(Device::Cpu)?.f_exp()?.try_into()?),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// [`choose_actions`] on policy outputs already in Rust: `outputs` `[B, n]` logits
