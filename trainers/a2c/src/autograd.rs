@@ -10,7 +10,8 @@ use tch::{Device, Kind, Tensor};
 
 use crate::Net;
 use crate::chunk::{ChunkRecord, Chunks, UpdateTotals};
-use crate::loss::{chunk_loss, rate_penalty};
+use crate::loss::chunk_loss;
+use lsnn_rl_trainer::penalty::rate_penalty;
 
 /// Rolls the batch out through the tensor network and backpropagates each
 /// chunk with autograd.

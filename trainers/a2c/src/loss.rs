@@ -1,9 +1,8 @@
-//! The actor-critic loss of one chunk, and the firing-rate penalty's
-//! gradient by hand for the manual backward pass (beside the penalty it
-//! differentiates).
+//! The actor-critic loss of one chunk (the firing-rate penalty and its
+//! gradient by hand are `lsnn_rl_trainer::penalty`'s, shared with PPO).
 
 use lsnn_rl_trainer::TrainError;
-use lsnn_rl_trainer::config::{Advantage, TrainConfig};
+use lsnn_rl_trainer::config::Advantage;
 use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
 use lsnn_rl_trainer::rollout::{Batch, log_prob_and_entropy};
 use tch::{Device, Kind, Tensor};
@@ -53,33 +52,4 @@ pub(crate) fn chunk_loss(
     totals.value_loss += value_loss.f_double_value(&[])?;
     totals.entropy += entropy.f_double_value(&[])?;
     Ok(&policy_loss + &value_loss * t.value_weight - &entropy * chunks.entropy_weight)
-}
-
-/// The firing-rate penalty of a chunk, `w * share * sum_j (rate_j - target)^2`
-/// over the neurons' rates `[n]` (spikes per network step, carrying the
-/// surrogate gradient). Each chunk weighs by its `share` of the trial, so
-/// chunked and whole-trial runs weigh the penalty alike.
-pub(crate) fn rate_penalty(rate: &Tensor, t: &TrainConfig, share: f64) -> Tensor {
-    (rate - t.rate_target).square().sum(Kind::Float) * (t.rate_weight * share)
-}
-
-/// The gradient of [`rate_penalty`] with respect to each spike of neuron j,
-/// the same for all its spikes: `2 w share (rate_j - target) / S`, where
-/// `S` spikes-worth of steps make the rate (B x len x K). Empty without a
-/// penalty.
-pub(crate) fn rate_penalty_spike_gradient(
-    rates: &[f32],
-    t: &TrainConfig,
-    share: f64,
-    spikes_per_neuron: f64,
-) -> Vec<f32> {
-    if t.rate_weight <= 0.0 {
-        return Vec::new();
-    }
-    rates
-        .iter()
-        .map(|&rate| {
-            (2.0 * t.rate_weight * share * (rate as f64 - t.rate_target) / spikes_per_neuron) as f32
-        })
-        .collect()
 }

@@ -11,8 +11,9 @@ use lsnn_rl_trainer::rollout::{ActionMode, Batch, choose_actions_from, gaussian_
 use tch::{Device, Tensor};
 
 use crate::chunk::{ChunkRecord, Chunks, UpdateTotals};
-use crate::loss::{chunk_loss, rate_penalty_spike_gradient};
+use crate::loss::chunk_loss;
 use crate::{Buffers, Net};
+use lsnn_rl_trainer::penalty::rate_penalty_spike_gradient;
 
 /// Rolls the batch out through the CPU kernel (no tensor operation per step)
 /// and backpropagates each chunk by hand: autograd only from the loss back to

@@ -48,6 +48,10 @@ pub struct UpdateReport {
     pub rate_alif: Option<f64>,
     /// The optimiser step was skipped: the loss or gradient was not finite.
     pub skipped: bool,
+    /// PPO: mean approximate KL divergence from the rollout's policy.
+    pub approx_kl: Option<f64>,
+    /// PPO: share of clipped probability ratios.
+    pub clip_fraction: Option<f64>,
     /// Wall time of the rollout (forward passes, actions, environment steps).
     pub rollout: Duration,
     /// Wall time of the loss and backward pass.

@@ -51,6 +51,7 @@ pub mod config;
 pub mod eval;
 pub mod lock;
 pub mod memory;
+pub mod penalty;
 pub mod recorder;
 pub mod records;
 pub mod returns;
@@ -60,7 +61,8 @@ pub mod trainer;
 
 pub use algorithm::{Algorithm, UpdateContext, UpdateReport};
 pub use config::{
-    Advantage, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, ScheduleChoice, TrainConfig,
+    Advantage, Algo, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, ScheduleChoice,
+    TrainConfig,
 };
 pub use records::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, UpdateStats};
 pub use rollout::ActionMode;

@@ -10,7 +10,7 @@ use crate::TrainError;
 use crate::records::{EvalSummary, UpdateStats};
 
 /// Columns of train.csv.
-pub const TRAIN_COLUMNS: [&str; 15] = [
+pub const TRAIN_COLUMNS: [&str; 17] = [
     "update",
     "env_steps",
     "wall_s",
@@ -26,6 +26,8 @@ pub const TRAIN_COLUMNS: [&str; 15] = [
     "entropy_weight",
     "skipped",
     "rollbacks",
+    "approx_kl",
+    "clip_fraction",
 ];
 
 /// Columns of eval.csv.
@@ -58,6 +60,10 @@ impl CsvLog {
     /// empty (a run killed between creating the file and writing its header).
     pub fn open(path: &Path, columns: &[&str]) -> Result<Self, TrainError> {
         let fail = |e| TrainError::io(format!("cannot open {}", path.display()), e);
+        // Before the file is opened: widening replaces it.
+        if path.exists() {
+            widen(path, columns)?;
+        }
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -90,6 +96,30 @@ impl CsvLog {
     }
 }
 
+/// A file written by an older lsnn-rl whose header is a prefix of
+/// `columns` gets the new columns, empty in its rows, so that the rows a
+/// resumed run appends line up.
+fn widen(path: &Path, columns: &[&str]) -> Result<(), TrainError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TrainError::io(format!("cannot read {}", path.display()), e))?;
+    let Some(header) = text.lines().next() else {
+        return Ok(());
+    };
+    let old: Vec<&str> = header.split(',').collect();
+    if old.len() >= columns.len() || old[..] != columns[..old.len()] {
+        return Ok(());
+    }
+    let padding = ",".repeat(columns.len() - old.len());
+    let mut widened = format!("{}\n", columns.join(","));
+    for line in text.split_inclusive('\n').skip(1) {
+        match line.strip_suffix('\n') {
+            Some(row) => widened.push_str(&format!("{row}{padding}\n")),
+            None => widened.push_str(line), // a row cut by a crash stays cut
+        }
+    }
+    write_atomically(path, widened.as_bytes())
+}
+
 fn opt(value: Option<f64>) -> String {
     value.map_or(String::new(), |v| v.to_string())
 }
@@ -113,6 +143,8 @@ pub fn train_row(stats: &UpdateStats, wall_s: f64, rollbacks: usize) -> Vec<Stri
         stats.entropy_weight.to_string(),
         (stats.skipped as u8).to_string(),
         rollbacks.to_string(),
+        opt(stats.approx_kl),
+        opt(stats.clip_fraction),
     ]
 }
 
@@ -184,6 +216,21 @@ mod tests {
             .append(&["1".into(), "2".into()])
             .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n");
+    }
+
+    #[test]
+    fn an_older_file_gets_the_new_columns_before_rows_are_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.csv");
+        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        CsvLog::open(&path, &["a", "b", "c"])
+            .unwrap()
+            .append(&["5".into(), "6".into(), "7".into()])
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "a,b,c\n1,2,\n3,4,\n5,6,7\n"
+        );
     }
 
     #[test]

@@ -35,6 +35,12 @@ pub struct UpdateStats {
     pub entropy_weight: f64,
     /// The update was skipped: its gradient was not finite.
     pub skipped: bool,
+    /// PPO: mean approximate KL divergence of the new policy from the
+    /// rollout's (None for A2C).
+    pub approx_kl: Option<f64>,
+    /// PPO: share of the steps whose probability ratio was clipped (None
+    /// for A2C).
+    pub clip_fraction: Option<f64>,
     /// Where the update's wall time went.
     pub phases: PhaseTimes,
 }

@@ -227,6 +227,8 @@ impl Trainer {
             lr,
             entropy_weight,
             skipped: report.skipped,
+            approx_kl: report.approx_kl,
+            clip_fraction: report.clip_fraction,
             phases: PhaseTimes {
                 rollout: report.rollout,
                 backward: report.backward,

@@ -61,6 +61,27 @@ pub enum Bptt {
     Manual,
 }
 
+/// The training algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Algo {
+    /// Synchronous advantage actor-critic: one optimiser step per update.
+    A2c,
+    /// Proximal policy optimisation for recurrent policies: several epochs
+    /// of clipped-surrogate steps over minibatches of whole trials per update.
+    Ppo,
+}
+
+impl Algo {
+    /// The name users write (`"a2c"`, `"ppo"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algo::A2c => "a2c",
+            Algo::Ppo => "ppo",
+        }
+    }
+}
+
 /// What the learning-rate and entropy schedules do when a finished run is
 /// extended (`lsnn-rl train --resume` with a larger `--updates`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +107,8 @@ pub enum OnNonFinite {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
+    /// The algorithm: "a2c" or "ppo".
+    pub algo: Algo,
     /// Total updates of the run (each: `batch` trials, one optimiser step).
     pub updates: usize,
     /// Trials rolled out in lockstep per update, each on its own task.
@@ -137,6 +160,17 @@ pub struct TrainConfig {
     pub truncate: usize,
     /// How gradients through time are computed: "auto", "autograd" or "manual".
     pub bptt: Bptt,
+    /// PPO: passes over the update's trials.
+    pub ppo_epochs: usize,
+    /// PPO: minibatches of whole trials per pass (each one optimiser step).
+    pub ppo_minibatches: usize,
+    /// PPO: the ratio clip epsilon of the surrogate objective.
+    pub ppo_clip: f64,
+    /// PPO: clip the value prediction to within this of the rollout's value
+    /// (0 = no value clipping).
+    pub ppo_value_clip: f64,
+    /// PPO: normalise the advantages over the update's trials (mean 0, std 1).
+    pub ppo_normalize_advantages: bool,
     /// Evaluate every this many updates (0 = never during training).
     pub eval_every: usize,
     /// Trials of each periodic evaluation.
@@ -163,6 +197,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
+            algo: Algo::A2c,
             updates: 5000,
             batch: 32,
             gamma: 0.9,
@@ -186,6 +221,11 @@ impl Default for TrainConfig {
             grad_clip: 10.0,
             truncate: 0,
             bptt: Bptt::Auto,
+            ppo_epochs: 4,
+            ppo_minibatches: 4,
+            ppo_clip: 0.2,
+            ppo_value_clip: 0.0,
+            ppo_normalize_advantages: true,
             eval_every: 250,
             eval_trials: 200,
             checkpoint_every: 250,
@@ -387,6 +427,43 @@ impl RunConfig {
                 "manual".to_string(),
                 "needs an lsnn or lif agent with current input encoding; use \"auto\" or \"autograd\"",
             ));
+        }
+        if t.algo == Algo::Ppo {
+            if t.ppo_epochs == 0 {
+                return Err(invalid(
+                    "train.ppo_epochs",
+                    "0".into(),
+                    "must be at least 1",
+                ));
+            }
+            if t.ppo_minibatches == 0 || t.ppo_minibatches > t.batch {
+                return Err(invalid(
+                    "train.ppo_minibatches",
+                    t.ppo_minibatches.to_string(),
+                    "must lie in [1, train.batch]: each minibatch holds whole trials",
+                ));
+            }
+            if !(t.ppo_clip > 0.0 && t.ppo_clip.is_finite()) {
+                return Err(invalid(
+                    "train.ppo_clip",
+                    t.ppo_clip.to_string(),
+                    "must be positive",
+                ));
+            }
+            if !(t.ppo_value_clip >= 0.0 && t.ppo_value_clip.is_finite()) {
+                return Err(invalid(
+                    "train.ppo_value_clip",
+                    t.ppo_value_clip.to_string(),
+                    "must be a finite number >= 0 (0 = no value clipping)",
+                ));
+            }
+            if t.truncate != 0 {
+                return Err(invalid(
+                    "train.truncate",
+                    t.truncate.to_string(),
+                    "PPO re-runs whole trials from their start; set train.truncate = 0 with train.algo = \"ppo\"",
+                ));
+            }
         }
         if t.schedule_end != 0 && t.schedule_end <= t.schedule_start {
             return Err(invalid(
