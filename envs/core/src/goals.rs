@@ -10,7 +10,8 @@
 //! The navigation environments (`maze-*`, `arena-*`) follow this convention;
 //! nothing here depends on them.
 
-use crate::{Info, mean_ci95};
+use crate::Info;
+use crate::interval::ci95_normal;
 
 /// The info key set to 1 on a step that reached the goal.
 pub const GOAL_REACHED: &str = "goal_reached";
@@ -116,7 +117,7 @@ impl GoalTracker {
 }
 
 /// A mean over trials with the half-width of its 95% interval (see
-/// [`mean_ci95`]) and the number of trials it averages.
+/// [`ci95_normal`]) and the number of trials it averages.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeanInterval {
     /// The mean.
@@ -134,7 +135,7 @@ impl MeanInterval {
         if values.is_empty() {
             return None;
         }
-        let (mean, ci95) = mean_ci95(values);
+        let (mean, ci95) = ci95_normal(values);
         Some(Self {
             mean,
             ci95,

@@ -24,10 +24,12 @@
 mod env;
 mod episodes;
 mod goals;
+mod interval;
 mod policy;
 mod registry;
 mod rng;
 mod space;
+mod summary;
 mod task;
 pub mod testing;
 mod trial;
@@ -39,13 +41,15 @@ pub use goals::{
     GOAL_REACHED, GoalOutcome, GoalSummary, GoalTracker, MeanInterval, SEGMENT_STEPS,
     SHORTEST_PATH, is_goal_task,
 };
+pub use interval::{ci95_normal, ci95_student_t, mean_ci95, t975};
 pub use policy::{
-    Policy, RunError, TrialOutcome, evaluate, evaluate_logged, mean_ci95, run_trial,
-    start_eval_trial, start_eval_trial_with_info,
+    Policy, RunError, TrialOutcome, evaluate, evaluate_logged, run_trial, start_eval_trial,
+    start_eval_trial_with_info,
 };
 pub use registry::{EnvSpec, ParamInfo, Params, Registry, RegistryEntry, SpecError};
 pub use rng::{Rng, derive_seed, rng_from_seed};
 pub use space::{BoxSpace, Space};
+pub use summary::{EvalAccumulator, EvalSummary};
 pub use task::TaskDistribution;
 pub use trial::{MetaInputs, Trial};
 pub use vector::{VecEnv, VecStep};

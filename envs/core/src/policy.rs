@@ -216,30 +216,3 @@ pub fn evaluate_logged(
     }
     Ok(outcomes)
 }
-
-/// Mean and half-width of the normal-approximation 95% interval (1.96
-/// standard errors, sample standard deviation) of `values`; the half-width
-/// is NaN for fewer than two values, and both are NaN for none.
-pub fn mean_ci95(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    if values.len() < 2 {
-        return (mean, f64::NAN);
-    }
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, 1.96 * (var / n).sqrt())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interval_of_known_values() {
-        let (mean, ci) = mean_ci95(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(mean, 2.5);
-        // sample sd = sqrt(5/3); standard error = sd / 2
-        assert!((ci - 1.96 * (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
-        assert!(mean_ci95(&[1.0]).1.is_nan());
-    }
-}
