@@ -10,9 +10,33 @@ use lsnn_rl_env::MetaInputs;
 use lsnn_rl_neural::AgentKind;
 use lsnn_rl_neural::cpu_kernel::time_bare_products;
 
-use crate::cli::{BenchArgs, BptArg};
-use crate::output::{Progress, write_atomically};
-use crate::train::{device, make_dist};
+use lsnn_rl_env::Registry;
+
+use crate::common::output::{Progress, write_atomically};
+use crate::common::runtime::{DeviceChoice, device, make_dist};
+
+/// A `lsnn-rl bench` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenchRequest {
+    /// Presets to run (empty: all of them, or the whole scaling table).
+    pub presets: Vec<String>,
+    /// The scaling table instead of the presets.
+    pub scaling: bool,
+    /// LibTorch threads.
+    pub threads: u64,
+    /// Also write the results as CSV.
+    pub csv: Option<std::path::PathBuf>,
+    /// Timed updates per preset and mode.
+    pub repeats: u64,
+    /// Untimed updates first.
+    pub warmup: u64,
+    /// Where tensors live.
+    pub device: DeviceChoice,
+    /// How gradients through time are computed.
+    pub bptt: Bptt,
+    /// No progress bar.
+    pub quiet: bool,
+}
 
 /// One benchmark setting: an LSNN agent on a task, a batch and a truncation.
 #[derive(Clone, Debug)]
@@ -141,14 +165,11 @@ fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
 }
 
 /// Runs `lsnn-rl bench`.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
+    let args = request;
     tch::set_num_threads(args.threads as i32);
     let device = device(args.device)?;
-    let bptt = match args.bptt {
-        BptArg::Auto => Bptt::Auto,
-        BptArg::Autograd => Bptt::Autograd,
-        BptArg::Manual => Bptt::Manual,
-    };
+    let bptt = args.bptt;
     let all = if args.scaling { scaling() } else { presets() };
     let chosen: Vec<Preset> = if args.presets.is_empty() {
         all
@@ -173,7 +194,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     for preset in &chosen {
         for mode in ["train", "infer"] {
             progress.message(&format!("{} ({mode})", preset.name));
-            let row = measure(preset, mode, args, device, bptt)
+            let row = measure(registry, preset, mode, args, device, bptt)
                 .with_context(|| format!("preset {}", preset.name))?;
             progress.inc(1);
             rows.push(row);
@@ -188,9 +209,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 fn measure(
+    registry: &Registry,
     preset: &Preset,
     mode: &'static str,
-    args: &BenchArgs,
+    args: &BenchRequest,
     device: tch::Device,
     bptt: Bptt,
 ) -> anyhow::Result<Row> {
@@ -206,7 +228,7 @@ fn measure(
     config.train.truncate = preset.truncate;
     config.train.bptt = bptt;
     config.train.updates = (args.warmup + args.repeats) as usize;
-    let dist = make_dist(&preset.env)?;
+    let dist = make_dist(registry, &preset.env)?;
     let mut trainer = Trainer::new(config, dist.clone(), device)?;
     let manual = trainer.uses_manual_bptt();
     let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {

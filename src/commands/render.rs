@@ -2,29 +2,35 @@
 //! start, the goal, the agent), optionally with the path an episode log
 //! records for it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use lsnn_rl_env::{
-    Info, MetaInputs, derive_seed, is_goal_task, rng_from_seed, start_eval_trial_with_info,
-};
-use lsnn_rl_mazes::{ArenaEnv, ArenaTasks, Cell, Direction, GridEnv, GridTasks, Point, Shape};
+use lsnn_rl_env::{MetaInputs, Registry, is_goal_task, start_eval_trial_with_info};
+use lsnn_rl_mazes::{ArenaEnv, Cell, Direction, GridEnv, Point, Shape};
 
-use crate::cli::RenderArgs;
+use crate::common::navigation::{Task, Xy, typed_task, xy};
 
 /// Columns and rows of the arena's raster (a character is about twice as
 /// tall as it is wide, so this is about square on a terminal).
 const ARENA_COLUMNS: usize = 41;
 const ARENA_ROWS: usize = 21;
 
-/// The task of one trial, typed.
-pub(crate) enum Task {
-    Grid(GridEnv),
-    Arena(ArenaEnv),
+/// A `lsnn-rl render` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderRequest {
+    /// Navigation environment spec.
+    pub env: String,
+    /// Seed of the evaluation the trial belongs to.
+    pub seed: u64,
+    /// Index of the trial within that evaluation.
+    pub trial: u64,
+    /// An episode log of `lsnn-rl eval --csv`: also draw the trial's path.
+    pub episodes_csv: Option<PathBuf>,
+    /// Draw the path and the agent after this many steps of the log.
+    pub step: Option<u64>,
+    /// Which algorithm's rows to draw, when the log holds several.
+    pub algo: Option<String>,
 }
-
-/// A point of the plane: a cell's column and row, or an arena position.
-pub(crate) type Xy = (f64, f64);
 
 /// What the episode log says the agent did in the trial, up to the step shown.
 struct LoggedPath {
@@ -37,8 +43,8 @@ struct LoggedPath {
 }
 
 /// Runs the command.
-pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
-    let registry = crate::registry::builtin()?;
+pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
+    let args = request;
     let dist = registry
         .make(&args.env)
         .context("run `lsnn-rl envs` to see the environments and their parameters")?;
@@ -105,26 +111,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The task `start_eval_trial` draws for trial `trial` of seed `seed`, typed:
-/// the same generator, the same draws.
-pub(crate) fn typed_task(spec: &str, seed: u64, trial: u64) -> anyhow::Result<Task> {
-    let mut rng = rng_from_seed(derive_seed(seed, trial));
-    if let Ok(tasks) = GridTasks::from_spec(spec) {
-        return Ok(Task::Grid(tasks.sample(&mut rng)));
-    }
-    if let Ok(tasks) = ArenaTasks::from_spec(spec) {
-        return Ok(Task::Arena(tasks.sample(&mut rng)));
-    }
-    bail!("render draws maze-water-grid, maze-random and arena-water; {spec} is none of them")
-}
-
-pub(crate) fn xy(info: &Info) -> Option<Xy> {
-    Some((info.get("x")?, info.get("y")?))
-}
-
 /// Reads trial `args.trial` of the episode log: the positions after each of
 /// its first `args.step` steps (all of them without `--step`).
-fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedPath> {
+fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<LoggedPath> {
     let name = file.display();
     let mut reader = csv::Reader::from_path(file)
         .with_context(|| format!("cannot read the episode log {name}"))?;
