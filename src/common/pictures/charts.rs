@@ -377,5 +377,4 @@ mod tests {
         let r = padded_range([0.0, 10.0, f64::NAN]);
         assert!((r.start + 0.5).abs() < 1e-12 && (r.end - 10.5).abs() < 1e-12);
     }
-
 }

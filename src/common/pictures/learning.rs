@@ -244,7 +244,6 @@ pub fn envelope(points: &[(f64, f64)], slices: usize) -> Vec<(f64, f64, f64)> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
