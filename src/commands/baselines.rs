@@ -93,19 +93,18 @@ fn suite_table(rows: &[BaselineRow], algos: &[String]) -> String {
 /// Runs the command.
 pub fn run(registry: &Registry, request: &BaselinesRequest) -> anyhow::Result<()> {
     let started = Instant::now();
-    let args = request;
-    let envs = match &args.target {
+    let envs = match &request.target {
         Target::Env(spec) => vec![spec.clone()],
         Target::Suite(Suite::Rl2) => rl2_suite(),
     };
     let score = ScoreRequest {
         envs,
-        trials: args.trials,
-        seed: args.seed,
-        algos: args.algos.clone(),
-        keep_logs: args.episodes_csv.is_some(),
-        threads: args.threads,
-        quiet: args.quiet,
+        trials: request.trials,
+        seed: request.seed,
+        algos: request.algos.clone(),
+        keep_logs: request.episodes_csv.is_some(),
+        threads: request.threads,
+        quiet: request.quiet,
     };
     let Computed {
         rows,
@@ -113,16 +112,16 @@ pub fn run(registry: &Registry, request: &BaselinesRequest) -> anyhow::Result<()
         threads,
         logs,
     } = compute(registry, &score)?;
-    if matches!(args.target, Target::Suite(_)) {
+    if matches!(request.target, Target::Suite(_)) {
         print!("{}", suite_table(&rows, &algos));
     } else {
         print!("{}", tables::env_table(&rows));
     }
     // The CSVs first, so that a failure to write one is the only line on stderr.
-    if let Some(path) = &args.csv {
+    if let Some(path) = &request.csv {
         write_atomically(path, &csv::to_csv(&rows)?)?;
     }
-    if let Some(path) = &args.episodes_csv {
+    if let Some(path) = &request.episodes_csv {
         let groups: Vec<(&str, &[LogRow])> = logs
             .iter()
             .map(|(a, l)| (a.as_str(), l.as_slice()))
@@ -131,12 +130,12 @@ pub fn run(registry: &Registry, request: &BaselinesRequest) -> anyhow::Result<()
     }
     eprintln!(
         "{} trials per cell, seed {}, {} cells in {:.1} s on {threads} thread(s)",
-        args.trials,
-        args.seed,
+        request.trials,
+        request.seed,
         rows.len(),
         started.elapsed().as_secs_f64()
     );
-    if let Some(path) = &args.csv {
+    if let Some(path) = &request.csv {
         eprintln!("wrote {}", path.display());
     }
     Ok(())

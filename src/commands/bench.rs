@@ -166,16 +166,19 @@ fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 /// Runs `lsnn-rl bench`.
 pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
-    let args = request;
-    tch::set_num_threads(args.threads as i32);
-    let device = device(args.device)?;
-    let bptt = args.bptt;
-    let all = if args.scaling { scaling() } else { presets() };
-    let chosen: Vec<Preset> = if args.presets.is_empty() {
+    tch::set_num_threads(request.threads as i32);
+    let device = device(request.device)?;
+    let bptt = request.bptt;
+    let all = if request.scaling {
+        scaling()
+    } else {
+        presets()
+    };
+    let chosen: Vec<Preset> = if request.presets.is_empty() {
         all
     } else {
         let mut chosen = Vec::new();
-        for name in &args.presets {
+        for name in &request.presets {
             match all.iter().find(|p| &p.name == name) {
                 Some(p) => chosen.push(p.clone()),
                 None => bail!(
@@ -189,12 +192,12 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
         }
         chosen
     };
-    let progress = Progress::bar(args.quiet, 2 * chosen.len() as u64, "measurements");
+    let progress = Progress::bar(request.quiet, 2 * chosen.len() as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
         for mode in ["train", "infer"] {
             progress.message(&format!("{} ({mode})", preset.name));
-            let row = measure(registry, preset, mode, args, device, bptt)
+            let row = measure(registry, preset, mode, request, device, bptt)
                 .with_context(|| format!("preset {}", preset.name))?;
             progress.inc(1);
             rows.push(row);
@@ -202,7 +205,7 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
     }
     progress.finish();
     print_table(&rows);
-    if let Some(path) = &args.csv {
+    if let Some(path) = &request.csv {
         write_csv(path, &rows)?;
     }
     Ok(())
@@ -212,7 +215,7 @@ fn measure(
     registry: &Registry,
     preset: &Preset,
     mode: &'static str,
-    args: &BenchRequest,
+    request: &BenchRequest,
     device: tch::Device,
     bptt: Bptt,
 ) -> anyhow::Result<Row> {
@@ -227,7 +230,7 @@ fn measure(
     config.train.batch = preset.batch;
     config.train.truncate = preset.truncate;
     config.train.bptt = bptt;
-    config.train.updates = (args.warmup + args.repeats) as usize;
+    config.train.updates = (request.warmup + request.repeats) as usize;
     let dist = make_dist(registry, &preset.env)?;
     let mut trainer = Trainer::new(config, dist.clone(), device)?;
     let manual = trainer.uses_manual_bptt();
@@ -243,13 +246,13 @@ fn measure(
             Ok((start.elapsed(), None))
         }
     };
-    for _ in 0..args.warmup as usize {
+    for _ in 0..request.warmup as usize {
         per_update(&mut trainer)?;
     }
     let rss_reset = reset_peak_rss();
-    let mut times = Vec::with_capacity(args.repeats as usize);
+    let mut times = Vec::with_capacity(request.repeats as usize);
     let mut phase_sums = [Duration::ZERO; 3];
-    for _ in 0..args.repeats as usize {
+    for _ in 0..request.repeats as usize {
         let (time, phases) = per_update(&mut trainer)?;
         times.push(time);
         if let Some(phases) = phases {
@@ -276,13 +279,13 @@ fn measure(
             1,
             preset.batch,
             trial_steps,
-            (args.repeats as usize).clamp(1, 5),
+            (request.repeats as usize).clamp(1, 5),
         )
     });
     Ok(Row {
         preset: preset.clone(),
         mode,
-        threads: args.threads as usize,
+        threads: request.threads as usize,
         device: format!("{device:?}").to_lowercase(),
         bptt: if manual { "manual" } else { "autograd" },
         trial_steps,

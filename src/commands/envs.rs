@@ -22,7 +22,7 @@ struct EnvListing {
 }
 
 /// Prints every registered environment.
-pub fn run(registry: &Registry, args: &EnvsRequest) -> anyhow::Result<()> {
+pub fn run(registry: &Registry, request: &EnvsRequest) -> anyhow::Result<()> {
     let mut listings = Vec::new();
     for entry in registry.entries() {
         let dist = registry.make(entry.id)?;
@@ -35,7 +35,7 @@ pub fn run(registry: &Registry, args: &EnvsRequest) -> anyhow::Result<()> {
             params: entry.params.clone(),
         });
     }
-    if args.json {
+    if request.json {
         println!("{}", serde_json::to_string_pretty(&listings)?);
         return Ok(());
     }

@@ -42,50 +42,49 @@ pub struct EvalRequest {
 
 /// `lsnn-rl eval`.
 pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
-    let args = request;
-    set_threads(args.threads);
-    let device = device(args.device)?;
-    let run_dir = RunDir::new(&args.run);
+    set_threads(request.threads);
+    let device = device(request.device)?;
+    let run_dir = RunDir::new(&request.run);
     let config = run_dir.read_config()?;
-    let spec = args.env.clone().unwrap_or_else(|| config.env.clone());
+    let spec = request.env.clone().unwrap_or_else(|| config.env.clone());
     let dist = make_dist(registry, &spec)?;
     let trainer = lsnn_rl_a2c::run::load_for_eval(
         &run_dir,
-        args.checkpoint.as_deref(),
+        request.checkpoint.as_deref(),
         dist.clone(),
         device,
     )?;
-    let mode = if args.greedy {
+    let mode = if request.greedy {
         ActionMode::Greedy
     } else {
         ActionMode::Sample
     };
     let mut log = EpisodeLog {
         rows: Vec::new(),
-        spikes: args.spikes.as_ref().map(|_| Vec::new()),
+        spikes: request.spikes.as_ref().map(|_| Vec::new()),
     };
-    let wants_log = args.csv.is_some() || args.spikes.is_some();
+    let wants_log = request.csv.is_some() || request.spikes.is_some();
     let progress = Progress::spinner(
-        args.quiet,
-        &format!("evaluating {} trials of {}", args.trials, dist.spec()),
+        request.quiet,
+        &format!("evaluating {} trials of {}", request.trials, dist.spec()),
     );
     let summary = trainer.evaluate(
         dist.as_ref(),
-        args.trials as usize,
-        args.seed,
+        request.trials as usize,
+        request.seed,
         mode,
         wants_log.then_some(&mut log),
     )?;
     progress.finish();
-    let label = agent_label(&config, &args.run);
-    let row = agent_row(dist.spec(), &label, &summary, args.seed);
+    let label = agent_label(&config, &request.run);
+    let row = agent_row(dist.spec(), &label, &summary, request.seed);
     print!("{}", env_table(&[row]));
-    if let Some(path) = &args.csv {
+    if let Some(path) = &request.csv {
         let label = config.agent.kind.as_str();
         write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;
         eprintln!("wrote {} ({} rows)", path.display(), log.rows.len());
     }
-    if let (Some(path), Some(events)) = (&args.spikes, &log.spikes) {
+    if let (Some(path), Some(events)) = (&request.spikes, &log.spikes) {
         let mut out = String::from("trial,step,neuron,population\n");
         for e in events {
             out.push_str(&format!(

@@ -20,19 +20,18 @@ pub struct PlotRequest {
 
 /// Runs `lsnn-rl plot`.
 pub fn run(registry: &Registry, request: &PlotRequest) -> anyhow::Result<()> {
-    let args = request;
-    let out = args
+    let out = request
         .out
         .clone()
-        .unwrap_or_else(|| args.run.run.join("plots"));
-    let data = gather(registry, &args.run)?;
+        .unwrap_or_else(|| request.run.run.join("plots"));
+    let data = gather(registry, &request.run)?;
     let figures = draw_all(&data)?;
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create the folder {}", out.display()))?;
     for figure in &figures {
         write_atomically(&out.join(figure.file), &figure.png)?;
     }
-    if !args.run.quiet {
+    if !request.run.quiet {
         eprintln!("wrote {} pictures to {}", figures.len(), out.display());
     }
     for figure in &figures {

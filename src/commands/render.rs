@@ -44,20 +44,23 @@ struct LoggedPath {
 
 /// Runs the command.
 pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
-    let args = request;
     let dist = registry
-        .make(&args.env)
+        .make(&request.env)
         .context("run `lsnn-rl envs` to see the environments and their parameters")?;
     let spec = dist.spec().to_string();
-    let (_, _, info, _) =
-        start_eval_trial_with_info(dist.as_ref(), args.seed, args.trial, MetaInputs::none())
-            .with_context(|| format!("cannot start trial {} of {spec}", args.trial))?;
+    let (_, _, info, _) = start_eval_trial_with_info(
+        dist.as_ref(),
+        request.seed,
+        request.trial,
+        MetaInputs::none(),
+    )
+    .with_context(|| format!("cannot start trial {} of {spec}", request.trial))?;
     if !is_goal_task(&info) {
         bail!(
             "render draws navigation tasks (maze-water-grid, maze-random, arena-water); {spec} is not one"
         );
     }
-    let task = typed_task(&spec, args.seed, args.trial)?;
+    let task = typed_task(&spec, request.seed, request.trial)?;
     let start = xy(&info).context("the reset info lacks the start position (x, y)")?;
     let goal = match &task {
         Task::Grid(env) => (env.goal().x as f64, env.goal().y as f64),
@@ -68,11 +71,11 @@ pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
     if reported != (Some(goal.0), Some(goal.1)) {
         bail!(
             "the typed task of trial {} differs from the evaluated one",
-            args.trial
+            request.trial
         );
     }
-    let path = match &args.episodes_csv {
-        Some(file) => Some(read_path(file, args, goal)?),
+    let path = match &request.episodes_csv {
+        Some(file) => Some(read_path(file, request, goal)?),
         None => None,
     };
     let agent = path
@@ -84,7 +87,7 @@ pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
         Task::Grid(env) => draw_grid(env, start, agent, visited)?,
         Task::Arena(env) => draw_arena(env, start, agent, visited),
     };
-    println!("{spec}  seed {}, trial {}", args.seed, args.trial);
+    println!("{spec}  seed {}, trial {}", request.seed, request.trial);
     print!("{picture}");
     let digits = if matches!(task, Task::Grid(_)) { 0 } else { 3 };
     let at = |(x, y): Xy| format!("({x:.digits$}, {y:.digits$})");
@@ -111,9 +114,9 @@ pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads trial `args.trial` of the episode log: the positions after each of
-/// its first `args.step` steps (all of them without `--step`).
-fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<LoggedPath> {
+/// Reads trial `request.trial` of the episode log: the positions after each of
+/// its first `request.step` steps (all of them without `--step`).
+fn read_path(file: &Path, request: &RenderRequest, goal: Xy) -> anyhow::Result<LoggedPath> {
     let name = file.display();
     let mut reader = csv::Reader::from_path(file)
         .with_context(|| format!("cannot read the episode log {name}"))?;
@@ -146,7 +149,7 @@ fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<Logg
             if !algos.iter().any(|a| a == algo) {
                 algos.push(algo.to_string());
             }
-            if args.algo.as_deref().is_some_and(|wanted| wanted != algo) {
+            if request.algo.as_deref().is_some_and(|wanted| wanted != algo) {
                 continue;
             }
         }
@@ -167,7 +170,7 @@ fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<Logg
         }
         let trial = trial as u64;
         trials = Some(trials.map_or((trial, trial), |(lo, hi)| (lo.min(trial), hi.max(trial))));
-        if trial != args.trial {
+        if trial != request.trial {
             continue;
         }
         let step = number(Some(index("step")))?.unwrap_or(-1.0);
@@ -184,13 +187,13 @@ fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<Logg
         let reached = number(reached)?.is_some_and(|v| v > 0.5);
         rows.push((step as u64, (x, y), reached, goal_at));
     }
-    if args.algo.is_none() && algos.len() > 1 {
+    if request.algo.is_none() && algos.len() > 1 {
         bail!(
             "{name} holds several algorithms ({}); choose one with --algo",
             algos.join(", ")
         );
     }
-    if let Some(wanted) = args
+    if let Some(wanted) = request
         .algo
         .as_deref()
         .filter(|w| !algos.iter().any(|a| a == w))
@@ -205,31 +208,31 @@ fn read_path(file: &Path, args: &RenderRequest, goal: Xy) -> anyhow::Result<Logg
             Some((lo, hi)) => format!("it holds trials {lo} to {hi}"),
             None => "it holds no rows".into(),
         };
-        bail!("{name} has no rows for trial {}; {held}", args.trial);
+        bail!("{name} has no rows for trial {}; {held}", request.trial);
     }
     rows.sort_by_key(|row| row.0);
     if let Some(logged) = rows.iter().find_map(|row| row.3) {
         if (logged.0 - goal.0).abs() > 1e-6 || (logged.1 - goal.1).abs() > 1e-6 {
             bail!(
                 "{name}: trial {} has its goal at ({}, {}), but trial {} of --env {} --seed {} has it at ({}, {}); render with the environment and seed the log was written with (eval's default seed is 1000003)",
-                args.trial,
+                request.trial,
                 logged.0,
                 logged.1,
-                args.trial,
-                args.env,
-                args.seed,
+                request.trial,
+                request.env,
+                request.seed,
                 goal.0,
                 goal.1
             );
         }
     }
     let trial_steps = rows.len();
-    let shown = match args.step {
+    let shown = match request.step {
         None => trial_steps,
         Some(n) if n as usize <= trial_steps => n as usize,
         Some(n) => bail!(
             "--step {n}: trial {} of {name} has {trial_steps} steps",
-            args.trial
+            request.trial
         ),
     };
     let shown_rows = &rows[..shown];

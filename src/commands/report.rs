@@ -23,16 +23,15 @@ pub struct ReportRequest {
 
 /// Runs the command.
 pub fn run(registry: &Registry, request: &ReportRequest) -> anyhow::Result<()> {
-    let args = request;
-    let out = args
+    let out = request
         .out
         .clone()
-        .unwrap_or_else(|| args.run.run.join("report.html"));
-    let data = gather(registry, &args.run)?;
+        .unwrap_or_else(|| request.run.run.join("report.html"));
+    let data = gather(registry, &request.run)?;
     let figures = draw_all(&data)?;
     let html = page(&data, &figures);
     write_atomically(&out, html.as_bytes())?;
-    if !args.run.quiet {
+    if !request.run.quiet {
         eprintln!(
             "wrote {} ({} KB, {} pictures)",
             out.display(),

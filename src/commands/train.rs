@@ -120,17 +120,16 @@ impl Progress for Reporter {
 
 /// `lsnn-rl train`.
 pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
-    let args = request;
-    set_threads(args.threads);
-    let device = device(args.device)?;
-    let run_dir = RunDir::new(&args.out);
+    set_threads(request.threads);
+    let device = device(request.device)?;
+    let run_dir = RunDir::new(&request.out);
     // Built and checked once, before anything is written, so a fix of the
     // flags can rerun.
-    let config = match &args.config {
+    let config = match &request.config {
         ConfigSource::Resume { updates } => ValidatedConfig::resume(&run_dir, *updates)?,
         ConfigSource::Fresh(layers) => ValidatedConfig::resolve(layers)?,
     };
-    let resume = matches!(args.config, ConfigSource::Resume { .. });
+    let resume = matches!(request.config, ConfigSource::Resume { .. });
     let dist = make_dist(registry, &config.get().env)?;
     let config = config.into_inner();
     if device != tch::Device::Cpu && config.train.bptt == lsnn_rl_a2c::Bptt::Manual {
@@ -138,13 +137,13 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             "train.bptt = \"manual\" runs on the CPU only; use --device cpu, or train.bptt = \"auto\" on a GPU"
         );
     }
-    if args.overwrite && run_dir.config().exists() {
+    if request.overwrite && run_dir.config().exists() {
         // Only a folder that holds a run is removed, never an arbitrary one.
-        std::fs::remove_dir_all(&args.out)
-            .with_context(|| format!("cannot remove the old run {}", args.out.display()))?;
+        std::fs::remove_dir_all(&request.out)
+            .with_context(|| format!("cannot remove the old run {}", request.out.display()))?;
     }
     let total = config.train.updates;
-    let mut reporter = Reporter::new(args.quiet, total, 0);
+    let mut reporter = Reporter::new(request.quiet, total, 0);
     let started = Instant::now();
     let trainer = lsnn_rl_a2c::run::train(
         &run_dir,
@@ -162,7 +161,7 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             "interrupted after update {} of {}; the checkpoint is written and train.csv is complete; continue with: lsnn-rl train --out {} --resume",
             trainer.updates_done(),
             trainer.config().train.updates,
-            args.out.display()
+            request.out.display()
         );
     }
     let summary = trainer.evaluate(
@@ -172,17 +171,17 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
         ActionMode::Sample,
         None,
     )?;
-    if !args.quiet {
+    if !request.quiet {
         eprintln!(
             "trained {} updates ({} env steps) in {:.1} s; run directory {}",
             trainer.updates_done(),
             trainer.env_steps(),
             started.elapsed().as_secs_f64(),
-            args.out.display()
+            request.out.display()
         );
     }
-    let label = agent_label(trainer.config(), &args.out);
-    if args.baselines {
+    let label = agent_label(trainer.config(), &request.out);
+    if request.baselines {
         let score = ScoreRequest {
             envs: vec![trainer.config().env.clone()],
             trials: summary.trials as u64,
@@ -190,7 +189,7 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             algos: None,
             keep_logs: false,
             threads: None,
-            quiet: args.quiet,
+            quiet: request.quiet,
         };
         let mut rows = compute(registry, &score)?.rows;
         rows.insert(0, agent_row(dist.spec(), &label, &summary, FINAL_EVAL_SEED));

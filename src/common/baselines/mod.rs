@@ -69,8 +69,7 @@ fn task_kind(dist: &dyn TaskDistribution, seed: u64) -> anyhow::Result<TaskKind>
 /// Scores the algorithms `request` asks for (by default every one that can
 /// play each environment); returns the rows, the algorithms and the threads.
 pub fn compute(registry: &Registry, request: &ScoreRequest) -> anyhow::Result<Computed> {
-    let args = request;
-    let dists = args
+    let dists = request
         .envs
         .iter()
         .map(|spec| {
@@ -79,14 +78,14 @@ pub fn compute(registry: &Registry, request: &ScoreRequest) -> anyhow::Result<Co
                 .with_context(|| "run `lsnn-rl envs` to see the environments and their parameters")
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let explicit = args.algos.is_some();
-    let algos: Vec<String> = match &args.algos {
+    let explicit = request.algos.is_some();
+    let algos: Vec<String> = match &request.algos {
         Some(list) => list.iter().map(|a| a.trim().to_string()).collect(),
         None => {
             // The default set of each environment's kind, in order, once each.
             let mut algos: Vec<String> = Vec::new();
             for dist in &dists {
-                let kind = task_kind(dist.as_ref(), args.seed)?;
+                let kind = task_kind(dist.as_ref(), request.seed)?;
                 for algo in lsnn_rl_classic::default_algorithms(kind) {
                     if !algos.iter().any(|a| a == algo) {
                         algos.push(algo.to_string());
@@ -102,15 +101,15 @@ pub fn compute(registry: &Registry, request: &ScoreRequest) -> anyhow::Result<Co
         lsnn_rl_classic::make_policy(algo, cache.as_deref())
             .with_context(|| format!("bad --algos entry '{algo}'"))?;
     }
-    let threads = args.threads.map_or_else(
+    let threads = request.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |t| t as usize,
     );
     let cells: Vec<(usize, &String)> = (0..dists.len())
         .flat_map(|d| algos.iter().map(move |a| (d, a)))
         .collect();
-    let progress = Progress::bar(args.quiet, cells.len() as u64, "cells");
-    let results = run_cells(&dists, &cells, args, cache, threads, &progress);
+    let progress = Progress::bar(request.quiet, cells.len() as u64, "cells");
+    let results = run_cells(&dists, &cells, request, cache, threads, &progress);
     progress.finish();
     let mut rows = Vec::new();
     let mut logs = Vec::new();
@@ -151,7 +150,7 @@ pub struct Computed {
 fn run_cells(
     dists: &[Box<dyn TaskDistribution>],
     cells: &[(usize, &String)],
-    args: &ScoreRequest,
+    request: &ScoreRequest,
     cache: Option<PathBuf>,
     threads: usize,
     progress: &Progress,
@@ -168,7 +167,7 @@ fn run_cells(
                         break;
                     };
                     progress.message(&format!("{algo} on {}", dists[d].spec()));
-                    let result = run_cell(dists[d].as_ref(), algo, args, cache.as_deref());
+                    let result = run_cell(dists[d].as_ref(), algo, request, cache.as_deref());
                     progress.inc(1);
                     results.lock().expect("a worker panicked")[i] = Some(result);
                 }
@@ -190,7 +189,7 @@ type CellResult = Result<(BaselineRow, Vec<LogRow>), RunError>;
 fn run_cell(
     dist: &dyn TaskDistribution,
     algo: &str,
-    args: &ScoreRequest,
+    request: &ScoreRequest,
     cache: Option<&std::path::Path>,
 ) -> CellResult {
     // The spec was checked before the workers started.
@@ -200,8 +199,14 @@ fn run_cell(
         reason: e.to_string(),
     })?;
     let mut steps = Vec::new();
-    let log = args.keep_logs.then_some(&mut steps);
-    let outcomes = evaluate_logged(dist, policy.as_mut(), args.trials as usize, args.seed, log)?;
+    let log = request.keep_logs.then_some(&mut steps);
+    let outcomes = evaluate_logged(
+        dist,
+        policy.as_mut(),
+        request.trials as usize,
+        request.seed,
+        log,
+    )?;
     let rows = steps
         .into_iter()
         .enumerate()
@@ -228,7 +233,7 @@ fn run_cell(
     let row = BaselineRow {
         env: dist.spec().to_string(),
         algo: algo.to_string(),
-        seed: args.seed,
+        seed: request.seed,
         summary: EvalSummary::from_trials(&outcomes),
     };
     Ok((row, rows))

@@ -99,8 +99,8 @@ pub struct CurvePoint {
 
 /// Reads the run, evaluates its newest checkpoint with spikes, and scores
 /// the baselines on the same tasks.
-pub fn gather(registry: &Registry, args: &PictureRequest) -> anyhow::Result<RunData> {
-    let run_dir = RunDir::new(&args.run);
+pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<RunData> {
+    let run_dir = RunDir::new(&request.run);
     let config = run_dir.read_config()?;
     let config_toml = std::fs::read_to_string(run_dir.config())
         .with_context(|| format!("cannot read {}", run_dir.config().display()))?;
@@ -114,19 +114,19 @@ pub fn gather(registry: &Registry, args: &PictureRequest) -> anyhow::Result<RunD
     let dist = make_dist(registry, &config.env)?;
     let trainer = lsnn_rl_a2c::run::load_for_eval(&run_dir, None, dist.clone(), tch::Device::Cpu)
         .context("plots need a trained checkpoint; train the run (or let it reach its first checkpoint) first")?;
-    let trials = args.trials as usize;
+    let trials = request.trials as usize;
     let mut log = EpisodeLog {
         rows: Vec::new(),
         spikes: Some(Vec::new()),
     };
     let spinner = Progress::spinner(
-        args.quiet,
+        request.quiet,
         &format!("evaluating {trials} trials of {}", dist.spec()),
     );
     let summary = trainer.evaluate(
         dist.as_ref(),
         trials,
-        args.seed,
+        request.seed,
         ActionMode::Sample,
         Some(&mut log),
     )?;
@@ -137,21 +137,21 @@ pub fn gather(registry: &Registry, args: &PictureRequest) -> anyhow::Result<RunD
         .any(|r| r.info.get("goal_reached").is_some());
     let score = ScoreRequest {
         envs: vec![dist.spec().to_string()],
-        trials: args.trials,
-        seed: args.seed,
+        trials: request.trials,
+        seed: request.seed,
         algos: None,
         // The arm-choice picture needs each algorithm's steps for bandits.
         keep_logs: !navigation,
         threads: None,
-        quiet: args.quiet,
+        quiet: request.quiet,
     };
     let computed = compute(registry, &score).context("cannot score the baselines for the plots")?;
-    let label = agent_label(&config, &args.run);
-    let mut table = vec![agent_row(dist.spec(), &label, &summary, args.seed)];
+    let label = agent_label(&config, &request.run);
+    let mut table = vec![agent_row(dist.spec(), &label, &summary, request.seed)];
     table.extend(computed.rows);
     let neurons = trainer.agent().neuron_count();
     Ok(RunData {
-        run: args.run.clone(),
+        run: request.run.clone(),
         env: dist.spec().to_string(),
         dist,
         config,
@@ -162,7 +162,7 @@ pub fn gather(registry: &Registry, args: &PictureRequest) -> anyhow::Result<RunD
         summary: summary_of(&summary),
         log,
         neurons,
-        seed: args.seed,
+        seed: request.seed,
         table,
         baseline_logs: computed.logs,
     })
