@@ -1,8 +1,14 @@
 //! `lsnn-rl envs`: what can be trained and evaluated.
 
+use lsnn_rl_env::Registry;
 use serde::Serialize;
 
-use crate::cli::EnvsArgs;
+/// A `lsnn-rl envs` request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnvsRequest {
+    /// Print JSON (one array of environments) instead of text.
+    pub json: bool,
+}
 
 #[derive(Serialize)]
 struct EnvListing {
@@ -16,8 +22,7 @@ struct EnvListing {
 }
 
 /// Prints every registered environment.
-pub fn run(args: &EnvsArgs) -> anyhow::Result<()> {
-    let registry = crate::registry::builtin()?;
+pub fn run(registry: &Registry, request: &EnvsRequest) -> anyhow::Result<()> {
     let mut listings = Vec::new();
     for entry in registry.entries() {
         let dist = registry.make(entry.id)?;
@@ -30,7 +35,7 @@ pub fn run(args: &EnvsArgs) -> anyhow::Result<()> {
             params: entry.params.clone(),
         });
     }
-    if args.json {
+    if request.json {
         println!("{}", serde_json::to_string_pretty(&listings)?);
         return Ok(());
     }

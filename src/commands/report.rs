@@ -4,22 +4,34 @@
 
 use std::fmt::Write as _;
 
-use crate::baselines::BaselineRow;
-use crate::cli::ReportArgs;
-use crate::output::write_atomically;
-use crate::plot::{Figure, RunData};
+use std::path::PathBuf;
+
+use lsnn_rl_env::Registry;
+
+use crate::common::baselines::BaselineRow;
+use crate::common::output::write_atomically;
+use crate::common::pictures::{Figure, PictureRequest, RunData, draw_all, gather};
+
+/// A `lsnn-rl report` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRequest {
+    /// The run and its evaluation.
+    pub run: PictureRequest,
+    /// The HTML file (default RUN_DIR/report.html).
+    pub out: Option<PathBuf>,
+}
 
 /// Runs the command.
-pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
-    let out = args
+pub fn run(registry: &Registry, request: &ReportRequest) -> anyhow::Result<()> {
+    let out = request
         .out
         .clone()
-        .unwrap_or_else(|| args.run.run.join("report.html"));
-    let data = crate::plot::gather(&args.run)?;
-    let figures = crate::plot::draw_all(&data)?;
+        .unwrap_or_else(|| request.run.run.join("report.html"));
+    let data = gather(registry, &request.run)?;
+    let figures = draw_all(&data)?;
     let html = page(&data, &figures);
     write_atomically(&out, html.as_bytes())?;
-    if !args.run.quiet {
+    if !request.run.quiet {
         eprintln!(
             "wrote {} ({} KB, {} pictures)",
             out.display(),
@@ -90,8 +102,8 @@ pub fn page(data: &RunData, figures: &[Figure]) -> String {
 /// The agent and the baselines: reward and regret, and the goal figures of
 /// a navigation task.
 fn table(rows: &[BaselineRow]) -> String {
-    let navigation = rows.iter().any(|r| r.goals.is_some());
-    let regret = rows.iter().any(|r| r.mean_regret.is_some());
+    let navigation = rows.iter().any(|r| r.summary.goals.is_some());
+    let regret = rows.iter().any(|r| r.summary.mean_regret.is_some());
     let mut head = vec!["algorithm", "trials", "mean total reward", "±95%"];
     if regret {
         head.extend(["mean regret", "±95%"]);
@@ -109,16 +121,16 @@ fn table(rows: &[BaselineRow]) -> String {
         let class = if i == 0 { " class=\"agent\"" } else { "" };
         let mut cells = vec![
             escape(&r.algo),
-            r.trials.to_string(),
-            number(Some(r.mean_total_reward), 3),
-            number(Some(r.ci95).filter(|c| c.is_finite()), 3),
+            r.summary.trials.to_string(),
+            number(Some(r.summary.mean_total_reward), 3),
+            number(Some(r.summary.ci95).filter(|c| c.is_finite()), 3),
         ];
         if regret {
-            cells.push(number(r.mean_regret, 3));
-            cells.push(number(r.regret_ci95.filter(|c| c.is_finite()), 3));
+            cells.push(number(r.summary.mean_regret, 3));
+            cells.push(number(r.summary.regret_ci95.filter(|c| c.is_finite()), 3));
         }
         if navigation {
-            let g = r.goals.as_ref();
+            let g = r.summary.goals.as_ref();
             cells.push(number(g.map(|g| g.goals_per_trial.mean), 2));
             cells.push(number(g.map(|g| g.steps_to_first_goal.mean), 1));
             cells.push(number(
@@ -208,14 +220,16 @@ mod tests {
         let row = |algo: &str, regret| BaselineRow {
             env: "e".into(),
             algo: algo.into(),
-            trials: 4,
-            mean_total_reward: 1.5,
-            ci95: f64::NAN,
-            mean_regret: regret,
-            regret_ci95: None,
-            goals: None,
-            episodes: None,
             seed: 0,
+            summary: lsnn_rl_env::EvalSummary {
+                trials: 4,
+                mean_total_reward: 1.5,
+                ci95: f64::NAN,
+                mean_regret: regret,
+                regret_ci95: None,
+                goals: None,
+                episodes: None,
+            },
         };
         let t = table(&[row("lsnn <run>", Some(0.25)), row("random", None)]);
         assert!(t.contains("<tr class=\"agent\"><td>lsnn &lt;run&gt;</td><td>4</td><td>1.500</td><td>-</td><td>0.250</td>"), "{t}");

@@ -2,6 +2,7 @@
 //! cells that differ only in their seed grouped into one row.
 
 use anyhow::bail;
+use lsnn_rl_env::ci95_student_t;
 
 use super::cell::{self, CellState, EpisodeFigures, FinalEval, GoalFigures};
 use super::file::Sweep;
@@ -103,12 +104,12 @@ pub fn collect(sweep: &Sweep, partial: bool) -> anyhow::Result<Table> {
         let regrets: Option<Vec<f64>> = results.iter().map(|r| r.mean_regret).collect();
         let mut row = key;
         row.push(results.len().to_string());
-        let (mean, ci) = mean_ci95(&rewards);
+        let (mean, ci) = ci95_student_t(&rewards);
         row.push(format!("{mean:.6}"));
         row.push(ci.map_or(String::new(), |c| format!("{c:.6}")));
         match regrets {
             Some(r) => {
-                let (mean, ci) = mean_ci95(&r);
+                let (mean, ci) = ci95_student_t(&r);
                 row.push(format!("{mean:.6}"));
                 row.push(ci.map_or(String::new(), |c| format!("{c:.6}")));
             }
@@ -158,7 +159,7 @@ fn mean_of(values: impl Iterator<Item = Option<f64>>) -> (String, String) {
     if values.is_empty() {
         return (String::new(), String::new());
     }
-    let (mean, ci) = mean_ci95(&values);
+    let (mean, ci) = ci95_student_t(&values);
     (
         format!("{mean:.6}"),
         ci.map_or(String::new(), |c| format!("{c:.6}")),
@@ -173,47 +174,4 @@ pub fn to_csv(table: &Table) -> anyhow::Result<Vec<u8>> {
         writer.write_record(row)?;
     }
     Ok(writer.into_inner()?)
-}
-
-/// Mean and the half-width of its 95% interval, Student's t with n - 1
-/// degrees of freedom (None for one value).
-pub fn mean_ci95(values: &[f64]) -> (f64, Option<f64>) {
-    let n = values.len();
-    let mean = values.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (mean, None);
-    }
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    (mean, Some(t975(n - 1) * (var / n as f64).sqrt()))
-}
-
-/// The 97.5% quantile of Student's t with `df` degrees of freedom.
-fn t975(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::NAN,
-        1..=30 => TABLE[df - 1],
-        // Within 0.002 of the exact quantile beyond 30.
-        _ => 1.959964 + 2.4 / df as f64,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn intervals_use_students_t() {
-        let (mean, ci) = mean_ci95(&[1.0, 3.0]);
-        assert_eq!(mean, 2.0);
-        // sd = sqrt(2), se = 1, t(1) = 12.706.
-        assert!((ci.unwrap() - 12.706).abs() < 1e-9);
-        assert_eq!(mean_ci95(&[5.0]), (5.0, None));
-        assert!((t975(40) - 2.021).abs() < 0.002);
-        assert!((t975(120) - 1.980).abs() < 0.002);
-    }
 }

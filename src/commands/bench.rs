@@ -10,9 +10,33 @@ use lsnn_rl_env::MetaInputs;
 use lsnn_rl_neural::AgentKind;
 use lsnn_rl_neural::cpu_kernel::time_bare_products;
 
-use crate::cli::{BenchArgs, BptArg};
-use crate::output::{Progress, write_atomically};
-use crate::train::{device, make_dist};
+use lsnn_rl_env::Registry;
+
+use crate::common::output::{Progress, write_atomically};
+use crate::common::runtime::{DeviceChoice, device, make_dist};
+
+/// A `lsnn-rl bench` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenchRequest {
+    /// Presets to run (empty: all of them, or the whole scaling table).
+    pub presets: Vec<String>,
+    /// The scaling table instead of the presets.
+    pub scaling: bool,
+    /// LibTorch threads.
+    pub threads: u64,
+    /// Also write the results as CSV.
+    pub csv: Option<std::path::PathBuf>,
+    /// Timed updates per preset and mode.
+    pub repeats: u64,
+    /// Untimed updates first.
+    pub warmup: u64,
+    /// Where tensors live.
+    pub device: DeviceChoice,
+    /// How gradients through time are computed.
+    pub bptt: Bptt,
+    /// No progress bar.
+    pub quiet: bool,
+}
 
 /// One benchmark setting: an LSNN agent on a task, a batch and a truncation.
 #[derive(Clone, Debug)]
@@ -141,20 +165,20 @@ fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
 }
 
 /// Runs `lsnn-rl bench`.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    tch::set_num_threads(args.threads as i32);
-    let device = device(args.device)?;
-    let bptt = match args.bptt {
-        BptArg::Auto => Bptt::Auto,
-        BptArg::Autograd => Bptt::Autograd,
-        BptArg::Manual => Bptt::Manual,
+pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
+    tch::set_num_threads(request.threads as i32);
+    let device = device(request.device)?;
+    let bptt = request.bptt;
+    let all = if request.scaling {
+        scaling()
+    } else {
+        presets()
     };
-    let all = if args.scaling { scaling() } else { presets() };
-    let chosen: Vec<Preset> = if args.presets.is_empty() {
+    let chosen: Vec<Preset> = if request.presets.is_empty() {
         all
     } else {
         let mut chosen = Vec::new();
-        for name in &args.presets {
+        for name in &request.presets {
             match all.iter().find(|p| &p.name == name) {
                 Some(p) => chosen.push(p.clone()),
                 None => bail!(
@@ -168,12 +192,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         chosen
     };
-    let progress = Progress::bar(args.quiet, 2 * chosen.len() as u64, "measurements");
+    let progress = Progress::bar(request.quiet, 2 * chosen.len() as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
         for mode in ["train", "infer"] {
             progress.message(&format!("{} ({mode})", preset.name));
-            let row = measure(preset, mode, args, device, bptt)
+            let row = measure(registry, preset, mode, request, device, bptt)
                 .with_context(|| format!("preset {}", preset.name))?;
             progress.inc(1);
             rows.push(row);
@@ -181,16 +205,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     progress.finish();
     print_table(&rows);
-    if let Some(path) = &args.csv {
+    if let Some(path) = &request.csv {
         write_csv(path, &rows)?;
     }
     Ok(())
 }
 
 fn measure(
+    registry: &Registry,
     preset: &Preset,
     mode: &'static str,
-    args: &BenchArgs,
+    request: &BenchRequest,
     device: tch::Device,
     bptt: Bptt,
 ) -> anyhow::Result<Row> {
@@ -205,9 +230,10 @@ fn measure(
     config.train.batch = preset.batch;
     config.train.truncate = preset.truncate;
     config.train.bptt = bptt;
-    config.train.updates = (args.warmup + args.repeats) as usize;
-    let dist = make_dist(&preset.env)?;
-    let mut trainer = lsnn_rl_a2c::trainer(config, dist.clone(), device)?;
+    config.train.updates = (request.warmup + request.repeats) as usize;
+    let dist = make_dist(registry, &preset.env)?;
+    let algorithm = crate::common::runtime::algorithm(&config);
+    let mut trainer = Trainer::new(config, dist.clone(), device, algorithm)?;
     let manual = trainer.uses_manual_bptt();
     let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
         if mode == "train" {
@@ -221,13 +247,13 @@ fn measure(
             Ok((start.elapsed(), None))
         }
     };
-    for _ in 0..args.warmup as usize {
+    for _ in 0..request.warmup as usize {
         per_update(&mut trainer)?;
     }
     let rss_reset = reset_peak_rss();
-    let mut times = Vec::with_capacity(args.repeats as usize);
+    let mut times = Vec::with_capacity(request.repeats as usize);
     let mut phase_sums = [Duration::ZERO; 3];
-    for _ in 0..args.repeats as usize {
+    for _ in 0..request.repeats as usize {
         let (time, phases) = per_update(&mut trainer)?;
         times.push(time);
         if let Some(phases) = phases {
@@ -254,13 +280,13 @@ fn measure(
             1,
             preset.batch,
             trial_steps,
-            (args.repeats as usize).clamp(1, 5),
+            (request.repeats as usize).clamp(1, 5),
         )
     });
     Ok(Row {
         preset: preset.clone(),
         mode,
-        threads: args.threads as usize,
+        threads: request.threads as usize,
         device: format!("{device:?}").to_lowercase(),
         bptt: if manual { "manual" } else { "autograd" },
         trial_steps,

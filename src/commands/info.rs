@@ -1,9 +1,7 @@
 //! `lsnn-rl info`: which LibTorch this binary runs on, and how.
 
-use crate::cli::InfoArgs;
-
 /// Prints the build and the LibTorch it loaded.
-pub fn run(_args: &InfoArgs) -> anyhow::Result<()> {
+pub fn run() -> anyhow::Result<()> {
     // A tiny computation proves the library is loaded and works.
     let x = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
     let dot = x.dot(&x).double_value(&[]);
@@ -25,7 +23,7 @@ pub fn run(_args: &InfoArgs) -> anyhow::Result<()> {
     );
     println!(
         "cache: {}",
-        crate::registry::cache_dir()
+        crate::common::runtime::cache_dir()
             .map_or_else(|| "none (no HOME)".into(), |d| d.display().to_string())
     );
     Ok(())

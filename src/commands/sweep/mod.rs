@@ -5,33 +5,93 @@
 //! --index I` ([`cell`]); the state of a cell lives only in its run
 //! directory, so any runner can pick up where another stopped.
 
+pub mod axis;
 pub mod cell;
 pub mod collect;
 pub mod file;
 pub mod local;
 pub mod slurm;
 
-use anyhow::bail;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{
-    SweepArgs, SweepCellArgs, SweepCollectArgs, SweepCommand, SweepPlanArgs, SweepRunArgs,
-};
-use crate::output::{format_table, write_atomically};
+use anyhow::bail;
+use lsnn_rl_env::Registry;
+
+use crate::common::output::{format_table, write_atomically};
 use cell::CellState;
 use file::Sweep;
 
-/// `lsnn-rl sweep ...`.
-pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
-    match &args.command {
-        SweepCommand::Plan(a) => plan(a),
-        SweepCommand::Run(a) => run_cells(a),
-        SweepCommand::Collect(a) => collect(a),
-        SweepCommand::Cell(a) => cell_command(a),
+/// A `lsnn-rl sweep` request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepRequest {
+    /// Print the cells, their state and run directories.
+    Plan {
+        /// The sweep file.
+        file: PathBuf,
+    },
+    /// Run every cell that is not complete.
+    Run(RunRequest),
+    /// Gather the cells' final evaluations into one table.
+    Collect {
+        /// The sweep file.
+        file: PathBuf,
+        /// Also write the table as CSV to this file.
+        csv: Option<PathBuf>,
+        /// Leave out cells without a final evaluation instead of failing.
+        partial: bool,
+    },
+    /// Run one cell (what both runners run per cell).
+    Cell {
+        /// The sweep file.
+        file: PathBuf,
+        /// The cell's index in the plan.
+        index: usize,
+    },
+}
+
+/// A `lsnn-rl sweep run` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRequest {
+    /// The sweep file.
+    pub file: PathBuf,
+    /// Run the cells on this machine, as separate processes.
+    pub local: bool,
+    /// Submit one Slurm job array.
+    pub slurm: bool,
+    /// Cells at a time (local) or the array's limit (Slurm).
+    pub jobs: Option<u64>,
+    /// No progress output (local).
+    pub quiet: bool,
+    /// Slurm partition.
+    pub partition: Option<String>,
+    /// Slurm time limit per cell, checked.
+    pub time: Option<String>,
+    /// Slurm CPUs per cell.
+    pub cpus_per_task: Option<u64>,
+    /// Print the job-array script instead of submitting it.
+    pub dry_run: bool,
+    /// Wait until every array task ended, then summarise.
+    pub wait: bool,
+}
+
+/// `lsnn-rl sweep ...`. Cells run as child processes of this very
+/// executable (`sweep cell`), so they see the same registry.
+pub fn run(registry: &Registry, request: &SweepRequest) -> anyhow::Result<()> {
+    match request {
+        SweepRequest::Plan { file } => plan(registry, file),
+        SweepRequest::Run(r) => run_cells(registry, r),
+        SweepRequest::Collect { file, csv, partial } => {
+            collect(registry, file, csv.as_deref(), *partial)
+        }
+        SweepRequest::Cell { file, index } => {
+            let sweep = Sweep::load(file, registry)?;
+            cell::run_cell(registry, &sweep, *index)
+        }
     }
 }
 
-fn plan(args: &SweepPlanArgs) -> anyhow::Result<()> {
-    let sweep = Sweep::load(&args.file)?;
+fn plan(registry: &Registry, file: &Path) -> anyhow::Result<()> {
+    let sweep = Sweep::load(file, registry)?;
     let axes: Vec<String> = sweep
         .axes
         .iter()
@@ -84,7 +144,7 @@ fn updates_text(sweep: &Sweep) -> String {
     }
 }
 
-fn run_cells(args: &SweepRunArgs) -> anyhow::Result<()> {
+fn run_cells(registry: &Registry, args: &RunRequest) -> anyhow::Result<()> {
     if args.local {
         let slurm_only = [
             ("--partition", args.partition.is_some()),
@@ -97,7 +157,7 @@ fn run_cells(args: &SweepRunArgs) -> anyhow::Result<()> {
             bail!("{flag} is a Slurm option: use it with --slurm, or leave it out with --local");
         }
     }
-    let sweep = Sweep::load(&args.file)?;
+    let sweep = Sweep::load(&args.file, registry)?;
     if args.slurm {
         let options = slurm::SlurmOptions {
             partition: args.partition.as_deref(),
@@ -188,9 +248,14 @@ fn summary(sweep: &Sweep, ran: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn collect(args: &SweepCollectArgs) -> anyhow::Result<()> {
-    let sweep = Sweep::load(&args.file)?;
-    let table = collect::collect(&sweep, args.partial)?;
+fn collect(
+    registry: &Registry,
+    file: &Path,
+    csv: Option<&Path>,
+    partial: bool,
+) -> anyhow::Result<()> {
+    let sweep = Sweep::load(file, registry)?;
+    let table = collect::collect(&sweep, partial)?;
     let seeds_axis = sweep.axes.iter().find(|a| a.key == "seed");
     println!(
         "sweep {}: final evaluation, {} trials per cell (seed {}); mean over {} with its 95% interval",
@@ -210,14 +275,9 @@ fn collect(args: &SweepCollectArgs) -> anyhow::Result<()> {
             table.missing.join(", ")
         );
     }
-    if let Some(path) = &args.csv {
+    if let Some(path) = csv {
         write_atomically(path, &collect::to_csv(&table)?)?;
         eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());
     }
     Ok(())
-}
-
-fn cell_command(args: &SweepCellArgs) -> anyhow::Result<()> {
-    let sweep = Sweep::load(&args.file)?;
-    cell::run_cell(&sweep, args.index)
 }

@@ -2,29 +2,35 @@
 //! start, the goal, the agent), optionally with the path an episode log
 //! records for it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use lsnn_rl_env::{
-    Info, MetaInputs, derive_seed, is_goal_task, rng_from_seed, start_eval_trial_with_info,
-};
-use lsnn_rl_mazes::{ArenaEnv, ArenaTasks, Cell, Direction, GridEnv, GridTasks, Point, Shape};
+use lsnn_rl_env::{MetaInputs, Registry, is_goal_task, start_eval_trial_with_info};
+use lsnn_rl_mazes::{ArenaEnv, Cell, Direction, GridEnv, Point, Shape};
 
-use crate::cli::RenderArgs;
+use crate::common::navigation::{Task, Xy, typed_task, xy};
 
 /// Columns and rows of the arena's raster (a character is about twice as
 /// tall as it is wide, so this is about square on a terminal).
 const ARENA_COLUMNS: usize = 41;
 const ARENA_ROWS: usize = 21;
 
-/// The task of one trial, typed.
-pub(crate) enum Task {
-    Grid(GridEnv),
-    Arena(ArenaEnv),
+/// A `lsnn-rl render` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderRequest {
+    /// Navigation environment spec.
+    pub env: String,
+    /// Seed of the evaluation the trial belongs to.
+    pub seed: u64,
+    /// Index of the trial within that evaluation.
+    pub trial: u64,
+    /// An episode log of `lsnn-rl eval --csv`: also draw the trial's path.
+    pub episodes_csv: Option<PathBuf>,
+    /// Draw the path and the agent after this many steps of the log.
+    pub step: Option<u64>,
+    /// Which algorithm's rows to draw, when the log holds several.
+    pub algo: Option<String>,
 }
-
-/// A point of the plane: a cell's column and row, or an arena position.
-pub(crate) type Xy = (f64, f64);
 
 /// What the episode log says the agent did in the trial, up to the step shown.
 struct LoggedPath {
@@ -37,21 +43,24 @@ struct LoggedPath {
 }
 
 /// Runs the command.
-pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
-    let registry = crate::registry::builtin()?;
+pub fn run(registry: &Registry, request: &RenderRequest) -> anyhow::Result<()> {
     let dist = registry
-        .make(&args.env)
+        .make(&request.env)
         .context("run `lsnn-rl envs` to see the environments and their parameters")?;
     let spec = dist.spec().to_string();
-    let (_, _, info, _) =
-        start_eval_trial_with_info(dist.as_ref(), args.seed, args.trial, MetaInputs::none())
-            .with_context(|| format!("cannot start trial {} of {spec}", args.trial))?;
+    let (_, _, info, _) = start_eval_trial_with_info(
+        dist.as_ref(),
+        request.seed,
+        request.trial,
+        MetaInputs::none(),
+    )
+    .with_context(|| format!("cannot start trial {} of {spec}", request.trial))?;
     if !is_goal_task(&info) {
         bail!(
             "render draws navigation tasks (maze-water-grid, maze-random, arena-water); {spec} is not one"
         );
     }
-    let task = typed_task(&spec, args.seed, args.trial)?;
+    let task = typed_task(&spec, request.seed, request.trial)?;
     let start = xy(&info).context("the reset info lacks the start position (x, y)")?;
     let goal = match &task {
         Task::Grid(env) => (env.goal().x as f64, env.goal().y as f64),
@@ -62,11 +71,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     if reported != (Some(goal.0), Some(goal.1)) {
         bail!(
             "the typed task of trial {} differs from the evaluated one",
-            args.trial
+            request.trial
         );
     }
-    let path = match &args.episodes_csv {
-        Some(file) => Some(read_path(file, args, goal)?),
+    let path = match &request.episodes_csv {
+        Some(file) => Some(read_path(file, request, goal)?),
         None => None,
     };
     let agent = path
@@ -78,7 +87,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         Task::Grid(env) => draw_grid(env, start, agent, visited)?,
         Task::Arena(env) => draw_arena(env, start, agent, visited),
     };
-    println!("{spec}  seed {}, trial {}", args.seed, args.trial);
+    println!("{spec}  seed {}, trial {}", request.seed, request.trial);
     print!("{picture}");
     let digits = if matches!(task, Task::Grid(_)) { 0 } else { 3 };
     let at = |(x, y): Xy| format!("({x:.digits$}, {y:.digits$})");
@@ -105,26 +114,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The task `start_eval_trial` draws for trial `trial` of seed `seed`, typed:
-/// the same generator, the same draws.
-pub(crate) fn typed_task(spec: &str, seed: u64, trial: u64) -> anyhow::Result<Task> {
-    let mut rng = rng_from_seed(derive_seed(seed, trial));
-    if let Ok(tasks) = GridTasks::from_spec(spec) {
-        return Ok(Task::Grid(tasks.sample(&mut rng)));
-    }
-    if let Ok(tasks) = ArenaTasks::from_spec(spec) {
-        return Ok(Task::Arena(tasks.sample(&mut rng)));
-    }
-    bail!("render draws maze-water-grid, maze-random and arena-water; {spec} is none of them")
-}
-
-pub(crate) fn xy(info: &Info) -> Option<Xy> {
-    Some((info.get("x")?, info.get("y")?))
-}
-
-/// Reads trial `args.trial` of the episode log: the positions after each of
-/// its first `args.step` steps (all of them without `--step`).
-fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedPath> {
+/// Reads trial `request.trial` of the episode log: the positions after each of
+/// its first `request.step` steps (all of them without `--step`).
+fn read_path(file: &Path, request: &RenderRequest, goal: Xy) -> anyhow::Result<LoggedPath> {
     let name = file.display();
     let mut reader = csv::Reader::from_path(file)
         .with_context(|| format!("cannot read the episode log {name}"))?;
@@ -157,7 +149,7 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
             if !algos.iter().any(|a| a == algo) {
                 algos.push(algo.to_string());
             }
-            if args.algo.as_deref().is_some_and(|wanted| wanted != algo) {
+            if request.algo.as_deref().is_some_and(|wanted| wanted != algo) {
                 continue;
             }
         }
@@ -178,7 +170,7 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
         }
         let trial = trial as u64;
         trials = Some(trials.map_or((trial, trial), |(lo, hi)| (lo.min(trial), hi.max(trial))));
-        if trial != args.trial {
+        if trial != request.trial {
             continue;
         }
         let step = number(Some(index("step")))?.unwrap_or(-1.0);
@@ -195,13 +187,13 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
         let reached = number(reached)?.is_some_and(|v| v > 0.5);
         rows.push((step as u64, (x, y), reached, goal_at));
     }
-    if args.algo.is_none() && algos.len() > 1 {
+    if request.algo.is_none() && algos.len() > 1 {
         bail!(
             "{name} holds several algorithms ({}); choose one with --algo",
             algos.join(", ")
         );
     }
-    if let Some(wanted) = args
+    if let Some(wanted) = request
         .algo
         .as_deref()
         .filter(|w| !algos.iter().any(|a| a == w))
@@ -216,7 +208,7 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
             Some((lo, hi)) => format!("it holds trials {lo} to {hi}"),
             None => "it holds no rows".into(),
         };
-        bail!("{name} has no rows for trial {}; {held}", args.trial);
+        bail!("{name} has no rows for trial {}; {held}", request.trial);
     }
     rows.sort_by_key(|row| row.0);
     if let Some(logged) = rows.iter().find_map(|row| row.3)
@@ -224,23 +216,23 @@ fn read_path(file: &Path, args: &RenderArgs, goal: Xy) -> anyhow::Result<LoggedP
     {
         bail!(
             "{name}: trial {} has its goal at ({}, {}), but trial {} of --env {} --seed {} has it at ({}, {}); render with the environment and seed the log was written with (eval's default seed is 1000003)",
-            args.trial,
+            request.trial,
             logged.0,
             logged.1,
-            args.trial,
-            args.env,
-            args.seed,
+            request.trial,
+            request.env,
+            request.seed,
             goal.0,
             goal.1
         );
     }
     let trial_steps = rows.len();
-    let shown = match args.step {
+    let shown = match request.step {
         None => trial_steps,
         Some(n) if n as usize <= trial_steps => n as usize,
         Some(n) => bail!(
             "--step {n}: trial {} of {name} has {trial_steps} steps",
-            args.trial
+            request.trial
         ),
     };
     let shown_rows = &rows[..shown];

@@ -1,27 +1,44 @@
-//! `lsnn-rl plot`: a run drawn as PNG files. The inputs come from the run
-//! directory (configuration, `train.csv`, `eval.csv`, newest checkpoint),
-//! plus a fresh evaluation of the agent with its spikes and the classical
-//! baselines scored on the same tasks; [`charts`] and [`navigation`] turn
-//! them into pictures, [`crate::report`] into an HTML page.
+//! A run drawn as PNG files, for `plot` and `report`. The inputs come from
+//! the run directory (configuration, `train.csv`, `eval.csv`, newest
+//! checkpoint), plus a fresh evaluation of the agent with its spikes and the
+//! classical baselines scored on the same tasks ([`gather`]); [`charts`],
+//! [`raster`] and [`navigation`] turn them into pictures ([`draw_all`]).
 
 pub mod charts;
+pub mod learning;
 pub mod navigation;
 pub mod raster;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::run::RunDir;
-use lsnn_rl_a2c::{ActionMode, EpisodeLog, EvalSummary, LogRow, RunConfig, SpikeEvent};
+use lsnn_rl_a2c::{ActionMode, EpisodeLog, LogRow, RunConfig, SpikeEvent};
+use lsnn_rl_env::{EvalSummary, Registry, TaskDistribution};
 use plotters::prelude::*;
 
-use crate::baselines::BaselineRow;
-use crate::cli::{PictureArgs, PlotArgs};
-use crate::output::{Progress, write_atomically};
+use crate::common::agent::{agent_label, agent_row, summary_of};
+use crate::common::baselines::{BaselineRow, ScoreRequest, compute};
+use crate::common::output::Progress;
+use crate::common::runtime::make_dist;
+
+/// What `plot` and `report` evaluate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PictureRequest {
+    /// The run directory of a `lsnn-rl train`.
+    pub run: PathBuf,
+    /// Trials of the evaluation (and of each baseline).
+    pub trials: u64,
+    /// Seed of the evaluation tasks.
+    pub seed: u64,
+    /// No progress output.
+    pub quiet: bool,
+}
 
 /// The font every picture's text is drawn with (DejaVu Sans; licence in
 /// assets/fonts/DejaVuSans-LICENSE), compiled in: no system font library.
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// One picture, encoded as PNG.
 pub struct Figure {
@@ -47,6 +64,8 @@ pub struct RunData {
     pub config_toml: String,
     /// The canonical environment spec.
     pub env: String,
+    /// Its task distribution.
+    pub dist: Arc<dyn TaskDistribution>,
     /// Updates and env steps of the newest train.csv row.
     pub progress: Option<(u64, u64)>,
     /// train.csv: (env steps, mean trial reward, mean regret) per update.
@@ -78,32 +97,10 @@ pub struct CurvePoint {
     pub regret: Option<f64>,
 }
 
-/// Runs `lsnn-rl plot`.
-pub fn run(args: &PlotArgs) -> anyhow::Result<()> {
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.run.run.join("plots"));
-    let data = gather(&args.run)?;
-    let figures = draw_all(&data)?;
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("cannot create the folder {}", out.display()))?;
-    for figure in &figures {
-        write_atomically(&out.join(figure.file), &figure.png)?;
-    }
-    if !args.run.quiet {
-        eprintln!("wrote {} pictures to {}", figures.len(), out.display());
-    }
-    for figure in &figures {
-        println!("{}", out.join(figure.file).display());
-    }
-    Ok(())
-}
-
 /// Reads the run, evaluates its newest checkpoint with spikes, and scores
 /// the baselines on the same tasks.
-pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
-    let run_dir = RunDir::new(&args.run);
+pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<RunData> {
+    let run_dir = RunDir::new(&request.run);
     let config = run_dir.read_config()?;
     let config_toml = std::fs::read_to_string(run_dir.config())
         .with_context(|| format!("cannot read {}", run_dir.config().display()))?;
@@ -114,8 +111,8 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
         Vec::new()
     };
     let progress = last_progress(&run_dir.train_csv())?;
-    let dist = crate::train::make_dist(&config.env)?;
-    let trainer = lsnn_rl_a2c::run::load_for_eval(
+    let dist = make_dist(registry, &config.env)?;
+    let trainer = crate::common::runtime::load_for_eval(
         &run_dir,
         config.clone(),
         None,
@@ -123,19 +120,19 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
         tch::Device::Cpu,
     )
         .context("plots need a trained checkpoint; train the run (or let it reach its first checkpoint) first")?;
-    let trials = args.trials as usize;
+    let trials = request.trials as usize;
     let mut log = EpisodeLog {
         rows: Vec::new(),
         spikes: Some(Vec::new()),
     };
     let spinner = Progress::spinner(
-        args.quiet,
+        request.quiet,
         &format!("evaluating {trials} trials of {}", dist.spec()),
     );
     let summary = trainer.evaluate(
         dist.as_ref(),
         trials,
-        args.seed,
+        request.seed,
         ActionMode::Sample,
         Some(&mut log),
     )?;
@@ -144,42 +141,34 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
         .rows
         .iter()
         .any(|r| r.info.get("goal_reached").is_some());
-    let baseline_args = crate::cli::BaselinesArgs {
-        env: Some(dist.spec().to_string()),
-        suite: None,
-        trials: args.trials,
-        seed: args.seed,
+    let score = ScoreRequest {
+        envs: vec![dist.spec().to_string()],
+        trials: request.trials,
+        seed: request.seed,
         algos: None,
-        csv: None,
-        // `compute` keeps each algorithm's steps when this is set; nothing
-        // is written. The arm-choice picture needs them for bandits.
-        episodes_csv: (!navigation).then(PathBuf::new),
+        // The arm-choice picture needs each algorithm's steps for bandits.
+        keep_logs: !navigation,
         threads: None,
-        quiet: args.quiet,
+        quiet: request.quiet,
     };
-    let computed = crate::baselines::compute(&baseline_args)
-        .context("cannot score the baselines for the plots")?;
-    let label = crate::train::agent_label(&config, &args.run);
-    let mut table = vec![crate::train::agent_row(
-        dist.spec(),
-        &label,
-        &summary,
-        args.seed,
-    )];
+    let computed = compute(registry, &score).context("cannot score the baselines for the plots")?;
+    let label = agent_label(&config, &request.run);
+    let mut table = vec![agent_row(dist.spec(), &label, &summary, request.seed)];
     table.extend(computed.rows);
     let neurons = trainer.agent().neuron_count();
     Ok(RunData {
-        run: args.run.clone(),
+        run: request.run.clone(),
         env: dist.spec().to_string(),
+        dist,
         config,
         config_toml,
         progress,
         train,
         eval,
-        summary,
+        summary: summary_of(&summary),
         log,
         neurons,
-        seed: args.seed,
+        seed: request.seed,
         table,
         baseline_logs: computed.logs,
     })
@@ -190,7 +179,7 @@ pub fn gather(args: &PictureArgs) -> anyhow::Result<RunData> {
 /// the path and goal visits (navigation tasks).
 pub fn draw_all(data: &RunData) -> anyhow::Result<Vec<Figure>> {
     register_font()?;
-    let mut figures = vec![charts::learning_curve(data)?];
+    let mut figures = vec![learning::learning_curve(data)?];
     if data.neurons.0 + data.neurons.1 > 0 {
         figures.push(raster::spike_raster(data)?);
         figures.push(charts::firing_rates(data)?);

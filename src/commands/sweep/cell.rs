@@ -11,10 +11,12 @@ use std::process::{Command, ExitStatus, Stdio};
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::ActionMode;
 use lsnn_rl_a2c::run::RunDir;
+use lsnn_rl_env::{EpisodeSummary, GoalSummary, Registry};
 use serde::{Deserialize, Serialize};
 
 use super::file::{Cell, Sweep, fnv1a};
-use crate::output::write_atomically;
+use crate::common::agent::summary_of;
+use crate::common::output::write_atomically;
 
 /// The configuration the sweep asks of the cell (written before training).
 pub const CELL_CONFIG: &str = "cell.toml";
@@ -26,7 +28,9 @@ pub const FAILED: &str = "failed.json";
 /// Everything the cell's processes printed, attempt after attempt.
 pub const LOG: &str = "cell.log";
 
-/// The final evaluation of a cell, as `final-eval.json` holds it.
+/// The final evaluation of a cell, as `final-eval.json` holds it: the
+/// cell's request, and the point figures of its [`lsnn_rl_env::EvalSummary`] (the
+/// goal and episode figures without their intervals).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FinalEval {
     /// The cell's name.
@@ -94,7 +98,8 @@ pub struct EpisodeFigures {
 }
 
 impl GoalFigures {
-    fn of(summary: &lsnn_rl_env::GoalSummary) -> Self {
+    /// The means of a goal summary.
+    pub fn of(summary: &GoalSummary) -> Self {
         Self {
             goals_per_trial: summary.goals_per_trial.mean,
             steps_to_first_goal: summary.steps_to_first_goal.mean,
@@ -105,7 +110,8 @@ impl GoalFigures {
 }
 
 impl EpisodeFigures {
-    fn of(summary: &lsnn_rl_env::EpisodeSummary) -> Self {
+    /// The means of an episode summary.
+    pub fn of(summary: &EpisodeSummary) -> Self {
         Self {
             success: summary.episodes.iter().map(|e| e.success.mean).collect(),
             steps: summary.episodes.iter().map(|e| e.steps.mean).collect(),
@@ -244,7 +250,7 @@ impl Log {
 }
 
 /// `lsnn-rl sweep cell FILE --index I`.
-pub fn run_cell(sweep: &Sweep, index: usize) -> anyhow::Result<()> {
+pub fn run_cell(registry: &Registry, sweep: &Sweep, index: usize) -> anyhow::Result<()> {
     let cell = sweep.cell(index)?;
     if let CellState::Complete(_) = state(sweep, cell) {
         println!("cell {index} {}: already complete", cell.name);
@@ -264,7 +270,7 @@ pub fn run_cell(sweep: &Sweep, index: usize) -> anyhow::Result<()> {
         std::process::id()
     ));
     let _ = std::fs::remove_file(cell.dir.join(FAILED));
-    match attempt(sweep, cell, &mut log) {
+    match attempt(registry, sweep, cell, &mut log) {
         Ok(result) => {
             let regret = result
                 .mean_regret
@@ -292,12 +298,17 @@ pub fn run_cell(sweep: &Sweep, index: usize) -> anyhow::Result<()> {
 
 type StepError = (&'static str, String, anyhow::Error);
 
-fn attempt(sweep: &Sweep, cell: &Cell, log: &mut Log) -> Result<FinalEval, StepError> {
+fn attempt(
+    registry: &Registry,
+    sweep: &Sweep,
+    cell: &Cell,
+    log: &mut Log,
+) -> Result<FinalEval, StepError> {
     train(sweep, cell, log).map_err(|e| match e.downcast::<ChildFailed>() {
         Ok(child) => ("train", child.0.clone(), anyhow::anyhow!("{child}")),
         Err(e) => ("train", "error".into(), e),
     })?;
-    evaluate(sweep, cell).map_err(|e| ("eval", "error".to_string(), e))
+    evaluate(registry, sweep, cell).map_err(|e| ("eval", "error".to_string(), e))
 }
 
 #[derive(Debug)]
@@ -365,22 +376,22 @@ fn train(sweep: &Sweep, cell: &Cell, log: &mut Log) -> anyhow::Result<()> {
 }
 
 /// The final evaluation, written to `final-eval.json`.
-fn evaluate(sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
+fn evaluate(registry: &Registry, sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
     tch::set_num_threads(sweep.train.threads as i32);
     let run = RunDir::new(&cell.dir);
-    let registry = crate::registry::builtin()?;
     let dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution> =
         std::sync::Arc::from(registry.make(&cell.eval_env)?);
     let config = run.read_config()?;
     let trainer =
-        lsnn_rl_a2c::run::load_for_eval(&run, config, None, dist.clone(), tch::Device::Cpu)?;
+        crate::common::runtime::load_for_eval(&run, config, None, dist.clone(), tch::Device::Cpu)?;
     let e = &sweep.eval;
     let mode = if e.greedy {
         ActionMode::Greedy
     } else {
         ActionMode::Sample
     };
-    let summary = trainer.evaluate(dist.as_ref(), e.trials as usize, e.seed, mode, None)?;
+    let summary =
+        summary_of(&trainer.evaluate(dist.as_ref(), e.trials as usize, e.seed, mode, None)?);
     let result = FinalEval {
         cell: cell.name.clone(),
         params: cell.params.clone(),

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::charts::font;
 use super::{Figure, RunData, drawing, render, trials};
-use crate::render::{Task, Xy, typed_task, xy};
+use crate::common::navigation::{Task, Xy, typed_task, xy};
 
 /// Width and height of the picture: the layout left, the histogram right.
 pub const NAVIGATION_SIZE: (u32, u32) = (1100, 560);
@@ -76,7 +76,7 @@ pub fn path_and_visits(data: &RunData) -> anyhow::Result<Figure> {
     let all = trials(&data.log.rows);
     let trial_rows = all.first().cloned().unwrap_or_default();
     let trial = trial_rows.first().map_or(0, |r| r.trial);
-    let dist = crate::train::make_dist(&data.env)?;
+    let dist = &data.dist;
     let (_, _, info, _) =
         start_eval_trial_with_info(dist.as_ref(), data.seed, trial, MetaInputs::none())
             .with_context(|| format!("cannot start trial {trial} of {}", data.env))?;

@@ -87,7 +87,7 @@ pub fn submit(sweep: &Sweep, script_text: &str, wait: bool) -> anyhow::Result<St
     std::fs::create_dir_all(slurm_dir(sweep))
         .with_context(|| format!("cannot create {}", slurm_dir(sweep).display()))?;
     let path = sweep.output.join("sweep.slurm");
-    crate::output::write_atomically(&path, script_text.as_bytes())?;
+    crate::common::output::write_atomically(&path, script_text.as_bytes())?;
     let mut command = Command::new("sbatch");
     command.arg("--parsable");
     if wait {

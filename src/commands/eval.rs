@@ -1,0 +1,104 @@
+//! `lsnn-rl eval`: a trained agent evaluated with fixed weights; writes the
+//! episode log and spikes on request.
+
+use std::path::PathBuf;
+
+use lsnn_rl_a2c::run::RunDir;
+use lsnn_rl_a2c::{ActionMode, EpisodeLog};
+use lsnn_rl_env::Registry;
+
+use crate::common::agent::{agent_label, agent_row};
+use crate::common::baselines::tables::env_table;
+use crate::common::episodes::episode_csv;
+use crate::common::output::{Progress, write_atomically};
+use crate::common::runtime::{DeviceChoice, device, make_dist, set_threads};
+
+/// A `lsnn-rl eval` request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalRequest {
+    /// The run directory of a `lsnn-rl train`.
+    pub run: PathBuf,
+    /// A checkpoint instead of the newest.
+    pub checkpoint: Option<PathBuf>,
+    /// Environment spec (default: the run's).
+    pub env: Option<String>,
+    /// Trials to play.
+    pub trials: u64,
+    /// Seed of the evaluation tasks.
+    pub seed: u64,
+    /// Write the episode log to this CSV.
+    pub csv: Option<PathBuf>,
+    /// Write spike events to this CSV.
+    pub spikes: Option<PathBuf>,
+    /// Take the most likely action instead of sampling.
+    pub greedy: bool,
+    /// LibTorch threads (default 1).
+    pub threads: Option<u64>,
+    /// Where tensors live.
+    pub device: DeviceChoice,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+/// `lsnn-rl eval`.
+pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
+    set_threads(request.threads);
+    let device = device(request.device)?;
+    let run_dir = RunDir::new(&request.run);
+    let config = run_dir.read_config()?;
+    let spec = request.env.clone().unwrap_or_else(|| config.env.clone());
+    let dist = make_dist(registry, &spec)?;
+    let trainer = crate::common::runtime::load_for_eval(
+        &run_dir,
+        config,
+        request.checkpoint.as_deref(),
+        dist.clone(),
+        device,
+    )?;
+    let mode = if request.greedy {
+        ActionMode::Greedy
+    } else {
+        ActionMode::Sample
+    };
+    let mut log = EpisodeLog {
+        rows: Vec::new(),
+        spikes: request.spikes.as_ref().map(|_| Vec::new()),
+    };
+    let wants_log = request.csv.is_some() || request.spikes.is_some();
+    let progress = Progress::spinner(
+        request.quiet,
+        &format!("evaluating {} trials of {}", request.trials, dist.spec()),
+    );
+    let summary = trainer.evaluate(
+        dist.as_ref(),
+        request.trials as usize,
+        request.seed,
+        mode,
+        wants_log.then_some(&mut log),
+    )?;
+    progress.finish();
+    let config = trainer.config();
+    let label = agent_label(config, &request.run);
+    let row = agent_row(dist.spec(), &label, &summary, request.seed);
+    print!("{}", env_table(&[row]));
+    if let Some(path) = &request.csv {
+        let label = config.agent.kind.as_str();
+        write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;
+        eprintln!("wrote {} ({} rows)", path.display(), log.rows.len());
+    }
+    if let (Some(path), Some(events)) = (&request.spikes, &log.spikes) {
+        let mut out = String::from("trial,step,neuron,population\n");
+        for e in events {
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                e.trial,
+                e.step,
+                e.neuron,
+                if e.adaptive { "alif" } else { "lif" }
+            ));
+        }
+        write_atomically(path, out.as_bytes())?;
+        eprintln!("wrote {} ({} spikes)", path.display(), events.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! The run configuration of `train`, built once from its layers (defaults,
+//! the `--config` TOML, `--set` overrides, flags), validated once, and
+//! passed down as a [`ValidatedConfig`]; nothing below re-reads or
+//! re-validates it.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lsnn_rl_a2c::RunConfig;
+use lsnn_rl_a2c::run::RunDir;
+use lsnn_rl_neural::AgentKind;
+use lsnn_rl_trainer::ScheduleChoice;
+
+/// The layers a fresh run's configuration is built from, lowest first:
+/// defaults for the agent and environment (or the file), the `--set`
+/// overrides, then the flags.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigLayers {
+    /// A TOML configuration file (see `lsnn-rl config`).
+    pub file: Option<PathBuf>,
+    /// `KEY=VALUE` overrides, in order.
+    pub set: Vec<String>,
+    /// The environment spec flag (default: the file's, else bandit-dependent).
+    pub env: Option<String>,
+    /// The network flag (default lsnn).
+    pub agent: Option<AgentKind>,
+    /// The seed flag (default 0).
+    pub seed: Option<u64>,
+    /// The run's total updates (default: the configuration's).
+    pub updates: Option<usize>,
+    /// The training algorithm (default: the configuration's, a2c).
+    pub algo: Option<lsnn_rl_trainer::Algo>,
+}
+
+/// A run configuration that has passed [`RunConfig::validate`]: only
+/// [`ValidatedConfig::resolve`] and [`ValidatedConfig::resume`] make one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidatedConfig(RunConfig);
+
+impl ValidatedConfig {
+    /// The configuration of a fresh run: the file (or the defaults of the
+    /// agent and environment), then `--set`, then the flags, which win over
+    /// both; checked once at the end.
+    pub fn resolve(layers: &ConfigLayers) -> anyhow::Result<Self> {
+        let mut config = match &layers.file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read --config {}", path.display()))?;
+                RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            None => {
+                let env = layers.env.as_deref().unwrap_or("bandit-dependent");
+                let agent = layers.agent.unwrap_or(AgentKind::Lsnn);
+                RunConfig::new(env, agent, layers.seed.unwrap_or(0))
+            }
+        };
+        if !layers.set.is_empty() {
+            config = config.with_overrides(&layers.set)?;
+        }
+        if let Some(env) = &layers.env {
+            config.env = env.clone();
+        }
+        if let Some(agent) = layers.agent {
+            config.agent.kind = agent;
+        }
+        if let Some(seed) = layers.seed {
+            config.seed = seed;
+        }
+        if let Some(updates) = layers.updates {
+            config.train.updates = updates;
+        }
+        if let Some(algo) = layers.algo {
+            config.train.algo = algo;
+        }
+        config.validate()?;
+        Ok(Self(config))
+    }
+
+    /// The stored configuration of the run in `run_dir` (read once; it was
+    /// validated when read), with `updates` as the run's new total. A total
+    /// beyond the stored one extends the run, with `schedule` deciding what
+    /// the learning-rate and entropy schedules do; the sentence that says so
+    /// comes back with it.
+    pub fn resume(
+        run_dir: &RunDir,
+        updates: Option<usize>,
+        schedule: ScheduleChoice,
+    ) -> anyhow::Result<(Self, Option<String>)> {
+        let stored = run_dir.read_config()?;
+        Ok(match updates {
+            Some(updates) if updates > stored.train.updates => {
+                let (extended, said) = stored.extended(updates, schedule);
+                (Self(extended), Some(said))
+            }
+            Some(updates) => {
+                let mut shorter = stored;
+                shorter.train.updates = updates;
+                (Self(shorter), None)
+            }
+            None => (Self(stored), None),
+        })
+    }
+
+    /// The configuration.
+    pub fn get(&self) -> &RunConfig {
+        &self.0
+    }
+
+    /// The configuration, for the trainer.
+    pub fn into_inner(self) -> RunConfig {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_set_and_defaults_fill_the_rest() {
+        let layers = ConfigLayers {
+            set: vec!["seed=5".into(), "agent.tau_a=700".into()],
+            seed: Some(9),
+            updates: Some(12),
+            ..ConfigLayers::default()
+        };
+        let config = ValidatedConfig::resolve(&layers).unwrap().into_inner();
+        assert_eq!(config.seed, 9);
+        assert_eq!(config.train.updates, 12);
+        assert_eq!(config.agent.tau_a, 700.0);
+        assert_eq!(config.env, "bandit-dependent");
+    }
+
+    #[test]
+    fn invalid_values_and_missing_files_are_errors() {
+        let bad = ConfigLayers {
+            set: vec!["train.batch=0".into()],
+            ..ConfigLayers::default()
+        };
+        assert!(ValidatedConfig::resolve(&bad).is_err());
+        let missing = ConfigLayers {
+            file: Some("/nonexistent/run.toml".into()),
+            ..ConfigLayers::default()
+        };
+        let err = format!("{:#}", ValidatedConfig::resolve(&missing).unwrap_err());
+        assert!(err.contains("cannot read --config"), "{err}");
+    }
+}

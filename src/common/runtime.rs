@@ -1,0 +1,87 @@
+//! What every command sets up the same way: where tensors live, LibTorch's
+//! threads, environments built from specs, the cache folder.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use lsnn_rl_env::{Registry, TaskDistribution};
+
+/// Where a command asks its tensors to live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// The CPU.
+    Cpu,
+    /// The first CUDA GPU, where LibTorch sees one.
+    Cuda,
+}
+
+/// The LibTorch device of `choice`; an error when CUDA is asked for and
+/// LibTorch sees no GPU.
+pub fn device(choice: DeviceChoice) -> anyhow::Result<tch::Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(tch::Device::Cpu),
+        DeviceChoice::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
+        DeviceChoice::Cuda => {
+            bail!(
+                "--device cuda: LibTorch sees no CUDA GPU (none on this machine, or this binary was built without LSNN_RL_CUDA=1); use --device cpu"
+            )
+        }
+    }
+}
+
+/// Sets LibTorch's threads, before any tensor work (default 1: usually
+/// fastest for small networks).
+pub fn set_threads(n: Option<u64>) {
+    tch::set_num_threads(n.unwrap_or(1) as i32);
+}
+
+/// The task distribution of `spec`, from `registry`.
+pub fn make_dist(registry: &Registry, spec: &str) -> anyhow::Result<Arc<dyn TaskDistribution>> {
+    let dist = registry
+        .make(spec)
+        .context("run `lsnn-rl envs` to see the environments and their parameters")?;
+    Ok(Arc::from(dist))
+}
+
+/// Seed of the evaluation `train` prints at its end (and the default of
+/// `eval`): its tasks are never drawn in training, which uses a salted stream.
+pub const FINAL_EVAL_SEED: u64 = 1_000_003;
+
+/// The folder for caches (Gittins tables, the PyTorch install):
+/// `$LSNN_RL_CACHE_DIR`, else `$XDG_CACHE_HOME/lsnn-rl`, else `~/.cache/lsnn-rl`.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("LSNN_RL_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    if let Some(xdg) = var("XDG_CACHE_HOME") {
+        return Some(std::path::PathBuf::from(xdg).join("lsnn-rl"));
+    }
+    var("HOME").map(|home| {
+        std::path::PathBuf::from(home)
+            .join(".cache")
+            .join("lsnn-rl")
+    })
+}
+
+/// The training algorithm a configuration names (`train.algo`): the update
+/// rule the shared run machinery runs.
+pub fn algorithm(config: &lsnn_rl_trainer::RunConfig) -> Box<dyn lsnn_rl_trainer::Algorithm> {
+    match config.train.algo {
+        lsnn_rl_trainer::Algo::A2c => Box::new(lsnn_rl_a2c::A2c::new()),
+        lsnn_rl_trainer::Algo::Ppo => Box::new(lsnn_rl_ppo::Ppo::new()),
+    }
+}
+
+/// Loads the trained network of `run_dir` (with its configuration as read
+/// once by the caller) for evaluation, from `checkpoint` or the newest.
+pub fn load_for_eval(
+    run_dir: &lsnn_rl_trainer::run::RunDir,
+    config: lsnn_rl_trainer::RunConfig,
+    checkpoint: Option<&std::path::Path>,
+    dist: Arc<dyn TaskDistribution>,
+    device: tch::Device,
+) -> Result<lsnn_rl_trainer::Trainer, lsnn_rl_trainer::TrainError> {
+    let algorithm = algorithm(&config);
+    lsnn_rl_trainer::run::load_for_eval(run_dir, config, checkpoint, dist, device, algorithm)
+}
