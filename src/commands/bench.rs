@@ -233,7 +233,7 @@ fn measure(
     config.train.updates = (request.warmup + request.repeats) as usize;
     let dist = make_dist(registry, &preset.env)?;
     let algorithm = crate::common::runtime::algorithm(&config);
-    let mut trainer = Trainer::new(config, dist.clone(), device, algorithm)?;
+    let mut trainer = Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
     let manual = trainer.uses_manual_bptt();
     let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
         if mode == "train" {

@@ -9,7 +9,7 @@ use anyhow::Context;
 use lsnn_rl_a2c::RunConfig;
 use lsnn_rl_a2c::run::RunDir;
 use lsnn_rl_neural::AgentKind;
-use lsnn_rl_trainer::ScheduleChoice;
+use lsnn_rl_trainer::{ScheduleChoice, ValidRunConfig};
 
 /// The layers a fresh run's configuration is built from, lowest first:
 /// defaults for the agent and environment (or the file), the `--set`
@@ -35,7 +35,7 @@ pub struct ConfigLayers {
 /// A run configuration that has passed [`RunConfig::validate`]: only
 /// [`ValidatedConfig::resolve`] and [`ValidatedConfig::resume`] make one.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ValidatedConfig(RunConfig);
+pub struct ValidatedConfig(ValidRunConfig);
 
 impl ValidatedConfig {
     /// The configuration of a fresh run: the file (or the defaults of the
@@ -46,7 +46,7 @@ impl ValidatedConfig {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read --config {}", path.display()))?;
-                RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+                RunConfig::parse_toml(&text).with_context(|| format!("in {}", path.display()))?
             }
             None => {
                 let env = layers.env.as_deref().unwrap_or("bandit-dependent");
@@ -55,7 +55,7 @@ impl ValidatedConfig {
             }
         };
         if !layers.set.is_empty() {
-            config = config.with_overrides(&layers.set)?;
+            config = config.apply_overrides(&layers.set)?;
         }
         if let Some(env) = &layers.env {
             config.env = env.clone();
@@ -72,8 +72,7 @@ impl ValidatedConfig {
         if let Some(algo) = layers.algo {
             config.train.algo = algo;
         }
-        config.validate()?;
-        Ok(Self(config))
+        Ok(Self(config.validated()?))
     }
 
     /// The stored configuration of the run in `run_dir` (read once; it was
@@ -93,9 +92,9 @@ impl ValidatedConfig {
                 (Self(extended), Some(said))
             }
             Some(updates) => {
-                let mut shorter = stored;
+                let mut shorter = stored.into_inner();
                 shorter.train.updates = updates;
-                (Self(shorter), None)
+                (Self(shorter.validated()?), None)
             }
             None => (Self(stored), None),
         })
@@ -107,7 +106,7 @@ impl ValidatedConfig {
     }
 
     /// The configuration, for the trainer.
-    pub fn into_inner(self) -> RunConfig {
+    pub fn into_inner(self) -> ValidRunConfig {
         self.0
     }
 }

@@ -77,7 +77,7 @@ pub fn algorithm(config: &lsnn_rl_trainer::RunConfig) -> Box<dyn lsnn_rl_trainer
 /// once by the caller) for evaluation, from `checkpoint` or the newest.
 pub fn load_for_eval(
     run_dir: &lsnn_rl_trainer::run::RunDir,
-    config: lsnn_rl_trainer::RunConfig,
+    config: lsnn_rl_trainer::ValidRunConfig,
     checkpoint: Option<&std::path::Path>,
     dist: Arc<dyn TaskDistribution>,
     device: tch::Device,

@@ -336,7 +336,7 @@ fn train(sweep: &Sweep, cell: &Cell, log: &mut Log) -> anyhow::Result<()> {
     command.arg("train").arg("--out").arg(&cell.dir);
     command.args(["--threads", &sweep.train.threads.to_string()]);
     if run.config().exists() {
-        let mut stored = run.read_config()?;
+        let mut stored = run.read_config()?.into_inner();
         stored.train.updates = updates;
         if stored != *wanted {
             bail!(

@@ -160,7 +160,7 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         run: request.run.clone(),
         env: dist.spec().to_string(),
         dist,
-        config,
+        config: config.into_inner(),
         config_toml,
         progress,
         train,

@@ -22,6 +22,7 @@
 //! let mut config = RunConfig::new("bandit-dependent:pulls=10", lsnn_rl_neural::AgentKind::Lsnn, 3);
 //! config.train.batch = 8;
 //! let dist = Arc::from(registry.make(&config.env).unwrap());
+//! let config = config.validated().unwrap();
 //! let mut trainer = Trainer::new(config, dist, tch::Device::Cpu, Box::new(A2c::new())).unwrap();
 //! let stats = trainer.update().unwrap();
 //! assert_eq!(stats.env_steps, 80);
@@ -41,7 +42,7 @@ use tch::Device;
 pub use lsnn_rl_trainer::{
     ActionMode, Advantage, Algorithm, Bptt, ConfigError, EpisodeLog, EvalSummary, LogRow,
     OnNonFinite, PhaseTimes, RunConfig, Schedule, SpikeEvent, TrainConfig, TrainError, Trainer,
-    UpdateStats, adam, checkpoint, config, recorder, returns, rollout,
+    UpdateStats, ValidRunConfig, adam, checkpoint, config, recorder, returns, rollout,
 };
 
 /// The A2C algorithm, with buffers it reuses from update to update.
@@ -57,13 +58,13 @@ impl A2c {
     }
 }
 
-/// A trainer for `config` that updates by A2C.
+/// A trainer for `config` (checked here) that updates by A2C.
 pub fn trainer(
     config: RunConfig,
     dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution>,
     device: Device,
 ) -> Result<Trainer, TrainError> {
-    Trainer::new(config, dist, device, Box::new(A2c::new()))
+    Trainer::new(config.validated()?, dist, device, Box::new(A2c::new()))
 }
 
 /// Buffers the manual backward pass keeps between updates (no fresh pages

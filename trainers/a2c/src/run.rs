@@ -9,7 +9,7 @@ use tch::Device;
 
 pub use lsnn_rl_trainer::run::{Progress, RunDir, Start};
 
-use crate::{A2c, RunConfig, TrainError, Trainer};
+use crate::{A2c, TrainError, Trainer, ValidRunConfig};
 
 /// Trains in `run_dir` with A2C; see [`lsnn_rl_trainer::run::train`].
 pub fn train(
@@ -26,7 +26,7 @@ pub fn train(
 /// [`lsnn_rl_trainer::run::load_for_eval`].
 pub fn load_for_eval(
     run_dir: &RunDir,
-    config: RunConfig,
+    config: ValidRunConfig,
     checkpoint_path: Option<&Path>,
     dist: Arc<dyn TaskDistribution>,
     device: Device,

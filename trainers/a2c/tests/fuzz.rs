@@ -153,7 +153,7 @@ fn damaged_checkpoints_are_errors_never_panics() {
     let run = dir.path().join("run");
     train(
         &RunDir::new(&run),
-        Start::Fresh(config.clone()),
+        Start::Fresh(config.clone().validated().unwrap()),
         dist.clone(),
         Device::Cpu,
         &mut Quiet,

@@ -46,9 +46,9 @@ fn try_run(
     train(
         &RunDir::new(dir),
         if resume {
-            Start::Resume(config.clone())
+            Start::Resume(config.clone().validated().unwrap())
         } else {
-            Start::Fresh(config.clone())
+            Start::Fresh(config.clone().validated().unwrap())
         },
         dist(&config.env),
         Device::Cpu,

@@ -182,7 +182,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     let straight = tempfile::tempdir().unwrap();
     let full = train(
         &RunDir::new(straight.path()),
-        Start::Fresh(config.clone()),
+        Start::Fresh(config.clone().validated().unwrap()),
         dist.clone(),
         Device::Cpu,
         &mut Quiet { stop_after: None },
@@ -196,7 +196,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     };
     let stopped = train(
         &RunDir::new(split.path()),
-        Start::Fresh(config.clone()),
+        Start::Fresh(config.clone().validated().unwrap()),
         dist.clone(),
         Device::Cpu,
         &mut stop,
@@ -210,7 +210,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     std::fs::write(&damaged, &bytes[..bytes.len() - 7]).unwrap();
     let resumed = train(
         &RunDir::new(split.path()),
-        Start::Resume(config.clone()),
+        Start::Resume(config.clone().validated().unwrap()),
         dist,
         Device::Cpu,
         &mut Quiet { stop_after: None },
@@ -238,7 +238,7 @@ fn checkpoints_of_another_shape_or_corrupt_files_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     train(
         &RunDir::new(dir.path()),
-        Start::Fresh(config.clone()),
+        Start::Fresh(config.clone().validated().unwrap()),
         dist.clone(),
         Device::Cpu,
         &mut Quiet { stop_after: None },

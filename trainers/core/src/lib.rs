@@ -39,6 +39,7 @@
 //! let mut config = RunConfig::new("bandit-dependent:pulls=10", lsnn_rl_neural::AgentKind::Lsnn, 7);
 //! config.train.batch = 4;
 //! let dist = Arc::from(registry.make(&config.env).unwrap());
+//! let config = config.validated().unwrap();
 //! let mut trainer = Trainer::new(config, dist, tch::Device::Cpu, Box::new(Frozen)).unwrap();
 //! let stats = trainer.update().unwrap();
 //! assert_eq!((stats.update, stats.env_steps), (1, 40));
@@ -62,7 +63,7 @@ pub mod trainer;
 pub use algorithm::{Algorithm, UpdateContext, UpdateReport};
 pub use config::{
     Advantage, Algo, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, ScheduleChoice,
-    TrainConfig,
+    TrainConfig, ValidRunConfig,
 };
 pub use records::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, UpdateStats};
 pub use rollout::ActionMode;

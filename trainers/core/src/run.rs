@@ -11,6 +11,7 @@ use tch::Device;
 use crate::algorithm::Algorithm;
 use crate::checkpoint::NonFiniteRecord;
 use crate::config::OnNonFinite;
+use crate::config::ValidRunConfig;
 use crate::lock::RunLock;
 use crate::recorder::{
     CsvLog, EVAL_COLUMNS, TRAIN_COLUMNS, eval_row, train_row, truncate_after, write_atomically,
@@ -50,7 +51,7 @@ impl RunDir {
     }
 
     /// Reads the run's configuration; a folder without one is not a run.
-    pub fn read_config(&self) -> Result<RunConfig, TrainError> {
+    pub fn read_config(&self) -> Result<ValidRunConfig, TrainError> {
         let path = self.config();
         let text = std::fs::read_to_string(&path).map_err(|e| {
             TrainError::RunDir(format!(
@@ -60,6 +61,7 @@ impl RunDir {
             ))
         })?;
         RunConfig::from_toml(&text)
+            .map(ValidRunConfig::trusted)
             .map_err(|e| TrainError::RunDir(format!("{}: {e}", path.display())))
     }
 
@@ -80,11 +82,11 @@ pub trait Progress {
 #[derive(Clone, Debug)]
 pub enum Start {
     /// A new run with this configuration in an empty (or new) directory.
-    Fresh(RunConfig),
+    Fresh(ValidRunConfig),
     /// Continue the run found in the directory from its newest checkpoint,
     /// with its configuration as the caller read it from `config.toml`
-    /// (possibly extended to more updates, [`RunConfig::extended`]).
-    Resume(RunConfig),
+    /// (possibly extended to more updates, [`ValidRunConfig::extended`]).
+    Resume(ValidRunConfig),
 }
 
 /// Trains in `run_dir` until `train.updates` updates are done, or
@@ -404,7 +406,7 @@ fn last_wall(path: &Path) -> f64 {
 /// caller with [`RunDir::read_config`]).
 pub fn load_for_eval(
     run_dir: &RunDir,
-    config: RunConfig,
+    config: ValidRunConfig,
     checkpoint_path: Option<&Path>,
     dist: Arc<dyn TaskDistribution>,
     device: Device,
@@ -420,11 +422,14 @@ pub fn load_for_eval(
         })?,
     };
     let ckpt = checkpoint::load(&sidecar)?;
-    let mut config = config;
-    if device != Device::Cpu && config.train.bptt == crate::config::Bptt::Manual {
+    let config = if device != Device::Cpu && config.train.bptt == crate::config::Bptt::Manual {
         // Evaluation needs only the forward pass, which the GPU runs as tensors.
-        config.train.bptt = crate::config::Bptt::Auto;
-    }
+        let mut auto = config.into_inner();
+        auto.train.bptt = crate::config::Bptt::Auto;
+        ValidRunConfig::trusted(auto)
+    } else {
+        config
+    };
     let mut trainer = Trainer::new(config, dist, device, algorithm)?;
     checkpoint::apply(&mut trainer, &ckpt, false)?;
     Ok(trainer)

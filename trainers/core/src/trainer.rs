@@ -10,7 +10,7 @@ use tch::Device;
 use crate::TrainError;
 use crate::adam::Adam;
 use crate::algorithm::{Algorithm, UpdateContext};
-use crate::config::{Bptt, RunConfig};
+use crate::config::{Bptt, RunConfig, ValidRunConfig};
 use crate::records::{PhaseTimes, UpdateStats};
 use crate::rollout::Batch;
 
@@ -39,15 +39,15 @@ pub struct Trainer {
 impl Trainer {
     /// A fresh run: weights from the run's seed, zero optimiser state.
     ///
-    /// The configuration is validated here, once; the network's memory is
-    /// estimated first and a network that would not fit is refused.
+    /// The configuration was validated where it was made; the network's
+    /// memory is estimated first and a network that would not fit is refused.
     pub fn new(
-        config: RunConfig,
+        config: ValidRunConfig,
         dist: Arc<dyn TaskDistribution>,
         device: Device,
         algorithm: Box<dyn Algorithm>,
     ) -> Result<Self, TrainError> {
-        config.validate()?;
+        let config = config.into_inner();
         let probe = Batch::start(dist.as_ref(), config.inputs, 0, 0, 1)?;
         let obs_size = probe.obs().len();
         let head = match probe.action_space() {

@@ -34,6 +34,7 @@
 //! config.train.batch = 8;
 //! config.train.ppo_minibatches = 2;
 //! let dist = Arc::from(registry.make(&config.env).unwrap());
+//! let config = config.validated().unwrap();
 //! let mut trainer = Trainer::new(config, dist, tch::Device::Cpu, Box::new(Ppo::new())).unwrap();
 //! let stats = trainer.update().unwrap();
 //! assert_eq!(stats.env_steps, 80);

@@ -44,7 +44,13 @@ fn small_config(seed: u64) -> RunConfig {
 
 fn trainer(config: RunConfig) -> Trainer {
     let dist = dist(&config.env);
-    Trainer::new(config, dist, Device::Cpu, Box::new(Ppo::new())).unwrap()
+    Trainer::new(
+        config.validated().unwrap(),
+        dist,
+        Device::Cpu,
+        Box::new(Ppo::new()),
+    )
+    .unwrap()
 }
 
 fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
@@ -175,11 +181,23 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         .unwrap()
     };
     let straight = tempfile::tempdir().unwrap();
-    let full = go(straight.path(), Start::Fresh(config.clone()), None);
+    let full = go(
+        straight.path(),
+        Start::Fresh(config.clone().validated().unwrap()),
+        None,
+    );
     let split = tempfile::tempdir().unwrap();
-    let stopped = go(split.path(), Start::Fresh(config.clone()), Some(2));
+    let stopped = go(
+        split.path(),
+        Start::Fresh(config.clone().validated().unwrap()),
+        Some(2),
+    );
     assert_eq!(stopped.updates_done(), 2);
-    let resumed = go(split.path(), Start::Resume(config), None);
+    let resumed = go(
+        split.path(),
+        Start::Resume(config.validated().unwrap()),
+        None,
+    );
     assert_eq!(resumed.updates_done(), 5);
     assert_eq!(weights(&full), weights(&resumed));
     let header = std::fs::read_to_string(split.path().join("train.csv")).unwrap();

@@ -239,6 +239,49 @@ impl Default for TrainConfig {
     }
 }
 
+/// A [`RunConfig`] that passed [`RunConfig::validate`]: what the trainer
+/// takes. It is made once, where the configuration is parsed
+/// ([`RunConfig::validated`], or reading a run's `config.toml`), and nothing
+/// below re-validates it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidRunConfig(RunConfig);
+
+impl ValidRunConfig {
+    /// The configuration, no longer marked as checked (to change it).
+    pub fn into_inner(self) -> RunConfig {
+        self.0
+    }
+
+    /// Made only by code of this crate that has just validated the value,
+    /// or that keeps a valid one valid.
+    pub(crate) fn trusted(config: RunConfig) -> Self {
+        Self(config)
+    }
+
+    /// The run extended to `updates` updates (see [`RunConfig::extended`]),
+    /// still valid: the schedule window it sets always ends after it starts.
+    pub fn extended(&self, updates: usize, choice: ScheduleChoice) -> (ValidRunConfig, String) {
+        let (config, said) = self.0.extended(updates, choice);
+        (ValidRunConfig(config), said)
+    }
+}
+
+impl std::ops::Deref for ValidRunConfig {
+    type Target = RunConfig;
+
+    fn deref(&self) -> &RunConfig {
+        &self.0
+    }
+}
+
+impl TryFrom<RunConfig> for ValidRunConfig {
+    type Error = ConfigError;
+
+    fn try_from(config: RunConfig) -> Result<Self, ConfigError> {
+        config.validated()
+    }
+}
+
 /// Everything that defines a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -352,6 +395,12 @@ impl RunConfig {
             }
         };
         (next, message)
+    }
+
+    /// Checks the configuration once and marks it checked.
+    pub fn validated(self) -> Result<ValidRunConfig, ConfigError> {
+        self.validate()?;
+        Ok(ValidRunConfig(self))
     }
 
     /// Checks ranges that types cannot express.

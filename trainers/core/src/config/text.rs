@@ -4,12 +4,19 @@
 use super::{ConfigError, RunConfig};
 
 impl RunConfig {
-    /// Parses TOML text; unknown keys are errors naming the key.
+    /// Parses TOML text and validates the result; unknown keys are errors
+    /// naming the key.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: RunConfig =
-            toml::from_str(text).map_err(|e| ConfigError::Toml(one_line(&e.to_string())))?;
+        let config = Self::parse_toml(text)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Parses TOML text into the typed configuration without checking
+    /// ranges, for a caller that layers more on it and validates once at
+    /// the end ([`RunConfig::validated`]); unknown keys are errors.
+    pub fn parse_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml(one_line(&e.to_string())))
     }
 
     /// The configuration as TOML.
@@ -74,6 +81,14 @@ impl RunConfig {
     /// `agent.n_alif=100`, `env=bandit-bernoulli`). Values are TOML values;
     /// a value that is not valid TOML is taken as a string.
     pub fn with_overrides(&self, overrides: &[String]) -> Result<Self, ConfigError> {
+        let config = self.apply_overrides(overrides)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// [`RunConfig::with_overrides`] without the range checks, for a caller
+    /// that validates once at the end.
+    pub fn apply_overrides(&self, overrides: &[String]) -> Result<Self, ConfigError> {
         let mut table: toml::Table =
             toml::from_str(&self.to_toml()).map_err(|e| ConfigError::Toml(e.to_string()))?;
         for item in overrides {
@@ -108,7 +123,7 @@ impl RunConfig {
             node.insert(last.to_string(), value);
         }
         let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
-        Self::from_toml(&text)
+        Self::parse_toml(&text)
     }
 }
 
