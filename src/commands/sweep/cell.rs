@@ -412,3 +412,52 @@ fn evaluate(registry: &Registry, sweep: &Sweep, cell: &Cell) -> anyhow::Result<F
     write_atomically(&cell.dir.join(FINAL_EVAL), &bytes)?;
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use lsnn_rl_env::{EvalSummary, MeanInterval};
+
+    use super::*;
+
+    #[test]
+    fn final_evaluations_written_before_the_figures_existed_still_load() {
+        let old = r#"{"cell": "agent-lsnn_seed-0", "params": [["agent", "lsnn"], ["seed", "0"]],
+            "request": "00ff", "updates": 4, "trials": 100, "seed": 1000003, "greedy": false,
+            "mean_total_reward": 4.5, "ci95": 0.25, "mean_regret": 1.9, "regret_ci95": 0.1}"#;
+        let result: FinalEval = serde_json::from_str(old).unwrap();
+        assert_eq!(result.env, "");
+        assert!(result.goals.is_none() && result.episodes.is_none());
+        assert_eq!(result.mean_regret, Some(1.9));
+    }
+
+    #[test]
+    fn figures_are_the_means_of_the_summary() {
+        let interval = |mean| MeanInterval {
+            mean,
+            ci95: 0.5,
+            n: 10,
+        };
+        let summary = EvalSummary {
+            trials: 10,
+            mean_total_reward: 3.0,
+            ci95: 0.5,
+            mean_regret: None,
+            regret_ci95: None,
+            goals: Some(GoalSummary {
+                trials: 10,
+                goals_per_trial: interval(2.0),
+                steps_to_first_goal: interval(30.0),
+                steps_per_later_goal: Some(interval(6.0)),
+                later_goal_path_ratio: None,
+            }),
+            episodes: None,
+        };
+        let goals = GoalFigures::of(summary.goals.as_ref().unwrap());
+        assert_eq!(
+            (goals.goals_per_trial, goals.steps_to_first_goal),
+            (2.0, 30.0)
+        );
+        assert_eq!(goals.steps_per_later_goal, Some(6.0));
+        assert_eq!(goals.later_goal_path_ratio, None);
+    }
+}
