@@ -12,7 +12,7 @@ use lsnn_rl_neural::cpu_kernel::time_bare_products;
 
 use lsnn_rl_env::Registry;
 
-use crate::common::output::{Progress, write_atomically};
+use crate::common::output::{Indicator, write_atomically};
 use crate::common::runtime::{DeviceChoice, device, make_dist};
 
 /// A `lsnn-rl bench` request.
@@ -192,7 +192,7 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
         }
         chosen
     };
-    let progress = Progress::bar(request.quiet, 2 * chosen.len() as u64, "measurements");
+    let progress = Indicator::bar(request.quiet, 2 * chosen.len() as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
         for mode in ["train", "infer"] {

@@ -10,7 +10,7 @@ use lsnn_rl_env::Registry;
 use crate::common::agent::{agent_label, agent_row};
 use crate::common::baselines::tables::env_table;
 use crate::common::episodes::episode_csv;
-use crate::common::output::{Progress, write_atomically};
+use crate::common::output::{Indicator, write_atomically};
 use crate::common::runtime::{DeviceChoice, device, make_dist, set_threads};
 
 /// A `lsnn-rl eval` request.
@@ -65,7 +65,7 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         spikes: request.spikes.as_ref().map(|_| Vec::new()),
     };
     let wants_log = request.csv.is_some() || request.spikes.is_some();
-    let progress = Progress::spinner(
+    let progress = Indicator::spinner(
         request.quiet,
         &format!("evaluating {} trials of {}", request.trials, dist.spec()),
     );

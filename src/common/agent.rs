@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use lsnn_rl_a2c::RunConfig;
-use lsnn_rl_env::EvalSummary;
 
 use crate::common::baselines::BaselineRow;
 
@@ -14,20 +13,6 @@ pub fn agent_label(config: &RunConfig, run: &Path) -> String {
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default();
     format!("{kind} ({})", run.display())
-}
-
-/// The trainer's evaluation summary as the environment core's one (the
-/// same fields).
-pub fn summary_of(summary: &lsnn_rl_a2c::EvalSummary) -> EvalSummary {
-    EvalSummary {
-        trials: summary.trials,
-        mean_total_reward: summary.mean_total_reward,
-        ci95: summary.ci95,
-        mean_regret: summary.mean_regret,
-        regret_ci95: summary.regret_ci95,
-        goals: summary.goals,
-        episodes: summary.episodes.clone(),
-    }
 }
 
 /// The agent's evaluation (on tasks of `seed`) as a row of the baselines' table.
@@ -41,6 +26,6 @@ pub fn agent_row(
         env: env.to_string(),
         algo: label.to_string(),
         seed,
-        summary: summary_of(summary),
+        summary: summary.clone(),
     }
 }

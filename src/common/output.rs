@@ -45,11 +45,11 @@ pub fn format_table(header: &[String], rows: &[Vec<String>]) -> String {
 /// A progress indicator on stderr for a long command: a bar when the amount
 /// of work is known, a spinner otherwise. It draws nothing when the command
 /// is quiet or stderr is not a terminal (a log file, a pipe, a test).
-pub struct Progress {
+pub struct Indicator {
     bar: Option<indicatif::ProgressBar>,
 }
 
-impl Progress {
+impl Indicator {
     /// Whether a command with `quiet` draws progress at all.
     pub fn visible(quiet: bool) -> bool {
         use std::io::IsTerminal;
@@ -106,7 +106,7 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
+impl Drop for Indicator {
     fn drop(&mut self) {
         self.finish();
     }

@@ -18,12 +18,6 @@ pub fn ci95_normal(values: &[f64]) -> (f64, f64) {
     (mean, 1.96 * (var / n).sqrt())
 }
 
-/// The former name of [`ci95_normal`], kept so that existing callers
-/// compile; new code names the interval it wants.
-pub fn mean_ci95(values: &[f64]) -> (f64, f64) {
-    ci95_normal(values)
-}
-
 /// Mean and half-width of the 95% interval from Student's t with n - 1
 /// degrees of freedom (sample standard deviation); the half-width is `None`
 /// for fewer than two values, the mean NaN for none.
@@ -69,10 +63,6 @@ mod tests {
         assert!(ci95_normal(&[1.0]).1.is_nan());
         let (mean, ci) = ci95_normal(&[]);
         assert!(mean.is_nan() && ci.is_nan());
-        assert_eq!(
-            mean_ci95(&[1.0, 2.0, 3.0, 4.0]),
-            ci95_normal(&[1.0, 2.0, 3.0, 4.0])
-        );
     }
 
     #[test]

@@ -184,7 +184,7 @@ pub use goals::{
     GOAL_REACHED, GoalOutcome, GoalSummary, GoalTracker, MeanInterval, SEGMENT_STEPS,
     SHORTEST_PATH, is_goal_task,
 };
-pub use interval::{ci95_normal, ci95_student_t, mean_ci95, t975};
+pub use interval::{ci95_normal, ci95_student_t, t975};
 pub use policy::{
     Policy, RunError, TrialOutcome, evaluate, evaluate_logged, run_trial, start_eval_trial,
     start_eval_trial_with_info,

@@ -15,7 +15,6 @@ use lsnn_rl_env::{EpisodeSummary, GoalSummary, Registry};
 use serde::{Deserialize, Serialize};
 
 use super::file::{Cell, Sweep, fnv1a};
-use crate::common::agent::summary_of;
 use crate::common::output::write_atomically;
 
 /// The configuration the sweep asks of the cell (written before training).
@@ -390,8 +389,7 @@ fn evaluate(registry: &Registry, sweep: &Sweep, cell: &Cell) -> anyhow::Result<F
     } else {
         ActionMode::Sample
     };
-    let summary =
-        summary_of(&trainer.evaluate(dist.as_ref(), e.trials as usize, e.seed, mode, None)?);
+    let summary = trainer.evaluate(dist.as_ref(), e.trials as usize, e.seed, mode, None)?;
     let result = FinalEval {
         cell: cell.name.clone(),
         params: cell.params.clone(),

@@ -19,7 +19,7 @@ use lsnn_rl_env::{
     start_eval_trial_with_info,
 };
 
-use crate::common::output::Progress;
+use crate::common::output::Indicator;
 
 /// One row of the results: an algorithm (or a trained agent) on an
 /// environment, with its evaluation's summary.
@@ -108,7 +108,7 @@ pub fn compute(registry: &Registry, request: &ScoreRequest) -> anyhow::Result<Co
     let cells: Vec<(usize, &String)> = (0..dists.len())
         .flat_map(|d| algos.iter().map(move |a| (d, a)))
         .collect();
-    let progress = Progress::bar(request.quiet, cells.len() as u64, "cells");
+    let progress = Indicator::bar(request.quiet, cells.len() as u64, "cells");
     let results = run_cells(&dists, &cells, request, cache, threads, &progress);
     progress.finish();
     let mut rows = Vec::new();
@@ -153,7 +153,7 @@ fn run_cells(
     request: &ScoreRequest,
     cache: Option<PathBuf>,
     threads: usize,
-    progress: &Progress,
+    progress: &Indicator,
 ) -> Vec<CellResult> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<CellResult>>> =

@@ -18,9 +18,9 @@ use lsnn_rl_a2c::{ActionMode, EpisodeLog, LogRow, RunConfig, SpikeEvent};
 use lsnn_rl_env::{EvalSummary, Registry, TaskDistribution};
 use plotters::prelude::*;
 
-use crate::common::agent::{agent_label, agent_row, summary_of};
+use crate::common::agent::{agent_label, agent_row};
 use crate::common::baselines::{BaselineRow, ScoreRequest, compute};
-use crate::common::output::Progress;
+use crate::common::output::Indicator;
 use crate::common::runtime::make_dist;
 
 /// What `plot` and `report` evaluate.
@@ -125,7 +125,7 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         rows: Vec::new(),
         spikes: Some(Vec::new()),
     };
-    let spinner = Progress::spinner(
+    let spinner = Indicator::spinner(
         request.quiet,
         &format!("evaluating {trials} trials of {}", dist.spec()),
     );
@@ -165,7 +165,7 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         progress,
         train,
         eval,
-        summary: summary_of(&summary),
+        summary: summary.clone(),
         log,
         neurons,
         seed: request.seed,
