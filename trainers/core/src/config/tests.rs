@@ -94,3 +94,30 @@ fn unknown_keys_and_bad_values_are_named() {
         .to_string();
     assert!(err.contains("key=value"), "{err}");
 }
+
+#[test]
+fn a_configuration_written_before_ppo_and_schedule_windows_still_loads() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    let newer = [
+        "algo",
+        "schedule_start",
+        "schedule_end",
+        "ppo_epochs",
+        "ppo_minibatches",
+        "ppo_clip",
+        "ppo_value_clip",
+        "ppo_normalize_advantages",
+    ];
+    let text = config.to_toml();
+    let old: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            !newer
+                .iter()
+                .any(|key| line.starts_with(&format!("{key} = ")))
+        })
+        .collect();
+    let old = old.join("\n");
+    assert!(!old.contains("ppo_clip") && !old.contains("algo ="));
+    assert_eq!(RunConfig::from_toml(&old).unwrap(), config);
+}
