@@ -142,6 +142,21 @@ impl Trainer {
         &mut self.adam
     }
 
+    /// Every weight of the network by name, sorted by name, as plain values
+    /// (for comparing runs, e.g. a resumed run with an uninterrupted one).
+    pub fn weights(&self) -> Result<Vec<(String, Vec<f32>)>, TrainError> {
+        let mut named = Vec::new();
+        for (name, tensor) in self.agent.var_store().variables() {
+            let values: Vec<f32> = tensor
+                .f_flatten(0, -1)?
+                .f_to_device(Device::Cpu)?
+                .try_into()?;
+            named.push((name, values));
+        }
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(named)
+    }
+
     /// The algorithm's name (`"a2c"`).
     pub fn algorithm(&self) -> &'static str {
         self.algorithm.name()

@@ -28,13 +28,5 @@ impl Progress for Quiet {
 
 /// Every parameter of the network by name, sorted, as plain values.
 pub fn weights(trainer: &Trainer) -> Vec<(String, Vec<f32>)> {
-    let mut named: Vec<(String, Vec<f32>)> = trainer
-        .agent()
-        .var_store()
-        .variables()
-        .into_iter()
-        .map(|(n, t)| (n, Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    named
+    trainer.weights().unwrap()
 }
