@@ -65,13 +65,20 @@ fn a_second_process_on_a_run_directory_is_refused_by_name() {
     assert!(run.join("config.toml").exists());
     first.kill().unwrap();
     first.wait().unwrap();
-    // The killed holder's lock is taken over: the run resumes.
+    // The killed holder's lock is taken over: the run resumes (to a total
+    // past its newest checkpoint, which is at most the rows it logged).
+    let logged = std::fs::read_to_string(run.join("train.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let total = (logged + 2).to_string();
     let resumed = lsnn_rl(&[
         "train",
         "--quiet",
         "--resume",
         "--updates",
-        "4",
+        &total,
         "--out",
         out,
     ]);
@@ -161,4 +168,48 @@ fn extending_a_finished_run_says_what_the_schedules_do() {
         "{said}"
     );
     assert!(lr_of(7) > final_lr * 5.0, "the learning rate starts again");
+}
+
+#[test]
+fn overwrite_keeps_the_old_run_until_the_new_network_exists_and_resume_needs_enough_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = run.to_str().unwrap();
+    let mut args = vec!["train", "--quiet", "--out", out, "--updates", "4"];
+    args.extend(TINY);
+    args.extend(["--set", "train.checkpoint_every=2"]);
+    let first = lsnn_rl(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    // A replacement that cannot be built leaves the old run as it was.
+    let huge = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--overwrite",
+        "--out",
+        out,
+        "--set",
+        "agent.n_lif=100000000",
+    ]);
+    assert_clean_failure(&huge, &["needs about"]);
+    assert_eq!(
+        std::fs::read_to_string(run.join("config.toml")).unwrap(),
+        config
+    );
+    assert!(run.join("checkpoints/update-0000004.json").exists());
+    // Fewer updates than the run has done: a clear error, nothing changed.
+    let fewer = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--resume",
+        "--updates",
+        "2",
+        "--out",
+        out,
+    ]);
+    assert_clean_failure(&fewer, &["has done 4 updates", "--updates 4 or more"]);
+    assert_eq!(
+        std::fs::read_to_string(run.join("config.toml")).unwrap(),
+        config
+    );
 }

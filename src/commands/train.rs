@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use lsnn_rl_a2c::{ActionMode, EvalSummary, UpdateStats};
 use lsnn_rl_env::Registry;
 use lsnn_rl_trainer::ScheduleChoice;
@@ -143,24 +143,17 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
     let resume = matches!(request.config, ConfigSource::Resume { .. });
     let dist = make_dist(registry, &config.get().env)?;
     let config = config.into_inner();
-    if device != tch::Device::Cpu && config.train.bptt == lsnn_rl_a2c::Bptt::Manual {
-        bail!(
-            "train.bptt = \"manual\" runs on the CPU only; use --device cpu, or train.bptt = \"auto\" on a GPU"
-        );
-    }
-    if request.overwrite && run_dir.config().exists() {
-        // A run another process is writing is not removed under it.
-        drop(lsnn_rl_trainer::lock::RunLock::acquire(&request.out)?);
-        // Only a folder that holds a run is removed, never an arbitrary one.
-        std::fs::remove_dir_all(&request.out)
-            .with_context(|| format!("cannot remove the old run {}", request.out.display()))?;
-    }
+
     let total = config.train.updates;
     let mut reporter = Reporter::new(request.quiet, total, 0);
     let started = Instant::now();
     let algorithm = algorithm(&config);
+    // --overwrite: the old run goes only once the new network is built
+    // and the directory's lock is held.
     let start = if resume {
         Start::Resume(config)
+    } else if request.overwrite {
+        Start::Replace(config)
     } else {
         Start::Fresh(config)
     };

@@ -88,15 +88,20 @@ impl ValidatedConfig {
         let stored = run_dir.read_config()?;
         Ok(match updates {
             Some(updates) if updates > stored.train.updates => {
-                let (extended, said) = stored.extended(updates, schedule);
+                let (extended, said) = stored.extended(updates, schedule)?;
                 (Self(extended), Some(said))
             }
-            Some(updates) => {
+            Some(updates) if updates < stored.train.updates => {
+                // The schedules keep the window they had: a shorter total
+                // must not squeeze them (the learning rate would jump).
                 let mut shorter = stored.into_inner();
+                if shorter.train.schedule_end == 0 {
+                    shorter.train.schedule_end = shorter.train.updates;
+                }
                 shorter.train.updates = updates;
                 (Self(shorter.validated()?), None)
             }
-            None => (Self(stored), None),
+            _ => (Self(stored), None),
         })
     }
 

@@ -337,6 +337,10 @@ fn train(sweep: &Sweep, cell: &Cell, log: &mut Log) -> anyhow::Result<()> {
     if run.config().exists() {
         let mut stored = run.read_config()?.into_inner();
         stored.train.updates = updates;
+        // A cell extended to more updates records where its schedules end;
+        // that is not another configuration.
+        stored.train.schedule_start = wanted.train.schedule_start;
+        stored.train.schedule_end = wanted.train.schedule_end;
         if stored != *wanted {
             bail!(
                 "{} holds a run of another configuration than the sweep's (compare its config.toml with {CELL_CONFIG}); delete the folder to start the cell over",

@@ -11,7 +11,8 @@
 //! - `chunk`: how the trials are cut and what each chunk records;
 //! - `autograd`: the tensor network, gradients by LibTorch's autograd;
 //! - `manual`: the CPU kernel with its hand-derived backward pass;
-//! - `loss`: the actor-critic loss, the firing-rate penalty and its gradient.
+//! - `loss`: the actor-critic loss (the firing-rate penalty and its gradient
+//!   are `lsnn_rl_trainer::penalty`'s).
 //!
 //! ```
 //! use std::sync::Arc;

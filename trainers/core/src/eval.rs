@@ -85,7 +85,7 @@ impl EvalNetwork<'_> {
                 *state = next;
                 let (policy, values) = agent.heads(&out.features);
                 let to_vec = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
-                    Ok(t.to_device(Device::Cpu).flatten(0, -1).try_into()?)
+                    Ok(t.f_to_device(Device::Cpu)?.f_flatten(0, -1)?.try_into()?)
                 };
                 let (values, spikes) = match (detail, &out.spikes) {
                     (false, _) => (Vec::new(), Vec::new()),
@@ -121,11 +121,11 @@ fn mean_alif_threshold(
     if n_alif == 0 {
         return Ok(Vec::new());
     }
-    let threshold = params.thr() + params.beta() * b;
+    let threshold = params.thr().f_add(&params.beta().f_mul(b)?)?;
     Ok(threshold
-        .narrow(1, n_lif as i64, n_alif as i64)
-        .mean_dim(1, false, Kind::Float)
-        .to_device(Device::Cpu)
+        .f_narrow(1, n_lif as i64, n_alif as i64)?
+        .f_mean_dim(1, false, Kind::Float)?
+        .f_to_device(Device::Cpu)?
         .try_into()?)
 }
 

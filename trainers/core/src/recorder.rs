@@ -112,9 +112,9 @@ fn widen(path: &Path, columns: &[&str]) -> Result<(), TrainError> {
     let padding = ",".repeat(columns.len() - old.len());
     let mut widened = format!("{}\n", columns.join(","));
     for line in text.split_inclusive('\n').skip(1) {
-        match line.strip_suffix('\n') {
-            Some(row) => widened.push_str(&format!("{row}{padding}\n")),
-            None => widened.push_str(line), // a row cut by a crash stays cut
+        // A row cut by a crash (no newline) is dropped, as truncate_after does.
+        if let Some(row) = line.strip_suffix('\n') {
+            widened.push_str(&format!("{row}{padding}\n"));
         }
     }
     write_atomically(path, widened.as_bytes())
@@ -220,9 +220,10 @@ mod tests {
 
     #[test]
     fn an_older_file_gets_the_new_columns_before_rows_are_appended() {
+        // Its last row, cut by a crash, is dropped.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.csv");
-        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        std::fs::write(&path, "a,b\n1,2\n3,4\n5,").unwrap();
         CsvLog::open(&path, &["a", "b", "c"])
             .unwrap()
             .append(&["5".into(), "6".into(), "7".into()])

@@ -4,7 +4,7 @@ use lsnn_rl_env::{
     Action, Env, Info, MetaInputs, Rng, Space, TaskDistribution, Trial, rng_from_seed,
     start_eval_trial,
 };
-use lsnn_rl_neural::{ActorCritic, RecurrentState};
+use lsnn_rl_neural::ActorCritic;
 use rand::Rng as _;
 use rand_distr::StandardNormal;
 use tch::{Device, Kind, Tensor};
@@ -288,16 +288,6 @@ pub fn log_prob_and_entropy(
             (taken, entropy)
         }
     }
-}
-
-/// Runs one network step on the batch's observations.
-pub fn network_step(
-    agent: &ActorCritic,
-    batch: &Batch,
-    state: &RecurrentState,
-    device: Device,
-) -> Result<(lsnn_rl_neural::NetOutput, RecurrentState), TrainError> {
-    Ok(agent.step(&batch.obs_tensor(device), state)?)
 }
 
 #[cfg(test)]

@@ -87,6 +87,10 @@ pub enum Start {
     /// with its configuration as the caller read it from `config.toml`
     /// (possibly extended to more updates, [`ValidRunConfig::extended`]).
     Resume(ValidRunConfig),
+    /// A new run that replaces the one in the directory, if there is one:
+    /// the old run's files are removed only once the new network is built
+    /// and the directory's lock is held (`lsnn-rl train --overwrite`).
+    Replace(ValidRunConfig),
 }
 
 /// Trains in `run_dir` until `train.updates` updates are done, or
@@ -112,9 +116,10 @@ pub fn train(
     algorithm: Box<dyn Algorithm>,
     progress: &mut dyn Progress,
 ) -> Result<Trainer, TrainError> {
-    let (config, from) = match start {
-        Start::Fresh(config) => (config, false),
-        Start::Resume(config) => (config, true),
+    let (config, from, replace) = match start {
+        Start::Fresh(config) => (config, false, false),
+        Start::Resume(config) => (config, true, false),
+        Start::Replace(config) => (config, false, true),
     };
     let trainer = Trainer::new(config.clone(), dist.clone(), device, algorithm)?;
     if !from {
@@ -122,6 +127,22 @@ pub fn train(
             .map_err(|e| TrainError::io(format!("cannot create {}", run_dir.root.display()), e))?;
     }
     let lock = RunLock::acquire(&run_dir.root)?;
+    if replace && run_dir.config().exists() {
+        // Only a folder that holds a run is emptied, never an arbitrary one.
+        remove_run(run_dir)?;
+    }
+    let newest = newest_loadable(run_dir, if from { usize::MAX } else { 0 })?;
+    if let Some(ckpt) = &newest
+        && ckpt.meta.update > config.train.updates
+    {
+        return Err(TrainError::RunDir(format!(
+            "{} has done {} updates already, more than --updates {}; give --updates {} or more",
+            run_dir.root.display(),
+            ckpt.meta.update,
+            config.train.updates,
+            ckpt.meta.update
+        )));
+    }
     if !from {
         let leftovers = [
             run_dir.config(),
@@ -145,7 +166,7 @@ pub fn train(
     let mut record = NonFiniteRecord::default();
     let mut wall_offset = 0.0;
     let mut last_saved = None;
-    match newest_loadable(run_dir, if from { usize::MAX } else { 0 })? {
+    match newest {
         Some(ckpt) => {
             checkpoint::apply(&mut trainer, &ckpt, true)?;
             record = ckpt.meta.nonfinite_record();
@@ -332,6 +353,31 @@ impl Loop<'_> {
             self.run_dir.root.display()
         )
     }
+}
+
+/// Empties a run directory for a run that replaces it: every entry but the
+/// lock, which the caller holds.
+fn remove_run(run_dir: &RunDir) -> Result<(), TrainError> {
+    let fail = |e| {
+        TrainError::io(
+            format!("cannot remove the old run {}", run_dir.root.display()),
+            e,
+        )
+    };
+    for entry in std::fs::read_dir(&run_dir.root).map_err(fail)? {
+        let entry = entry.map_err(fail)?;
+        if entry.file_name() == crate::lock::LOCK_FILE {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if entry.file_type().map_err(fail)?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// Deletes what a killed run can leave behind: temporary files of

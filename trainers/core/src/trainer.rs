@@ -10,7 +10,7 @@ use tch::Device;
 use crate::TrainError;
 use crate::adam::Adam;
 use crate::algorithm::{Algorithm, UpdateContext};
-use crate::config::{Bptt, RunConfig, ValidRunConfig};
+use crate::config::{Algo, Bptt, RunConfig, ValidRunConfig};
 use crate::records::{PhaseTimes, UpdateStats};
 use crate::rollout::Batch;
 
@@ -48,6 +48,21 @@ impl Trainer {
         algorithm: Box<dyn Algorithm>,
     ) -> Result<Self, TrainError> {
         let config = config.into_inner();
+        // A built-in algorithm must be the one the configuration names (its
+        // config.toml and checkpoints say so); an algorithm of the caller's
+        // own is the caller's choice.
+        let built_in = [Algo::A2c, Algo::Ppo].map(Algo::as_str);
+        if built_in.contains(&algorithm.name()) && algorithm.name() != config.train.algo.as_str() {
+            return Err(crate::ConfigError::Invalid {
+                key: "train.algo".to_string(),
+                value: config.train.algo.as_str().to_string(),
+                reason: format!(
+                    "this trainer was given the {} algorithm; build it with the algorithm the configuration names",
+                    algorithm.name()
+                ),
+            }
+            .into());
+        }
         let probe = Batch::start(dist.as_ref(), config.inputs, 0, 0, 1)?;
         let obs_size = probe.obs().len();
         let head = match probe.action_space() {

@@ -19,7 +19,8 @@ pub(crate) struct Rerun {
     /// Spikes per neuron and network step over the minibatch (empty
     /// without a spiking core).
     pub rates: Vec<f32>,
-    /// The firing-rate penalty as a tensor, autograd path only (else 0).
+    /// The firing-rate penalty as a tensor (autograd path with a penalty;
+    /// None otherwise: the kernel path adds its gradient by hand).
     pub penalty: Option<Tensor>,
     kernel: Option<(SpikingKernel, usize)>,
 }

@@ -209,4 +209,22 @@ fn ppo_settings_are_checked() {
     let mut config = small_config(1);
     config.train.ppo_clip = 0.0;
     assert!(config.validate().is_err());
+    let mut config = small_config(1);
+    config.agent.input_encoding = lsnn_rl_neural::InputEncoding::Poisson;
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("agent.input_encoding"), "{err}");
+    // A trainer refuses an algorithm other than the one its configuration names.
+    let mut config = small_config(1);
+    config.train.algo = Algo::A2c;
+    let dist = dist(&config.env);
+    let err = Trainer::new(
+        config.validated().unwrap(),
+        dist,
+        Device::Cpu,
+        Box::new(Ppo::new()),
+    )
+    .err()
+    .expect("a mismatch is an error")
+    .to_string();
+    assert!(err.contains("train.algo") && err.contains("ppo"), "{err}");
 }

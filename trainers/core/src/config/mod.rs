@@ -258,11 +258,16 @@ impl ValidRunConfig {
         Self(config)
     }
 
-    /// The run extended to `updates` updates (see [`RunConfig::extended`]),
-    /// still valid: the schedule window it sets always ends after it starts.
-    pub fn extended(&self, updates: usize, choice: ScheduleChoice) -> (ValidRunConfig, String) {
+    /// The run extended to `updates` updates, more than it has (see
+    /// [`RunConfig::extended`]); checked, since the schedule window it sets
+    /// must end after it starts.
+    pub fn extended(
+        &self,
+        updates: usize,
+        choice: ScheduleChoice,
+    ) -> Result<(ValidRunConfig, String), ConfigError> {
         let (config, said) = self.0.extended(updates, choice);
-        (ValidRunConfig(config), said)
+        Ok((config.validated()?, said))
     }
 }
 
@@ -506,6 +511,13 @@ impl RunConfig {
                     "must be a finite number >= 0 (0 = no value clipping)",
                 ));
             }
+            if self.agent.input_encoding == lsnn_rl_neural::InputEncoding::Poisson {
+                return Err(invalid(
+                    "agent.input_encoding",
+                    "poisson".into(),
+                    "PPO re-runs the trials and would draw other input spikes than the rollout's; use \"current\" with train.algo = \"ppo\"",
+                ));
+            }
             if t.truncate != 0 {
                 return Err(invalid(
                     "train.truncate",
@@ -513,6 +525,13 @@ impl RunConfig {
                     "PPO re-runs whole trials from their start; set train.truncate = 0 with train.algo = \"ppo\"",
                 ));
             }
+        }
+        if t.schedule_end == 0 && t.schedule_start > 0 && t.schedule_start >= t.updates {
+            return Err(invalid(
+                "train.schedule_start",
+                t.schedule_start.to_string(),
+                "must be less than train.updates (or set train.schedule_end)",
+            ));
         }
         if t.schedule_end != 0 && t.schedule_end <= t.schedule_start {
             return Err(invalid(
