@@ -22,6 +22,15 @@
 //! }
 //! ```
 //!
+//! The built-in registry holds every environment of this workspace:
+//!
+//! ```
+//! let registry = lsnn_rl::builtin_registry().unwrap();
+//! let ids = registry.ids();
+//! assert!(ids.iter().any(|id| id == "bandit-dependent"));
+//! assert!(ids.iter().any(|id| id == "maze-water-grid"));
+//! ```
+//!
 //! Layout: [`commands`] holds one module per subcommand, each taking a
 //! typed request; [`common`] what they share; the private `cli` module the
 //! clap flags, turned into those requests at the edge.
