@@ -104,14 +104,30 @@ pub fn available_bytes() -> Option<f64> {
     Some(kib * 1024.0)
 }
 
-/// Refuses a run whose estimate exceeds the memory available.
+/// What a network is built for: training keeps the record of
+/// backpropagation through time, evaluation (no gradient) does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Updates: weights, gradients and moments, and the BPTT record.
+    Training,
+    /// Fixed weights (`eval`, `plot`, a sweep's final evaluation): no
+    /// record is kept.
+    Evaluation,
+}
+
+/// Refuses a network whose estimate for `purpose` exceeds the memory
+/// available.
 pub fn check(
     config: &RunConfig,
     obs_size: usize,
     actions: usize,
     trial_steps: usize,
+    purpose: Purpose,
 ) -> Result<MemoryEstimate, MemoryError> {
-    let estimate = MemoryEstimate::of(config, obs_size, actions, trial_steps);
+    let mut estimate = MemoryEstimate::of(config, obs_size, actions, trial_steps);
+    if purpose == Purpose::Evaluation {
+        estimate.tape = 0.0;
+    }
     match available_bytes() {
         Some(available) if estimate.total() > available => Err(MemoryError {
             estimate,
@@ -136,17 +152,28 @@ mod tests {
             "{small:?}"
         );
         assert!(small.total() < 100e6, "{small:?}");
-        assert!(check(&config, 6, 2, 100).is_ok());
+        assert!(check(&config, 6, 2, 100, Purpose::Training).is_ok());
 
         let mut huge = config.clone();
         huge.agent.n_lif = 100_000_000;
-        let err = check(&huge, 6, 2, 100).unwrap_err();
+        let err = check(&huge, 6, 2, 100, Purpose::Evaluation).unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains("GiB") && text.contains("agent.n_lif"),
             "{text}"
         );
         assert!(err.estimate.weights > 1e15);
+    }
+
+    #[test]
+    fn evaluation_is_not_charged_the_training_record() {
+        let mut config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 1);
+        // A batch whose BPTT record could not fit anywhere, on a small network.
+        config.train.batch = 1_000_000_000;
+        let err = check(&config, 6, 2, 100, Purpose::Training).unwrap_err();
+        assert!(err.to_string().contains("backpropagation record"), "{err}");
+        let fits = check(&config, 6, 2, 100, Purpose::Evaluation).unwrap();
+        assert_eq!(fits.tape, 0.0);
     }
 
     #[test]

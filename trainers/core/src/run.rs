@@ -476,7 +476,7 @@ pub fn load_for_eval(
     } else {
         config
     };
-    let mut trainer = Trainer::new(config, dist, device, algorithm)?;
+    let mut trainer = Trainer::for_evaluation(config, dist, device, algorithm)?;
     checkpoint::apply(&mut trainer, &ckpt, false)?;
     Ok(trainer)
 }

@@ -11,6 +11,7 @@ use crate::TrainError;
 use crate::adam::Adam;
 use crate::algorithm::{Algorithm, UpdateContext};
 use crate::config::{Algo, Bptt, RunConfig, ValidRunConfig};
+use crate::memory::Purpose;
 use crate::records::{PhaseTimes, UpdateStats};
 use crate::rollout::Batch;
 
@@ -40,12 +41,35 @@ impl Trainer {
     /// A fresh run: weights from the run's seed, zero optimiser state.
     ///
     /// The configuration was validated where it was made; the network's
-    /// memory is estimated first and a network that would not fit is refused.
+    /// memory for training is estimated first and a network that would not
+    /// fit is refused.
     pub fn new(
         config: ValidRunConfig,
         dist: Arc<dyn TaskDistribution>,
         device: Device,
         algorithm: Box<dyn Algorithm>,
+    ) -> Result<Self, TrainError> {
+        Self::build(config, dist, device, algorithm, Purpose::Training)
+    }
+
+    /// [`Trainer::new`] for a network that will only be evaluated (weights
+    /// loaded from a checkpoint next): its memory check leaves out the
+    /// record of backpropagation through time, which evaluation never keeps.
+    pub fn for_evaluation(
+        config: ValidRunConfig,
+        dist: Arc<dyn TaskDistribution>,
+        device: Device,
+        algorithm: Box<dyn Algorithm>,
+    ) -> Result<Self, TrainError> {
+        Self::build(config, dist, device, algorithm, Purpose::Evaluation)
+    }
+
+    fn build(
+        config: ValidRunConfig,
+        dist: Arc<dyn TaskDistribution>,
+        device: Device,
+        algorithm: Box<dyn Algorithm>,
+        purpose: Purpose,
     ) -> Result<Self, TrainError> {
         let config = config.into_inner();
         // A built-in algorithm must be the one the configuration names (its
@@ -69,7 +93,7 @@ impl Trainer {
             Space::Discrete { n } => ActionHead::Discrete(*n),
             Space::Box(b) => ActionHead::Gaussian(b.low.len()),
         };
-        crate::memory::check(&config, obs_size, head.size(), probe.trial_steps)?;
+        crate::memory::check(&config, obs_size, head.size(), probe.trial_steps, purpose)?;
         let agent = ActorCritic::new(
             &config.agent,
             obs_size,
