@@ -265,6 +265,62 @@ fn config_prints_the_commented_defaults() {
 }
 
 #[test]
+fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = [
+        "--env",
+        "maze-water-grid:steps=10",
+        "--updates",
+        "1",
+        "--set",
+        "train.batch=2",
+        "--set",
+        "train.eval_trials=2",
+        "--set",
+        "agent.n_lif=4",
+        "--set",
+        "agent.n_alif=4",
+    ];
+    let run = dir.path().join("recipe");
+    let mut args = vec!["train", "--quiet", "--out", run.to_str().unwrap()];
+    args.extend(small);
+    let out = lsnn_rl(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = stderr(&out).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.starts_with("using the tuned recipe configs/maze-water-grid/lsnn.toml"),
+        "{first}"
+    );
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(
+        config.contains("recipe = \"configs/maze-water-grid/lsnn.toml\"")
+            && config.contains("k_steps = 2"),
+        "{config}"
+    );
+    // --no-recipe: the plain defaults, nothing said, nothing recorded.
+    let plain = dir.path().join("plain");
+    let mut args = vec![
+        "train",
+        "--quiet",
+        "--no-recipe",
+        "--out",
+        plain.to_str().unwrap(),
+    ];
+    args.extend(small);
+    let out = lsnn_rl(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("recipe"), "{}", stderr(&out));
+    let config = std::fs::read_to_string(plain.join("config.toml")).unwrap();
+    assert!(
+        !config.contains("recipe") && config.contains("k_steps = 1"),
+        "{config}"
+    );
+    // `config` shows what a run would get.
+    let shown = stdout(&lsnn_rl(&["config", "--env", "maze-water-grid"]));
+    assert!(shown.contains("k_steps = 2"), "{shown}");
+}
+
+#[test]
 fn train_with_baselines_prints_one_table_and_overwrite_replaces_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

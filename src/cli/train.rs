@@ -113,6 +113,11 @@ pub struct TrainArgs {
     /// Override one configuration key, e.g. --set train.lr=0.001 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Start from the plain defaults, not the tuned recipe the suite ships
+    /// for the environment family and network (configs/FAMILY/AGENT.toml,
+    /// used when no --config is given).
+    #[arg(long, conflicts_with = "config")]
+    pub no_recipe: bool,
     /// Total updates of the run (default: the configuration's).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub updates: Option<u64>,
@@ -128,7 +133,7 @@ pub struct TrainArgs {
     /// Continue the run in --out from its newest checkpoint.
     /// (The run's stored configuration is used: --env, --agent, --config,
     /// --set and --seed cannot be given with it.)
-    #[arg(long, conflicts_with_all = ["overwrite", "env", "agent", "config", "set", "seed", "algo"])]
+    #[arg(long, conflicts_with_all = ["overwrite", "env", "agent", "config", "set", "seed", "algo", "no_recipe"])]
     pub resume: bool,
     /// With --resume and more --updates than the run had: what the
     /// learning-rate and entropy schedules do over the new updates. "keep":
@@ -201,6 +206,9 @@ pub struct ConfigArgs {
     /// Environment spec.
     #[arg(long, default_value = "bandit-dependent")]
     pub env: String,
+    /// The plain defaults, not the tuned recipe of the family.
+    #[arg(long)]
+    pub no_recipe: bool,
 }
 
 impl From<DeviceArg> for DeviceChoice {
@@ -231,6 +239,7 @@ impl TrainArgs {
                 seed: self.seed,
                 updates,
                 algo: self.algo.map(Into::into),
+                no_recipe: self.no_recipe,
             })
         };
         TrainRequest {
@@ -270,6 +279,7 @@ impl ConfigArgs {
         ConfigRequest {
             agent: self.agent.into(),
             env: self.env,
+            no_recipe: self.no_recipe,
         }
     }
 }

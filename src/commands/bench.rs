@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::MetaInputs;
-use lsnn_rl_neural::AgentKind;
 use lsnn_rl_neural::cpu_kernel::time_bare_products;
+use lsnn_rl_neural::{AgentKind, NeuronModel};
 
 use lsnn_rl_env::Registry;
 
@@ -223,6 +223,13 @@ fn measure(
     config.agent.n_lif = preset.half_neurons;
     config.agent.n_alif = preset.half_neurons;
     config.agent.k_steps = 1;
+    // The 2018 reference equations without a rate penalty: what the eager
+    // Python reference (scripts/bench/python_reference.py) computes, so the
+    // comparison stays like for like whatever the training default is.
+    config.agent.model = NeuronModel::Bellec2018;
+    config.agent.thr_lif = 0.01;
+    config.agent.thr_alif = 0.01;
+    config.train.rate_weight = 0.0;
     config.inputs = MetaInputs {
         done_flag: false,
         ..MetaInputs::all()

@@ -1,5 +1,6 @@
-//! `lsnn-rl config`: the full default configuration of a run, commented,
-//! as TOML.
+//! `lsnn-rl config`: the full configuration a fresh run would get (the
+//! defaults, with the tuned recipe of the family where the suite ships
+//! one), commented, as TOML.
 
 use anyhow::Context;
 use lsnn_rl_a2c::RunConfig;
@@ -13,6 +14,8 @@ pub struct ConfigRequest {
     pub agent: AgentKind,
     /// Environment spec.
     pub env: String,
+    /// The plain defaults, not the family's tuned recipe.
+    pub no_recipe: bool,
 }
 
 /// Prints the configuration.
@@ -20,7 +23,11 @@ pub fn run(registry: &Registry, request: &ConfigRequest) -> anyhow::Result<()> {
     registry
         .params(&request.env)
         .context("run `lsnn-rl envs` to see the environments and their parameters")?;
-    let config = RunConfig::new(&request.env, request.agent, 0);
+    let defaults = RunConfig::new(&request.env, request.agent, 0);
+    let config = match crate::common::recipes::find(&request.env, request.agent) {
+        Some(recipe) if !request.no_recipe => recipe.apply(&defaults)?,
+        _ => defaults,
+    };
     print!("{}", config.to_commented_toml());
     Ok(())
 }

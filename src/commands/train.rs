@@ -142,6 +142,14 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
     };
     let resume = matches!(request.config, ConfigSource::Resume { .. });
     let dist = make_dist(registry, &config.get().env)?;
+    if let (Some(recipe), false) = (&config.get().recipe, resume) {
+        // Said first, even with --quiet: the run is not on the plain defaults.
+        eprintln!(
+            "using the tuned recipe {recipe} for {} + {} (docs/search.md); --set overrides its keys, --no-recipe starts from the plain defaults",
+            config.get().env,
+            config.get().agent.kind.as_str()
+        );
+    }
     let config = config.into_inner();
 
     let total = config.train.updates;

@@ -11,6 +11,8 @@ use lsnn_rl_a2c::run::RunDir;
 use lsnn_rl_neural::AgentKind;
 use lsnn_rl_trainer::{ScheduleChoice, ValidRunConfig};
 
+use crate::common::recipes;
+
 /// The layers a fresh run's configuration is built from, lowest first:
 /// defaults for the agent and environment (or the file), the `--set`
 /// overrides, then the flags.
@@ -30,6 +32,9 @@ pub struct ConfigLayers {
     pub updates: Option<usize>,
     /// The training algorithm (default: the configuration's, a2c).
     pub algo: Option<lsnn_rl_trainer::Algo>,
+    /// Start from the plain defaults even where the suite ships a tuned
+    /// recipe for the environment family and network.
+    pub no_recipe: bool,
 }
 
 /// A run configuration that has passed [`RunConfig::validate`]: only
@@ -39,8 +44,10 @@ pub struct ValidatedConfig(ValidRunConfig);
 
 impl ValidatedConfig {
     /// The configuration of a fresh run: the file (or the defaults of the
-    /// agent and environment), then `--set`, then the flags, which win over
-    /// both; checked once at the end.
+    /// agent and environment with the tuned recipe of their family, if the
+    /// suite ships one and `no_recipe` is off), then `--set`, then the
+    /// flags, which win over both; checked once at the end. The recipe used
+    /// is recorded in the configuration's `recipe`.
     pub fn resolve(layers: &ConfigLayers) -> anyhow::Result<Self> {
         let mut config = match &layers.file {
             Some(path) => {
@@ -51,7 +58,11 @@ impl ValidatedConfig {
             None => {
                 let env = layers.env.as_deref().unwrap_or("bandit-dependent");
                 let agent = layers.agent.unwrap_or(AgentKind::Lsnn);
-                RunConfig::new(env, agent, layers.seed.unwrap_or(0))
+                let defaults = RunConfig::new(env, agent, layers.seed.unwrap_or(0));
+                match recipes::find(env, agent) {
+                    Some(recipe) if !layers.no_recipe => recipe.apply(&defaults)?,
+                    _ => defaults,
+                }
             }
         };
         if !layers.set.is_empty() {
@@ -133,6 +144,39 @@ mod tests {
         assert_eq!(config.train.updates, 12);
         assert_eq!(config.agent.tau_a, 700.0);
         assert_eq!(config.env, "bandit-dependent");
+    }
+
+    #[test]
+    fn the_family_recipe_is_layered_under_set_and_recorded() {
+        let layers = ConfigLayers {
+            env: Some("maze-water-grid".into()),
+            set: vec!["train.lr=0.001".into()],
+            ..ConfigLayers::default()
+        };
+        let config = ValidatedConfig::resolve(&layers).unwrap().into_inner();
+        let recipe = recipes::find("maze-water-grid", AgentKind::Lsnn).unwrap();
+        assert_eq!(config.recipe.as_deref(), Some(recipe.path));
+        assert_eq!(config.agent.k_steps, 2);
+        assert_eq!(config.train.lr, 0.001);
+        // --set wins over the recipe.
+        let set = ConfigLayers {
+            set: vec!["agent.k_steps=3".into()],
+            ..layers.clone()
+        };
+        let config = ValidatedConfig::resolve(&set).unwrap().into_inner();
+        assert_eq!(config.agent.k_steps, 3);
+        // --no-recipe: the plain defaults.
+        let plain = ConfigLayers {
+            no_recipe: true,
+            ..layers.clone()
+        };
+        let config = ValidatedConfig::resolve(&plain).unwrap().into_inner();
+        assert_eq!((config.recipe.as_ref(), config.agent.k_steps), (None, 1));
+        // A family without a recipe: the defaults, nothing recorded.
+        let config = ValidatedConfig::resolve(&ConfigLayers::default())
+            .unwrap()
+            .into_inner();
+        assert_eq!(config.recipe, None);
     }
 
     #[test]

@@ -9,4 +9,5 @@ pub mod episodes;
 pub mod navigation;
 pub mod output;
 pub mod pictures;
+pub mod recipes;
 pub mod runtime;

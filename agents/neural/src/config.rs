@@ -85,7 +85,8 @@ pub enum InputEncoding {
 pub struct AgentConfig {
     /// Recurrent core: "lsnn", "lif" (no adaptation), "lstm" or "gru".
     pub kind: AgentKind,
-    /// LSNN equations: "bellec2018" (reference code, default) or "eprop2020".
+    /// LSNN equations: "eprop2020" (default: it learns best, docs/search.md) or
+    /// "bellec2018" (the NeurIPS 2018 reference code, with thresholds 0.01).
     pub model: NeuronModel,
     /// Number of plain LIF neurons (spiking kinds).
     pub n_lif: usize,
@@ -97,9 +98,11 @@ pub struct AgentConfig {
     pub tau_a: f64,
     /// Adaptation strength of the ALIF neurons (threshold A = thr + beta * b); ignored for "lif".
     pub beta: f64,
-    /// Base firing threshold of the LIF neurons (reference 0.01; e-prop typical 0.6 to 1.0).
+    /// Base firing threshold of the LIF neurons (default 0.6 for e-prop; the 2018
+    /// reference code uses 0.01).
     pub thr_lif: f64,
-    /// Base firing threshold of the ALIF neurons (reference 0.01; e-prop typical 0.6 to 1.0).
+    /// Base firing threshold of the ALIF neurons (default 0.6 for e-prop; the 2018
+    /// reference code uses 0.01).
     pub thr_alif: f64,
     /// Scale gamma of the surrogate spike gradient gamma * max(0, 1 - |v_scaled|).
     pub dampening: f64,
@@ -125,14 +128,14 @@ impl Default for AgentConfig {
     fn default() -> Self {
         AgentConfig {
             kind: AgentKind::Lsnn,
-            model: NeuronModel::Bellec2018,
+            model: NeuronModel::Eprop2020,
             n_lif: 50,
             n_alif: 50,
             tau_m: 20.0,
             tau_a: 200.0,
             beta: 1.8,
-            thr_lif: 0.01,
-            thr_alif: 0.01,
+            thr_lif: 0.6,
+            thr_alif: 0.6,
             dampening: 0.3,
             n_refractory: 0,
             weight_scale: 1.0,
@@ -256,14 +259,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_valid_and_match_the_reference() {
+    fn defaults_are_valid_and_use_the_eprop_equations() {
         let c = AgentConfig::default();
         c.validate().unwrap();
         assert_eq!(c.kind, AgentKind::Lsnn);
-        assert_eq!(c.model, NeuronModel::Bellec2018);
+        assert_eq!(c.model, NeuronModel::Eprop2020);
         assert_eq!((c.n_lif, c.n_alif), (50, 50));
         assert_eq!((c.tau_m, c.tau_a, c.beta), (20.0, 200.0, 1.8));
-        assert_eq!((c.thr_lif, c.thr_alif, c.dampening), (0.01, 0.01, 0.3));
+        assert_eq!((c.thr_lif, c.thr_alif, c.dampening), (0.6, 0.6, 0.3));
         assert_eq!((c.tau_out, c.k_steps, c.hidden), (3.0, 1, 48));
     }
 
@@ -363,7 +366,7 @@ mod tests {
         assert_eq!(c.n_alif, 50);
         let json = serde_json::to_string(&AgentConfig::default()).unwrap();
         assert!(json.contains(r#""kind":"lsnn""#), "{json}");
-        assert!(json.contains(r#""model":"bellec2018""#), "{json}");
+        assert!(json.contains(r#""model":"eprop2020""#), "{json}");
         assert!(json.contains(r#""input_encoding":"current""#), "{json}");
         let back: AgentConfig = serde_json::from_str(&json).unwrap();
         assert_eq!(back, AgentConfig::default());

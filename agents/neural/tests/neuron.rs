@@ -245,7 +245,7 @@ fn lif_is_alif_with_beta_zero() {
     assert_eq!(p.len(), 7);
     assert_eq!(p.beta().abs().sum(Kind::Float).double_value(&[]), 0.0);
     let t = |x: &Tensor| Vec::<f32>::try_from(x).unwrap();
-    assert!(t(p.thr()).iter().all(|&x| x == 0.01));
+    assert!(t(p.thr()).iter().all(|&x| x == 0.6));
 
     let lsnn = AgentConfig {
         n_lif: 3,
@@ -260,7 +260,7 @@ fn lif_is_alif_with_beta_zero() {
     };
     let p = NeuronParams::from_config(&lsnn, Device::Cpu);
     assert_eq!(t(p.beta()), [0.0, 0.0, 0.0, 1.8, 1.8, 1.8, 1.8]);
-    assert_eq!(t(p.thr()), [0.01, 0.01, 0.01, 0.02, 0.02, 0.02, 0.02]);
+    assert_eq!(t(p.thr()), [0.6, 0.6, 0.6, 0.02, 0.02, 0.02, 0.02]);
     let alpha = (-1.0f64 / 20.0).exp() as f32;
     let rho = (-1.0f64 / 200.0).exp() as f32;
     assert!(t(p.alpha()).iter().all(|&x| x == alpha));

@@ -60,7 +60,7 @@ impl RunDir {
                 path.display()
             ))
         })?;
-        RunConfig::from_toml(&text)
+        RunConfig::from_stored_toml(&text)
             .map(ValidRunConfig::trusted)
             .map_err(|e| TrainError::RunDir(format!("{}: {e}", path.display())))
     }

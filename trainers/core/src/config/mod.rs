@@ -129,9 +129,10 @@ pub struct TrainConfig {
     pub entropy_final: f64,
     /// How the entropy weight moves: "constant", "linear" or "cosine".
     pub entropy_schedule: Schedule,
-    /// Weight of the firing-rate penalty sum_j (rate_j - rate_target)^2.
+    /// Weight of the firing-rate penalty sum_j (rate_j - rate_target)^2
+    /// (spiking agents; default 1.0, which keeps rates near the target).
     pub rate_weight: f64,
-    /// Target firing rate per network step (0.01 = 10 Hz at dt = 1 ms).
+    /// Target firing rate per network step (default 0.05, i.e. 50 Hz at dt = 1 ms).
     pub rate_target: f64,
     /// Adam learning rate at the first update.
     pub lr: f64,
@@ -208,8 +209,8 @@ impl Default for TrainConfig {
             entropy_weight: 0.05,
             entropy_final: 0.005,
             entropy_schedule: Schedule::Linear,
-            rate_weight: 0.0,
-            rate_target: 0.01,
+            rate_weight: 1.0,
+            rate_target: 0.05,
             lr: 3e-3,
             lr_final: 3e-4,
             lr_schedule: Schedule::Cosine,
@@ -295,6 +296,10 @@ pub struct RunConfig {
     pub env: String,
     /// Seed of the run: weights, tasks, actions.
     pub seed: u64,
+    /// The tuned recipe (`configs/FAMILY/AGENT.toml`) the configuration was
+    /// built on, if any: a record, not read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<String>,
     /// Meta-RL inputs appended to each observation.
     #[serde(default)]
     pub inputs: MetaInputs,
@@ -336,6 +341,7 @@ impl RunConfig {
         Self {
             env: env.to_string(),
             seed,
+            recipe: None,
             inputs: MetaInputs::all(),
             agent: AgentConfig {
                 kind: agent,

@@ -121,3 +121,37 @@ fn a_configuration_written_before_ppo_and_schedule_windows_still_loads() {
     assert!(!old.contains("ppo_clip") && !old.contains("algo ="));
     assert_eq!(RunConfig::from_toml(&old).unwrap(), config);
 }
+
+#[test]
+fn a_stored_run_written_before_the_eprop_default_keeps_its_model() {
+    // A run stored before `model`, the thresholds and the rate penalty had
+    // keys ran the 2018 reference equations without a penalty: reading it
+    // back must not give it today's defaults.
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    let text = config.to_toml();
+    let old: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            !["model", "thr_lif", "thr_alif", "rate_weight", "rate_target"]
+                .iter()
+                .any(|key| line.starts_with(&format!("{key} = ")))
+        })
+        .collect();
+    let old = old.join("\n");
+    let stored = RunConfig::from_stored_toml(&old).unwrap();
+    assert_eq!(stored.agent.model, lsnn_rl_neural::NeuronModel::Bellec2018);
+    assert_eq!((stored.agent.thr_lif, stored.agent.thr_alif), (0.01, 0.01));
+    assert_eq!(
+        (stored.train.rate_weight, stored.train.rate_target),
+        (0.0, 0.01)
+    );
+    // A user's file without those keys gets today's defaults.
+    let fresh = RunConfig::from_toml(&old).unwrap();
+    assert_eq!(fresh.agent.model, lsnn_rl_neural::NeuronModel::Eprop2020);
+    assert_eq!(fresh.train.rate_weight, 1.0);
+    // Keys that are present are kept as written.
+    assert_eq!(
+        RunConfig::from_stored_toml(&config.to_toml()).unwrap(),
+        config
+    );
+}

@@ -12,6 +12,27 @@ impl RunConfig {
         Ok(config)
     }
 
+    /// Parses the `config.toml` of a stored run: like [`RunConfig::from_toml`],
+    /// but a key missing from it (the run was written before the key existed)
+    /// whose default has changed since takes the value the run was trained
+    /// with (the list in `config/text.rs`), not today's default.
+    pub fn from_stored_toml(text: &str) -> Result<Self, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(one_line(&e.to_string())))?;
+        for (section, key, value) in LEGACY_DEFAULTS {
+            let section = table
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(section) = section {
+                section
+                    .entry(key.to_string())
+                    .or_insert_with(|| parse_value(value));
+            }
+        }
+        let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        Self::from_toml(&text)
+    }
+
     /// Parses TOML text into the typed configuration without checking
     /// ranges, for a caller that layers more on it and validates once at
     /// the end ([`RunConfig::validated`]); unknown keys are errors.
@@ -126,6 +147,17 @@ impl RunConfig {
         Self::parse_toml(&text)
     }
 }
+
+/// Keys whose default changed, as (section, key, the old default as TOML):
+/// the spiking default moved from the 2018 reference equations without a
+/// firing-rate penalty to the e-prop equations with one (issue 15).
+const LEGACY_DEFAULTS: [(&str, &str, &str); 5] = [
+    ("agent", "model", "\"bellec2018\""),
+    ("agent", "thr_lif", "0.01"),
+    ("agent", "thr_alif", "0.01"),
+    ("train", "rate_weight", "0.0"),
+    ("train", "rate_target", "0.01"),
+];
 
 fn parse_value(raw: &str) -> toml::Value {
     // Parse as the right-hand side of a TOML assignment; fall back to a string
