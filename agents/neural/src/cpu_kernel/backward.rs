@@ -1,8 +1,11 @@
 //! The hand-derived backward pass through time over a recorded tape: the
-//! surrogate gradients autograd computes for the tensor version.
+//! surrogate gradients autograd computes for the tensor version, block by
+//! block of batch rows in parallel (see the module's notes on parallelism).
 
-use super::SpikingKernel;
+use rayon::prelude::*;
+
 use super::gemm::{gemm_add_a_bt, gemm_at_b};
+use super::{BLOCK_ROWS, SpikingKernel};
 use super::state::{KernelGrads, RowAdjoints, RowTape, Tape};
 use crate::config::NeuronModel;
 
@@ -51,55 +54,59 @@ impl SpikingKernel {
         let mut g_current = std::mem::take(&mut tape.g_current);
         g_current.clear();
         g_current.resize(net_steps * cells, 0.0);
+        let block = BLOCK_ROWS * n;
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
-            if s % self.k_steps == self.k_steps - 1 {
-                for (g, &d) in g_trace
-                    .iter_mut()
-                    .zip(&d_features[t * cells..(t + 1) * cells])
-                {
-                    *g += d;
-                }
-            }
+            let last_of_env_step = s % self.k_steps == self.k_steps - 1;
             let at = s * cells..(s + 1) * cells;
-            let g_i = &mut g_current[at.clone()];
-            for row in 0..batch {
-                let cells = at.start + row * n..at.start + (row + 1) * n;
-                let local = row * n..(row + 1) * n;
-                self.backward_row(
-                    RowTape {
-                        v_prev: &tape.v_prev[cells.clone()],
-                        z_prev: &tape.z_prev[cells.clone()],
-                        threshold: &tape.threshold[cells.clone()],
-                        pseudo: &tape.pseudo[cells],
-                    },
-                    RowAdjoints {
-                        v: &mut g_v[local.clone()],
-                        b: &mut g_b[local.clone()],
-                        z: &mut g_z[local.clone()],
-                        trace: &mut g_trace[local.clone()],
-                        current: &mut g_i[local],
-                    },
-                    d_spike,
-                );
-            }
-            // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
-            gemm_add_a_bt(batch, n, n, g_i, &self.w_rec, &mut g_z);
+            let step_tape = |buffer: &'_ [f32], i: usize| {
+                let from = at.start + i * block;
+                &buffer[from..(from + block).min(at.end)]
+            };
+            let work: Vec<_> = g_v
+                .chunks_mut(block)
+                .zip(g_b.chunks_mut(block))
+                .zip(g_z.chunks_mut(block))
+                .zip(g_trace.chunks_mut(block))
+                .zip(g_current[at.clone()].chunks_mut(block))
+                .enumerate()
+                .collect();
+            let tape = &*tape;
+            work.into_par_iter()
+                .for_each(|(i, ((((g_v, g_b), g_z), g_trace), g_i))| {
+                    if last_of_env_step {
+                        let from = t * cells + i * block;
+                        for (g, &d) in g_trace.iter_mut().zip(&d_features[from..]) {
+                            *g += d;
+                        }
+                    }
+                    let (v_prev, z_prev) = (step_tape(&tape.v_prev, i), step_tape(&tape.z_prev, i));
+                    let (threshold, pseudo) =
+                        (step_tape(&tape.threshold, i), step_tape(&tape.pseudo, i));
+                    for row in 0..g_v.len() / n {
+                        let cells = row * n..(row + 1) * n;
+                        self.backward_row(
+                            RowTape {
+                                v_prev: &v_prev[cells.clone()],
+                                z_prev: &z_prev[cells.clone()],
+                                threshold: &threshold[cells.clone()],
+                                pseudo: &pseudo[cells.clone()],
+                            },
+                            RowAdjoints {
+                                v: &mut g_v[cells.clone()],
+                                b: &mut g_b[cells.clone()],
+                                z: &mut g_z[cells.clone()],
+                                trace: &mut g_trace[cells.clone()],
+                                current: &mut g_i[cells],
+                            },
+                            d_spike,
+                        );
+                    }
+                    // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
+                    gemm_add_a_bt(g_v.len() / n, n, n, g_i, &self.w_rec, g_z);
+                });
         }
-        // dL/dW_rec = sum over steps of z_prev^T dL/dI: one product over all steps.
-        let mut w_rec = vec![0.0f32; n * n];
-        gemm_at_b(
-            n,
-            net_steps * batch,
-            n,
-            &tape.z_prev,
-            &g_current,
-            &mut w_rec,
-        );
-        for j in 0..n {
-            w_rec[j * n + j] = 0.0;
-        }
-        // dL/dW_in = sum over environment steps of x^T (dL/dI summed over its K steps).
+        // dL/dI summed over the K network steps of each environment step, for W_in.
         let summed;
         let per_env_step: &[f32] = if self.k_steps == 1 {
             &g_current
@@ -117,16 +124,79 @@ impl SpikingKernel {
             summed = acc;
             &summed
         };
-        let mut w_in = vec![0.0f32; self.n_in * n];
-        gemm_at_b(
-            self.n_in,
-            env_steps * batch,
-            n,
-            &tape.x,
-            per_env_step,
-            &mut w_in,
-        );
+        // The weight gradients, block by block in parallel, summed in block order.
+        let blocks = batch.div_ceil(BLOCK_ROWS);
+        let partials: Vec<KernelGrads> = (0..blocks)
+            .into_par_iter()
+            .map(|i| {
+                let rows = i * BLOCK_ROWS..((i + 1) * BLOCK_ROWS).min(batch);
+                self.block_weight_grads(tape, &g_current, per_env_step, batch, rows)
+            })
+            .collect();
+        let mut grads = KernelGrads {
+            w_in: vec![0.0f32; self.n_in * n],
+            w_rec: vec![0.0f32; n * n],
+        };
+        for partial in &partials {
+            for (g, &p) in grads.w_in.iter_mut().zip(&partial.w_in) {
+                *g += p;
+            }
+            for (g, &p) in grads.w_rec.iter_mut().zip(&partial.w_rec) {
+                *g += p;
+            }
+        }
+        for j in 0..n {
+            grads.w_rec[j * n + j] = 0.0;
+        }
         tape.g_current = g_current;
+        grads
+    }
+
+    /// The weight gradients of the batch rows `rows`: dL/dW_rec = sum over
+    /// network steps of z_prev^T dL/dI, dL/dW_in = sum over environment steps of
+    /// x^T (dL/dI summed over its K steps).
+    fn block_weight_grads(
+        &self,
+        tape: &Tape,
+        g_current: &[f32],
+        per_env_step: &[f32],
+        batch: usize,
+        rows: std::ops::Range<usize>,
+    ) -> KernelGrads {
+        let (n, n_in) = (self.n, self.n_in);
+        let net_steps = tape.env_steps * self.k_steps;
+        // The block's rows of every step, one after another.
+        let gather = |buffer: &[f32], steps: usize, width: usize| -> Vec<f32> {
+            let mut out = Vec::with_capacity(steps * rows.len() * width);
+            for s in 0..steps {
+                out.extend_from_slice(&buffer[(s * batch + rows.start) * width..][..rows.len() * width]);
+            }
+            out
+        };
+        let z_prev = gather(&tape.z_prev, net_steps, n);
+        let mut w_rec = vec![0.0f32; n * n];
+        if self.use_sparse(&z_prev) {
+            // Spikes are 0 or 1: each spike adds its step's dL/dI row to the
+            // row of W_rec's gradient of the neuron that fired.
+            for s in 0..net_steps {
+                for (local, row) in rows.clone().enumerate() {
+                    let z = &z_prev[(s * rows.len() + local) * n..][..n];
+                    let g = &g_current[(s * batch + row) * n..][..n];
+                    for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
+                        for (w, &g) in w_rec[j * n..(j + 1) * n].iter_mut().zip(g) {
+                            *w += g;
+                        }
+                    }
+                }
+            }
+        } else {
+            let g = gather(g_current, net_steps, n);
+            gemm_at_b(n, net_steps * rows.len(), n, &z_prev, &g, &mut w_rec);
+        }
+        let x = gather(&tape.x, tape.env_steps, n_in);
+        let g = gather(per_env_step, tape.env_steps, n);
+        let mut w_in = vec![0.0f32; n_in * n];
+        gemm_at_b(n_in, tape.env_steps * rows.len(), n, &x, &g, &mut w_in);
         KernelGrads { w_in, w_rec }
     }
 
