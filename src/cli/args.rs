@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::commands::baselines::{BaselinesRequest, Suite, Target};
 use crate::commands::bench::BenchRequest;
@@ -80,6 +80,8 @@ The Gittins index tables are cached under $LSNN_RL_CACHE_DIR/gittins
 
 pub(super) const BENCH_EXAMPLES: &str = "Examples:
   lsnn-rl bench --preset small --threads 1
+  lsnn-rl bench --preset wide --threads scan --csv threads.csv
+  lsnn-rl bench --preset small --model eprop2020 --recurrent dense
   lsnn-rl bench --csv bench.csv
   lsnn-rl bench --preset small --bptt autograd
   lsnn-rl bench --scaling --csv scaling.csv
@@ -107,6 +109,54 @@ pub enum BptArg {
     Manual,
 }
 
+/// Thread counts of `lsnn-rl bench --threads`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadCounts(pub Vec<usize>);
+
+fn parse_threads(text: &str) -> Result<ThreadCounts, String> {
+    if text == "scan" {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut counts = vec![1];
+        while counts[counts.len() - 1] * 2 <= cores {
+            counts.push(counts[counts.len() - 1] * 2);
+        }
+        if counts[counts.len() - 1] != cores {
+            counts.push(cores);
+        }
+        return Ok(ThreadCounts(counts));
+    }
+    let counts = text
+        .split(',')
+        .map(|part| match part.trim().parse::<usize>() {
+            Ok(n @ 1..=1024) => Ok(n),
+            _ => Err(format!(
+                "'{part}' is not a thread count: give 1 to 1024, a list such as 1,2,4, or scan"
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ThreadCounts(counts))
+}
+
+/// The neuron model of `lsnn-rl bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// The 2018 reference equations, thresholds 0.01, no rate penalty.
+    Bellec2018,
+    /// The e-prop equations with the training defaults (rate penalty towards 0.05).
+    Eprop2020,
+}
+
+/// The recurrent products of `lsnn-rl bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecurrentArg {
+    /// Sparse where fewer than a tenth of a block's neurons fired.
+    Auto,
+    /// Always dense.
+    Dense,
+    /// Always sparse.
+    Sparse,
+}
+
 /// Flags of `lsnn-rl bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -118,9 +168,20 @@ pub struct BenchArgs {
     /// length 100/1000 (with and without truncation), batch 16/64/256.
     #[arg(long)]
     pub scaling: bool,
-    /// LibTorch threads (the CPU kernel itself runs on one).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: u64,
+    /// Threads: one count, a comma-separated list (1,2,4), or "scan" (1, 2,
+    /// 4, ... up to the machine's cores); each count is a row. The CPU
+    /// kernel's pool and LibTorch's both get it.
+    #[arg(long, default_value = "1", value_parser = parse_threads)]
+    pub threads: ThreadCounts,
+    /// The neuron model: the 2018 reference without a rate penalty (like the
+    /// Python reference, the default) or e-prop with the training default's
+    /// firing-rate penalty.
+    #[arg(long, value_enum, default_value = "bellec2018")]
+    pub model: ModelArg,
+    /// The CPU kernel's recurrent products: auto (sparse where few neurons
+    /// fired), dense, or sparse (the sum of the rows of the neurons that fired).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub recurrent: RecurrentArg,
     /// Also write the results as CSV.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -262,7 +323,16 @@ impl BenchArgs {
         BenchRequest {
             presets: self.presets,
             scaling: self.scaling,
-            threads: self.threads,
+            threads: self.threads.0,
+            model: match self.model {
+                ModelArg::Bellec2018 => lsnn_rl_neural::NeuronModel::Bellec2018,
+                ModelArg::Eprop2020 => lsnn_rl_neural::NeuronModel::Eprop2020,
+            },
+            recurrent: match self.recurrent {
+                RecurrentArg::Auto => lsnn_rl_neural::cpu_kernel::RecurrentProduct::Auto,
+                RecurrentArg::Dense => lsnn_rl_neural::cpu_kernel::RecurrentProduct::Dense,
+                RecurrentArg::Sparse => lsnn_rl_neural::cpu_kernel::RecurrentProduct::Sparse,
+            },
             csv: self.csv,
             repeats: self.repeats,
             warmup: self.warmup,

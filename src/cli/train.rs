@@ -127,7 +127,8 @@ pub struct TrainArgs {
     /// The run directory.
     #[arg(long)]
     pub out: PathBuf,
-    /// LibTorch threads (default 1).
+    /// Threads: the CPU spiking kernel's (default: every core; results do not
+    /// depend on it) and LibTorch's (default 1).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Continue the run in --out from its newest checkpoint.
@@ -186,7 +187,8 @@ pub struct EvalArgs {
     /// Take the most likely action instead of sampling.
     #[arg(long)]
     pub greedy: bool,
-    /// LibTorch threads (default 1).
+    /// Threads: the CPU spiking kernel's (default: every core; results do not
+    /// depend on it) and LibTorch's (default 1).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// Where tensors live.

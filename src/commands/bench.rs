@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::MetaInputs;
-use lsnn_rl_neural::cpu_kernel::time_bare_products;
+use lsnn_rl_neural::cpu_kernel::{RecurrentProduct, time_bare_products};
 use lsnn_rl_neural::{AgentKind, NeuronModel};
 
 use lsnn_rl_env::Registry;
@@ -22,8 +22,14 @@ pub struct BenchRequest {
     pub presets: Vec<String>,
     /// The scaling table instead of the presets.
     pub scaling: bool,
-    /// LibTorch threads.
-    pub threads: u64,
+    /// Thread counts to measure, each a row (rayon's pool for the CPU kernel
+    /// and LibTorch's intra-op pool both get it).
+    pub threads: Vec<usize>,
+    /// The neuron model of the agent (the 2018 reference: what the Python
+    /// reference computes).
+    pub model: NeuronModel,
+    /// How the CPU kernel computes the recurrent products.
+    pub recurrent: RecurrentProduct,
     /// Also write the results as CSV.
     pub csv: Option<std::path::PathBuf>,
     /// Timed updates per preset and mode.
@@ -106,6 +112,10 @@ struct Row {
     preset: Preset,
     mode: &'static str,
     threads: usize,
+    model: NeuronModel,
+    recurrent: RecurrentProduct,
+    /// Mean firing rate (spikes per neuron per step) of the timed train updates.
+    rate: Option<f64>,
     device: String,
     bptt: &'static str,
     trial_steps: usize,
@@ -166,7 +176,6 @@ fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 /// Runs `lsnn-rl bench`.
 pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
-    tch::set_num_threads(request.threads as i32);
     let device = device(request.device)?;
     let bptt = request.bptt;
     let all = if request.scaling {
@@ -192,15 +201,25 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
         }
         chosen
     };
-    let progress = Indicator::bar(request.quiet, 2 * chosen.len() as u64, "measurements");
+    let measurements = 2 * chosen.len() * request.threads.len();
+    let progress = Indicator::bar(request.quiet, measurements as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
-        for mode in ["train", "infer"] {
-            progress.message(&format!("{} ({mode})", preset.name));
-            let row = measure(registry, preset, mode, request, device, bptt)
-                .with_context(|| format!("preset {}", preset.name))?;
-            progress.inc(1);
-            rows.push(row);
+        for &threads in &request.threads {
+            // A pool of its own per row: the process-wide pool keeps its size.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("cannot start the thread pool")?;
+            tch::set_num_threads(threads as i32);
+            for mode in ["train", "infer"] {
+                progress.message(&format!("{} ({mode}, {threads} threads)", preset.name));
+                let row = pool
+                    .install(|| measure(registry, preset, mode, request, device, bptt, threads))
+                    .with_context(|| format!("preset {}", preset.name))?;
+                progress.inc(1);
+                rows.push(row);
+            }
         }
     }
     progress.finish();
@@ -218,18 +237,21 @@ fn measure(
     request: &BenchRequest,
     device: tch::Device,
     bptt: Bptt,
+    threads: usize,
 ) -> anyhow::Result<Row> {
     let mut config = RunConfig::new(&preset.env, AgentKind::Lsnn, 0);
     config.agent.n_lif = preset.half_neurons;
     config.agent.n_alif = preset.half_neurons;
     config.agent.k_steps = 1;
-    // The 2018 reference equations without a rate penalty: what the eager
-    // Python reference (scripts/bench/python_reference.py) computes, so the
-    // comparison stays like for like whatever the training default is.
-    config.agent.model = NeuronModel::Bellec2018;
-    config.agent.thr_lif = 0.01;
-    config.agent.thr_alif = 0.01;
-    config.train.rate_weight = 0.0;
+    config.agent.model = request.model;
+    if request.model == NeuronModel::Bellec2018 {
+        // The 2018 reference equations without a rate penalty: what the
+        // eager Python reference (scripts/bench/python_reference.py)
+        // computes, so the comparison stays like for like.
+        config.agent.thr_lif = 0.01;
+        config.agent.thr_alif = 0.01;
+        config.train.rate_weight = 0.0;
+    }
     config.inputs = MetaInputs {
         done_flag: false,
         ..MetaInputs::all()
@@ -241,19 +263,26 @@ fn measure(
     let dist = make_dist(registry, &preset.env)?;
     let algorithm = crate::common::runtime::algorithm(&config);
     let mut trainer = Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
+    trainer.agent_mut().set_recurrent_product(request.recurrent);
     let manual = trainer.uses_manual_bptt();
-    let per_update = |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
-        if mode == "train" {
-            let start = Instant::now();
-            let stats = trainer.update()?;
-            let p = stats.phases;
-            Ok((start.elapsed(), Some([p.rollout, p.backward, p.optimiser])))
-        } else {
-            let start = Instant::now();
-            trainer.evaluate(dist.as_ref(), preset.batch, 7, ActionMode::Sample, None)?;
-            Ok((start.elapsed(), None))
-        }
-    };
+    let mut rates = Vec::new();
+    let mut per_update =
+        |trainer: &mut Trainer| -> anyhow::Result<(Duration, Option<[Duration; 3]>)> {
+            if mode == "train" {
+                let start = Instant::now();
+                let stats = trainer.update()?;
+                let elapsed = start.elapsed();
+                let p = stats.phases;
+                if let (Some(lif), Some(alif)) = (stats.rate_lif, stats.rate_alif) {
+                    rates.push((lif + alif) / 2.0);
+                }
+                Ok((elapsed, Some([p.rollout, p.backward, p.optimiser])))
+            } else {
+                let start = Instant::now();
+                trainer.evaluate(dist.as_ref(), preset.batch, 7, ActionMode::Sample, None)?;
+                Ok((start.elapsed(), None))
+            }
+        };
     for _ in 0..request.warmup as usize {
         per_update(&mut trainer)?;
     }
@@ -270,6 +299,9 @@ fn measure(
         }
     }
     let peak = if rss_reset { peak_rss_mb() } else { None };
+    // The timed updates' rates (the warm-up's come first).
+    let timed = &rates[rates.len().saturating_sub(request.repeats as usize)..];
+    let rate = (!timed.is_empty()).then(|| timed.iter().sum::<f64>() / timed.len() as f64);
     let trial_steps =
         lsnn_rl_a2c::rollout::Batch::start(dist.as_ref(), trainer.config().inputs, 0, 0, 1)?
             .trial_steps;
@@ -293,7 +325,10 @@ fn measure(
     Ok(Row {
         preset: preset.clone(),
         mode,
-        threads: request.threads as usize,
+        threads,
+        model: request.model,
+        recurrent: request.recurrent,
+        rate,
         device: format!("{device:?}").to_lowercase(),
         bptt: if manual { "manual" } else { "autograd" },
         trial_steps,
@@ -352,7 +387,7 @@ fn print_table(rows: &[Row]) {
 fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = CSV_HEADER.to_vec();
-    header.extend(["gemm_ms", "update_over_gemm"]);
+    header.extend(["gemm_ms", "update_over_gemm", "model", "recurrent", "rate"]);
     writer.write_record(&header)?;
     for r in rows {
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
@@ -378,6 +413,9 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             opt(r.peak_rss_mb),
             opt(r.gemm.map(ms)),
             opt(r.gemm.map(|g| ms(r.median) / ms(g))),
+            r.model.as_str().to_string(),
+            format!("{:?}", r.recurrent).to_lowercase(),
+            opt(r.rate),
         ])?;
     }
     let bytes = writer.into_inner().context("CSV buffer")?;

@@ -32,7 +32,7 @@ pub struct EvalRequest {
     pub spikes: Option<PathBuf>,
     /// Take the most likely action instead of sampling.
     pub greedy: bool,
-    /// LibTorch threads (default 1).
+    /// Threads of the CPU kernel (default: every core) and LibTorch (default 1).
     pub threads: Option<u64>,
     /// Where tensors live.
     pub device: DeviceChoice,

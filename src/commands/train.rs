@@ -43,7 +43,7 @@ pub struct TrainRequest {
     pub config: ConfigSource,
     /// The run directory.
     pub out: PathBuf,
-    /// LibTorch threads (default 1).
+    /// Threads of the CPU kernel (default: every core) and LibTorch (default 1).
     pub threads: Option<u64>,
     /// Replace the run in `out` if there is one.
     pub overwrite: bool,

@@ -1,4 +1,4 @@
-//! What every command sets up the same way: where tensors live, LibTorch's
+//! What every command sets up the same way: where tensors live, the
 //! threads, environments built from specs, the cache folder.
 
 use std::sync::Arc;
@@ -29,10 +29,22 @@ pub fn device(choice: DeviceChoice) -> anyhow::Result<tch::Device> {
     }
 }
 
-/// Sets LibTorch's threads, before any tensor work (default 1: usually
-/// fastest for small networks).
-pub fn set_threads(n: Option<u64>) {
+/// Sets the process's threads, before any work: the CPU spiking kernel's
+/// pool (rayon) gets `n`, default every core of the machine (its results do
+/// not depend on the count); LibTorch's intra-op pool gets `n` when given,
+/// else 1 (usually fastest for small networks, and LibTorch's results can
+/// depend on its thread count). Returns the kernel's thread count.
+pub fn set_threads(n: Option<u64>) -> usize {
+    let kernel = n.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    // The global pool is built once per process; a second call keeps the first.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(kernel)
+        .build_global();
     tch::set_num_threads(n.unwrap_or(1) as i32);
+    kernel
 }
 
 /// The task distribution of `spec`, from `registry`.

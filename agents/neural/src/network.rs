@@ -8,7 +8,7 @@ use tch::nn::{self, RNN, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
-use crate::cpu_kernel::{CpuHeads, KernelGrads, KernelNeurons, SpikingKernel};
+use crate::cpu_kernel::{CpuHeads, KernelGrads, KernelNeurons, RecurrentProduct, SpikingKernel};
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
 use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
 
@@ -98,6 +98,10 @@ pub struct ActorCritic {
     value_w: Tensor,
     value_b: Tensor,
     log_std: Option<Tensor>,
+    /// How the CPU kernels made by [`ActorCritic::spiking_kernel`] compute the
+    /// recurrent products (a speed choice, not a configuration: the results
+    /// agree to f32 rounding).
+    recurrent_product: RecurrentProduct,
 }
 
 impl std::fmt::Debug for ActorCritic {
@@ -253,7 +257,14 @@ impl ActorCritic {
             value_w,
             value_b,
             log_std,
+            recurrent_product: RecurrentProduct::Auto,
         })
+    }
+
+    /// How the CPU kernels of this network compute the recurrent products
+    /// (default [`RecurrentProduct::Auto`]; `lsnn-rl bench --recurrent` sets it).
+    pub fn set_recurrent_product(&mut self, recurrent: RecurrentProduct) {
+        self.recurrent_product = recurrent;
     }
 
     /// The all-zero recurrent state of `batch` samples.
@@ -475,14 +486,17 @@ impl ActorCritic {
             dampening: params.dampening() as f32,
             n_refractory: params.n_refractory(),
         };
-        Some(SpikingKernel::new(
-            self.obs_size,
-            self.config.k_steps,
-            neurons,
-            core.readout_rate as f32,
-            to_vec(&core.w_in),
-            to_vec(&core.w_rec),
-        ))
+        Some(
+            SpikingKernel::new(
+                self.obs_size,
+                self.config.k_steps,
+                neurons,
+                core.readout_rate as f32,
+                to_vec(&core.w_in),
+                to_vec(&core.w_rec),
+            )
+            .with_recurrent_product(self.recurrent_product),
+        )
     }
 
     /// The policy and value heads as plain f32 buffers ([`CpuHeads`]), copied from

@@ -8,7 +8,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind, Tensor};
 
-const BATCH: usize = 3;
+// More than two blocks of the parallel kernel (`BLOCK_ROWS` samples each), the
+// last one partial.
+const BATCH: usize = 37;
 const OBS: usize = 4;
 const STEPS: usize = 25;
 

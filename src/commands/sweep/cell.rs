@@ -380,7 +380,7 @@ fn train(sweep: &Sweep, cell: &Cell, log: &mut Log) -> anyhow::Result<()> {
 
 /// The final evaluation, written to `final-eval.json`.
 fn evaluate(registry: &Registry, sweep: &Sweep, cell: &Cell) -> anyhow::Result<FinalEval> {
-    tch::set_num_threads(sweep.train.threads as i32);
+    crate::common::runtime::set_threads(Some(sweep.train.threads));
     let run = RunDir::new(&cell.dir);
     let dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution> =
         std::sync::Arc::from(registry.make(&cell.eval_env)?);

@@ -122,7 +122,8 @@ pub struct Cell {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainSection {
-    /// LibTorch threads of each cell (also Slurm's default --cpus-per-task).
+    /// Threads of each cell, the CPU kernel's and LibTorch's (also Slurm's
+    /// default --cpus-per-task).
     pub threads: u64,
 }
 

@@ -158,6 +158,35 @@ fn same_seed_same_weights_bit_for_bit() {
     assert_ne!(w1, w3);
 }
 
+/// The CPU kernel's thread pool changes no bit of a run: batch 37 (three
+/// blocks of the kernel, the last one partial), the e-prop default with its
+/// rate penalty (sparse and dense recurrent products both in play), K = 2.
+#[test]
+fn the_kernel_thread_count_changes_no_bit_of_a_run() {
+    tch::set_num_threads(1);
+    let run = |threads: usize| {
+        let mut config = small_config(4);
+        config.train.batch = 37;
+        config.agent.k_steps = 2;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut trainer =
+                lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+            assert!(trainer.uses_manual_bptt());
+            for _ in 0..3 {
+                trainer.update().unwrap();
+            }
+            weights(&trainer)
+        })
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+}
+
 fn rows_without_wall(path: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap()

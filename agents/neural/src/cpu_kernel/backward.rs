@@ -1,9 +1,12 @@
 //! The hand-derived backward pass through time over a recorded tape: the
-//! surrogate gradients autograd computes for the tensor version.
+//! surrogate gradients autograd computes for the tensor version, block by
+//! block of batch rows in parallel (see the module's notes on parallelism).
 
-use super::SpikingKernel;
-use super::gemm::{gemm_add_a_bt, gemm_at_b};
+use rayon::prelude::*;
+
+use super::gemm::{gemm_add_a_bt, gemm_at_b_rows};
 use super::state::{KernelGrads, RowAdjoints, RowTape, Tape};
+use super::{BLOCK_ROWS, SpikingKernel};
 use crate::config::NeuronModel;
 
 impl SpikingKernel {
@@ -51,55 +54,81 @@ impl SpikingKernel {
         let mut g_current = std::mem::take(&mut tape.g_current);
         g_current.clear();
         g_current.resize(net_steps * cells, 0.0);
+        let block = BLOCK_ROWS * n;
+        // One thread: no pool overhead, and one whole-batch product per step
+        // (equal bit for bit to the per-block products; see forward.rs).
+        let serial = rayon::current_num_threads() == 1;
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
-            if s % self.k_steps == self.k_steps - 1 {
-                for (g, &d) in g_trace
-                    .iter_mut()
-                    .zip(&d_features[t * cells..(t + 1) * cells])
-                {
-                    *g += d;
-                }
-            }
+            let last_of_env_step = s % self.k_steps == self.k_steps - 1;
             let at = s * cells..(s + 1) * cells;
-            let g_i = &mut g_current[at.clone()];
-            for row in 0..batch {
-                let cells = at.start + row * n..at.start + (row + 1) * n;
-                let local = row * n..(row + 1) * n;
-                self.backward_row(
-                    RowTape {
-                        v_prev: &tape.v_prev[cells.clone()],
-                        z_prev: &tape.z_prev[cells.clone()],
-                        threshold: &tape.threshold[cells.clone()],
-                        pseudo: &tape.pseudo[cells],
-                    },
-                    RowAdjoints {
-                        v: &mut g_v[local.clone()],
-                        b: &mut g_b[local.clone()],
-                        z: &mut g_z[local.clone()],
-                        trace: &mut g_trace[local.clone()],
-                        current: &mut g_i[local],
-                    },
-                    d_spike,
-                );
+            let work: Vec<_> = g_v
+                .chunks_mut(block)
+                .zip(g_b.chunks_mut(block))
+                .zip(g_z.chunks_mut(block))
+                .zip(g_trace.chunks_mut(block))
+                .zip(g_current[at.clone()].chunks_mut(block))
+                .map(|((((v, b), z), trace), current)| RowAdjoints {
+                    v,
+                    b,
+                    z,
+                    trace,
+                    current,
+                })
+                .enumerate()
+                .collect();
+            let tape = &*tape;
+            // One block of rows: the adjoints of its cells, overwritten.
+            let block_step = |(i, g): (usize, RowAdjoints<'_>)| {
+                let RowAdjoints {
+                    v: g_v,
+                    b: g_b,
+                    z: g_z,
+                    trace: g_trace,
+                    current: g_i,
+                } = g;
+                if last_of_env_step {
+                    let from = t * cells + i * block;
+                    for (g, &d) in g_trace.iter_mut().zip(&d_features[from..]) {
+                        *g += d;
+                    }
+                }
+                let from = at.start + i * block;
+                let part = from..(from + block).min(at.end);
+                let (v_prev, z_prev) = (&tape.v_prev[part.clone()], &tape.z_prev[part.clone()]);
+                let (threshold, pseudo) = (&tape.threshold[part.clone()], &tape.pseudo[part]);
+                for row in 0..g_v.len() / n {
+                    let cells = row * n..(row + 1) * n;
+                    self.backward_row(
+                        RowTape {
+                            v_prev: &v_prev[cells.clone()],
+                            z_prev: &z_prev[cells.clone()],
+                            threshold: &threshold[cells.clone()],
+                            pseudo: &pseudo[cells.clone()],
+                        },
+                        RowAdjoints {
+                            v: &mut g_v[cells.clone()],
+                            b: &mut g_b[cells.clone()],
+                            z: &mut g_z[cells.clone()],
+                            trace: &mut g_trace[cells.clone()],
+                            current: &mut g_i[cells],
+                        },
+                        d_spike,
+                    );
+                }
+                // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
+                if !serial {
+                    gemm_add_a_bt(g_v.len() / n, n, n, g_i, &self.w_rec, g_z);
+                }
+            };
+            if serial {
+                work.into_iter().for_each(block_step);
+                gemm_add_a_bt(batch, n, n, &g_current[at], &self.w_rec, &mut g_z);
+            } else {
+                work.into_par_iter().for_each(block_step);
             }
-            // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
-            gemm_add_a_bt(batch, n, n, g_i, &self.w_rec, &mut g_z);
         }
-        // dL/dW_rec = sum over steps of z_prev^T dL/dI: one product over all steps.
-        let mut w_rec = vec![0.0f32; n * n];
-        gemm_at_b(
-            n,
-            net_steps * batch,
-            n,
-            &tape.z_prev,
-            &g_current,
-            &mut w_rec,
-        );
-        for j in 0..n {
-            w_rec[j * n + j] = 0.0;
-        }
-        // dL/dW_in = sum over environment steps of x^T (dL/dI summed over its K steps).
+        // dL/dI summed over the K network steps of each environment step, for W_in.
         let summed;
         let per_env_step: &[f32] = if self.k_steps == 1 {
             &g_current
@@ -117,16 +146,76 @@ impl SpikingKernel {
             summed = acc;
             &summed
         };
-        let mut w_in = vec![0.0f32; self.n_in * n];
-        gemm_at_b(
-            self.n_in,
-            env_steps * batch,
-            n,
-            &tape.x,
-            per_env_step,
-            &mut w_in,
-        );
+        let grads = self.weight_grads(tape, &g_current, per_env_step, batch, serial);
         tape.g_current = g_current;
+        grads
+    }
+
+    /// dL/dW_rec = sum over network steps of z_prev^T dL/dI and dL/dW_in = sum
+    /// over environment steps of x^T (dL/dI summed over its K steps). The rows
+    /// of each gradient are split over the threads; every element is summed
+    /// over the same steps in the same order whatever the split, so the thread
+    /// count changes no bit.
+    fn weight_grads(
+        &self,
+        tape: &Tape,
+        g_current: &[f32],
+        per_env_step: &[f32],
+        batch: usize,
+        serial: bool,
+    ) -> KernelGrads {
+        let (n, n_in) = (self.n, self.n_in);
+        let samples = tape.env_steps * self.k_steps * batch;
+        let parts = if serial {
+            1
+        } else {
+            rayon::current_num_threads()
+        };
+        let rec_rows = n.div_ceil(parts).max(1);
+        let mut w_rec = vec![0.0f32; n * n];
+        // Spikes are 0 or 1: where few fired, each spike adds its step's
+        // dL/dI row to the gradient row of the neuron that fired.
+        let sparse = self.use_sparse(&tape.z_prev);
+        let rec_part = |(p, out): (usize, &mut [f32])| {
+            let rows = p * rec_rows..(p * rec_rows + out.len() / n);
+            if sparse {
+                for (z, g) in tape.z_prev.chunks_exact(n).zip(g_current.chunks_exact(n)) {
+                    for j in rows.clone().filter(|&j| z[j] != 0.0) {
+                        let row = &mut out[(j - rows.start) * n..][..n];
+                        for (w, &g) in row.iter_mut().zip(g) {
+                            *w += g;
+                        }
+                    }
+                }
+            } else {
+                gemm_at_b_rows(n, samples, n, &tape.z_prev, g_current, rows, out);
+            }
+        };
+        let in_rows = n_in.div_ceil(parts).max(1);
+        let mut w_in = vec![0.0f32; n_in * n];
+        let env_samples = tape.env_steps * batch;
+        let in_part = |(p, out): (usize, &mut [f32])| {
+            let rows = p * in_rows..(p * in_rows + out.len() / n);
+            gemm_at_b_rows(n_in, env_samples, n, &tape.x, per_env_step, rows, out);
+        };
+        if serial {
+            w_rec
+                .chunks_mut(rec_rows * n)
+                .enumerate()
+                .for_each(rec_part);
+            w_in.chunks_mut(in_rows * n).enumerate().for_each(in_part);
+        } else {
+            w_rec
+                .par_chunks_mut(rec_rows * n)
+                .enumerate()
+                .for_each(rec_part);
+            w_in.par_chunks_mut(in_rows * n)
+                .enumerate()
+                .for_each(in_part);
+        }
+        for j in 0..n {
+            w_rec[j * n + j] = 0.0;
+        }
         KernelGrads { w_in, w_rec }
     }
 

@@ -1,10 +1,87 @@
-//! The forward step: K network steps per environment step, two matrix products
-//! and one fused loop over the neurons per network step.
+//! The forward step: K network steps per environment step. The batch is cut
+//! into blocks of [`BLOCK_ROWS`] samples that run in parallel on the thread
+//! pool; per block and network step, one recurrent product (dense, or the sum
+//! of the rows of the neurons that fired) and one fused loop over the neurons.
 
-use super::SpikingKernel;
+use rayon::prelude::*;
+
 use super::gemm::{gemm, lerp};
 use super::state::{KernelState, Tape};
+use super::{BLOCK_ROWS, RecurrentProduct, SpikingKernel};
 use crate::config::NeuronModel;
+
+/// One block of batch rows of the state, each buffer `[rows, n]`.
+struct Rows<'a> {
+    v: &'a mut [f32],
+    z: &'a mut [f32],
+    b: &'a mut [f32],
+    refractory: &'a mut [f32],
+    trace: &'a mut [f32],
+    step_spikes: &'a mut [f32],
+    threshold: &'a mut [f32],
+    /// Holds the scaled potential until the second loop, then the surrogate derivative.
+    pseudo: &'a mut [f32],
+    input_current: &'a [f32],
+    current: &'a mut [f32],
+}
+
+/// The state cut into blocks of `block` cells (the last one may be shorter).
+fn blocks(state: &mut KernelState, block: usize) -> Vec<Rows<'_>> {
+    let KernelState {
+        v,
+        z,
+        b,
+        refractory,
+        trace,
+        step_spikes,
+        threshold,
+        pseudo,
+        input_current,
+        current,
+        ..
+    } = state;
+    let mut v = v.chunks_mut(block);
+    let mut z = z.chunks_mut(block);
+    let mut b = b.chunks_mut(block);
+    let mut refractory = refractory.chunks_mut(block);
+    let mut trace = trace.chunks_mut(block);
+    let mut step_spikes = step_spikes.chunks_mut(block);
+    let mut threshold = threshold.chunks_mut(block);
+    let mut pseudo = pseudo.chunks_mut(block);
+    let mut input_current = input_current.chunks(block);
+    let mut current = current.chunks_mut(block);
+    let mut out = Vec::new();
+    while let (Some(v), Some(z), Some(b), Some(refractory), Some(trace)) = (
+        v.next(),
+        z.next(),
+        b.next(),
+        refractory.next(),
+        trace.next(),
+    ) {
+        let (Some(step_spikes), Some(threshold), Some(pseudo), Some(input_current), Some(current)) = (
+            step_spikes.next(),
+            threshold.next(),
+            pseudo.next(),
+            input_current.next(),
+            current.next(),
+        ) else {
+            unreachable!("every state buffer is [B, n]");
+        };
+        out.push(Rows {
+            v,
+            z,
+            b,
+            refractory,
+            trace,
+            step_spikes,
+            threshold,
+            pseudo,
+            input_current,
+            current,
+        });
+    }
+    out
+}
 
 impl SpikingKernel {
     /// The all-zero state of `batch` samples.
@@ -28,21 +105,31 @@ impl SpikingKernel {
     /// One environment step (K network steps) on inputs `x` `[B, n_in]`; the new
     /// features are `state.trace`. With a tape, records what [`Self::backward`] needs.
     ///
+    /// Blocks of [`BLOCK_ROWS`] samples run in parallel on rayon's thread pool; the
+    /// blocks do not depend on the number of threads, so neither do the results.
+    ///
     /// # Panics
     /// If `x` or the state do not have this kernel's sizes.
     pub fn step(&self, x: &[f32], state: &mut KernelState, tape: Option<&mut Tape>) {
-        let (batch, n) = (state.batch, self.n);
-        assert_eq!(x.len(), batch * self.n_in, "x must be [B, n_in]");
+        let (batch, n, n_in) = (state.batch, self.n, self.n_in);
+        assert_eq!(x.len(), batch * n_in, "x must be [B, n_in]");
         assert_eq!(state.v.len(), batch * n, "state must be [B, n]");
-        gemm(
-            batch,
-            self.n_in,
-            n,
-            x,
-            &self.w_in,
-            0.0,
-            &mut state.input_current,
-        );
+        // One thread: whole-batch products and no pool overhead. A product
+        // cut into row blocks equals the whole one bit for bit (a test in
+        // gemm.rs checks it), so the results are the same either way.
+        let serial = rayon::current_num_threads() == 1;
+        let block = BLOCK_ROWS * n;
+        if serial {
+            gemm(batch, n_in, n, x, &self.w_in, 0.0, &mut state.input_current);
+        } else {
+            state
+                .input_current
+                .par_chunks_mut(block)
+                .zip(x.par_chunks(BLOCK_ROWS * n_in))
+                .for_each(|(current, x)| {
+                    gemm(x.len() / n_in, n_in, n, x, &self.w_in, 0.0, current);
+                });
+        }
         let mut tape = tape;
         if let Some(tape) = tape.as_deref_mut() {
             tape.x.extend_from_slice(x);
@@ -51,15 +138,25 @@ impl SpikingKernel {
         }
         state.step_spikes.fill(0.0);
         for _ in 0..self.k_steps {
-            // I = x W_in + z W_rec, with z the spikes before this step.
-            state.current.copy_from_slice(&state.input_current);
-            gemm(batch, n, n, &state.z, &self.w_rec, 1.0, &mut state.current);
             if let Some(tape) = tape.as_deref_mut() {
                 tape.v_prev.extend_from_slice(&state.v);
                 tape.z_prev.extend_from_slice(&state.z);
             }
-            for row in 0..batch {
-                self.update_row(state, row * n..(row + 1) * n);
+            let all_dense = state.z.chunks(block).all(|z| !self.use_sparse(z));
+            if serial && all_dense {
+                state.current.copy_from_slice(&state.input_current);
+                gemm(batch, n, n, &state.z, &self.w_rec, 1.0, &mut state.current);
+                for rows in blocks(state, block) {
+                    self.update_rows(rows);
+                }
+            } else if serial {
+                for rows in blocks(state, block) {
+                    self.block_step(rows);
+                }
+            } else {
+                blocks(state, block)
+                    .into_par_iter()
+                    .for_each(|rows| self.block_step(rows));
             }
             if let Some(tape) = tape.as_deref_mut() {
                 tape.threshold.extend_from_slice(&state.threshold);
@@ -73,21 +170,77 @@ impl SpikingKernel {
         }
     }
 
-    /// The neuron update of one batch row (cells `cells` of the state buffers).
-    fn update_row(&self, state: &mut KernelState, cells: std::ops::Range<usize>) {
+    /// Whether a block whose spikes (0 or 1) are `z` takes the sparse
+    /// recurrent product.
+    pub(super) fn use_sparse(&self, z: &[f32]) -> bool {
+        match self.recurrent {
+            RecurrentProduct::Dense => false,
+            RecurrentProduct::Sparse => true,
+            RecurrentProduct::Auto => {
+                let spikes = z.iter().filter(|&&s| s != 0.0).count();
+                (spikes as f32) < super::SPARSE_BELOW * z.len() as f32
+            }
+        }
+    }
+
+    /// One network step of one block of rows.
+    fn block_step(&self, rows: Rows<'_>) {
+        let n = self.n;
+        let count = rows.v.len() / n;
+        // I = x W_in + z W_rec, with z the spikes before this step.
+        rows.current.copy_from_slice(rows.input_current);
+        if self.use_sparse(rows.z) {
+            // Spikes are 0 or 1: z W_rec is the sum of the rows of W_rec of
+            // the neurons that fired.
+            for (current, z) in rows.current.chunks_exact_mut(n).zip(rows.z.chunks_exact(n)) {
+                for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
+                    let w = &self.w_rec[j * n..(j + 1) * n];
+                    for (c, &w) in current.iter_mut().zip(w) {
+                        *c += w;
+                    }
+                }
+            }
+        } else {
+            gemm(count, n, n, rows.z, &self.w_rec, 1.0, rows.current);
+        }
+        self.update_rows(rows);
+    }
+
+    /// The neuron updates of a block of rows whose input currents are set.
+    fn update_rows(&self, rows: Rows<'_>) {
+        let n = self.n;
+        for row in 0..rows.v.len() / n {
+            let cells = row * n..(row + 1) * n;
+            self.update_row(Rows {
+                v: &mut rows.v[cells.clone()],
+                z: &mut rows.z[cells.clone()],
+                b: &mut rows.b[cells.clone()],
+                refractory: &mut rows.refractory[cells.clone()],
+                trace: &mut rows.trace[cells.clone()],
+                step_spikes: &mut rows.step_spikes[cells.clone()],
+                threshold: &mut rows.threshold[cells.clone()],
+                pseudo: &mut rows.pseudo[cells.clone()],
+                input_current: &rows.input_current[cells.clone()],
+                current: &mut rows.current[cells],
+            });
+        }
+    }
+
+    /// The neuron update of one batch row (every slice of length n).
+    fn update_row(&self, row: Rows<'_>) {
         // Every slice has length n, so the loops below need no bounds checks and
         // vectorise; the model is chosen once per row, not per neuron.
         let n = self.n;
-        let v = &mut state.v[cells.clone()][..n];
-        let z = &mut state.z[cells.clone()][..n];
-        let b = &mut state.b[cells.clone()][..n];
-        let refractory = &mut state.refractory[cells.clone()][..n];
-        let trace = &mut state.trace[cells.clone()][..n];
-        let step_spikes = &mut state.step_spikes[cells.clone()][..n];
-        let threshold_out = &mut state.threshold[cells.clone()][..n];
+        let v = &mut row.v[..n];
+        let z = &mut row.z[..n];
+        let b = &mut row.b[..n];
+        let refractory = &mut row.refractory[..n];
+        let trace = &mut row.trace[..n];
+        let step_spikes = &mut row.step_spikes[..n];
+        let threshold_out = &mut row.threshold[..n];
         // Holds (v - A) / A (or its e-prop variant) until the second loop.
-        let scaled = &mut state.pseudo[cells.clone()][..n];
-        let current = &state.current[cells][..n];
+        let scaled = &mut row.pseudo[..n];
+        let current = &row.current[..n];
         let (alpha, rho) = (&self.alpha[..n], &self.rho[..n]);
         let (beta, thr) = (&self.beta[..n], &self.thr[..n]);
         // 1. Adaptation, threshold, membrane.

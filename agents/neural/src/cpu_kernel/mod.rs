@@ -14,6 +14,14 @@
 //! surrogate gradients autograd computes for the tensor version. A test checks
 //! them against autograd to 1e-5 (relative norm).
 //!
+//! Parallelism: the batch is cut into fixed blocks of [`BLOCK_ROWS`] samples that
+//! run on rayon's thread pool (its size is `--threads`), forward and backward, and
+//! the rows of the weight gradients are split over the threads. A matrix product
+//! cut into row blocks equals the whole product bit for bit (every element sums
+//! over the same terms in the same order; tests in `gemm.rs`), so the thread
+//! count never changes a result, and one thread runs the whole-batch products. Spikes are 0 or 1, so where few neurons fire
+//! the recurrent product is a sum of rows of `W_rec` ([`RecurrentProduct`]).
+//!
 //! Files: `state.rs` (the state, the tape, the gradients), `gemm.rs` (the
 //! matrix products), `forward.rs` (the step), `backward.rs` (the backward pass
 //! through time), `heads.rs` (policy and value heads on plain buffers),
@@ -27,6 +35,29 @@ mod heads;
 mod state;
 
 pub use bench::time_bare_products;
+
+/// Samples of the batch processed together: the unit of parallel work and of
+/// the choice between the dense and the sparse recurrent product. Fixed, not
+/// derived from the number of threads, so that results do not depend on it.
+pub const BLOCK_ROWS: usize = 16;
+
+/// A block whose share of spiking neurons in a network step is below this
+/// takes the sparse recurrent product ([`RecurrentProduct::Auto`]); measured
+/// with `lsnn-rl bench --recurrent` (docs/performance.md).
+pub const SPARSE_BELOW: f32 = 0.1;
+
+/// How the recurrent input `z W_rec` and its weight gradient are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RecurrentProduct {
+    /// Sparse where few neurons fired (below [`SPARSE_BELOW`] of a block's
+    /// cells), dense elsewhere: decided from the spikes alone, so runs replay.
+    #[default]
+    Auto,
+    /// Always the dense matrix product.
+    Dense,
+    /// Always the sum of the rows of the neurons that fired.
+    Sparse,
+}
 pub use heads::CpuHeads;
 pub use state::{KernelGrads, KernelState, Tape};
 
@@ -50,6 +81,8 @@ pub struct SpikingKernel {
     w_in: Vec<f32>,
     /// `[n, n]`, row-major, diagonal zero.
     w_rec: Vec<f32>,
+    /// Dense or event-driven recurrent products.
+    recurrent: RecurrentProduct,
 }
 
 /// The per-neuron constants of a [`SpikingKernel`], as plain vectors of length n.
@@ -110,7 +143,15 @@ impl SpikingKernel {
             readout_rate,
             w_in,
             w_rec,
+            recurrent: RecurrentProduct::Auto,
         }
+    }
+
+    /// The kernel with the recurrent products chosen by `recurrent`
+    /// (default [`RecurrentProduct::Auto`]).
+    pub fn with_recurrent_product(mut self, recurrent: RecurrentProduct) -> Self {
+        self.recurrent = recurrent;
+        self
     }
 
     /// Number of neurons n.
