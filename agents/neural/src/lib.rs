@@ -43,7 +43,7 @@ pub mod neuron;
 pub mod state;
 
 pub use config::{AgentConfig, AgentKind, ConfigError, InputEncoding, NeuronModel};
-pub use cpu_kernel::{CpuHeads, KernelGrads, KernelState, SpikingKernel, Tape};
+pub use cpu_kernel::{CpuHeads, HeadGrads, KernelGrads, KernelState, SpikingKernel, Tape};
 pub use network::{ActionHead, ActorCritic, NetError, NetOutput};
 pub use neuron::{NeuronParams, NeuronState, neuron_step, spike_fn};
 pub use state::{GruState, LstmState, RecurrentState, SpikingState};

@@ -8,7 +8,9 @@ use tch::nn::{self, RNN, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
-use crate::cpu_kernel::{CpuHeads, KernelGrads, KernelNeurons, RecurrentProduct, SpikingKernel};
+use crate::cpu_kernel::{
+    CpuHeads, HeadGrads, KernelGrads, KernelNeurons, RecurrentProduct, SpikingKernel,
+};
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
 use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
 
@@ -531,6 +533,33 @@ impl ActorCritic {
         // the gradient exists yet or not.
         let surrogate = core.w_in.f_mul(&g_in)?.f_sum(Kind::Float)?
             + core.w_rec.f_mul(&g_rec)?.f_sum(Kind::Float)?;
+        surrogate.f_backward()?;
+        Ok(())
+    }
+
+    /// Adds the gradients [`CpuHeads::backward`] computed (and, for a
+    /// Gaussian head, `log_std`'s) to the gradients of the heads' weights, as
+    /// if autograd had computed them.
+    pub fn accumulate_head_grads(
+        &self,
+        grads: &HeadGrads,
+        log_std: Option<&[f32]>,
+    ) -> Result<(), NetError> {
+        let device = self.vs.device();
+        let term = |param: &Tensor, values: &[f32]| -> Result<Tensor, NetError> {
+            let g = Tensor::f_from_slice(values)?
+                .f_view(param.size().as_slice())?
+                .f_to_device(device)?;
+            Ok(param.f_mul(&g)?.f_sum(Kind::Float)?)
+        };
+        // d/dW sum(W * G) = G, as in accumulate_core_grads.
+        let mut surrogate = term(&self.policy_w, &grads.policy_w)?
+            + term(&self.policy_b, &grads.policy_b)?
+            + term(&self.value_w, &grads.value_w)?
+            + term(&self.value_b, &[grads.value_b])?;
+        if let (Some(param), Some(values)) = (&self.log_std, log_std) {
+            surrogate = surrogate + term(param, values)?;
+        }
         surrogate.f_backward()?;
         Ok(())
     }

@@ -1,23 +1,26 @@
 //! Backpropagation through time by hand: the batch rolled out through the
-//! CPU kernel (no tensor operation per step), autograd only from the loss
-//! back to the features, the kernel's hand-derived backward pass from there
-//! to the core's weights.
+//! CPU kernel (no tensor operation per step), the loss, the heads and their
+//! gradients in Rust on the kernel's buffers (`lsnn_rl_trainer::cpu_loss`,
+//! `CpuHeads::backward`), the kernel's hand-derived backward pass from there
+//! to the core's weights. LibTorch holds the weights and takes the Adam step.
 
 use std::time::Instant;
 
 use lsnn_rl_neural::SpikingKernel;
 use lsnn_rl_trainer::TrainError;
+use lsnn_rl_trainer::config::{Advantage, TrainConfig};
+use lsnn_rl_trainer::cpu_loss::{LossInputs, actor_critic_loss};
+use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
 use lsnn_rl_trainer::rollout::{ActionMode, Batch, choose_actions_from, gaussian_std};
-use tch::{Device, Tensor};
+use tch::Device;
 
 use crate::chunk::{ChunkRecord, Chunks, UpdateTotals};
-use crate::loss::chunk_loss;
 use crate::{Buffers, Net};
 use lsnn_rl_trainer::penalty::rate_penalty_spike_gradient;
 
 /// Rolls the batch out through the CPU kernel (no tensor operation per step)
-/// and backpropagates each chunk by hand: autograd only from the loss back to
-/// the features, the kernel's backward pass from there to the core's weights.
+/// and backpropagates each chunk by hand: the loss and the heads in Rust, the
+/// kernel's backward pass from the features to the core's weights.
 pub(crate) fn backprop_manual(
     net: Net<'_>,
     buffers: &mut Buffers,
@@ -30,9 +33,12 @@ pub(crate) fn backprop_manual(
     let batch_size = batch.len();
     let k_steps = net.config.agent.k_steps.max(1);
     let (n_lif, _) = net.agent.neuron_count();
-    let n = kernel.neurons();
     let heads = net.agent.cpu_heads();
     let std = gaussian_std(net.agent)?;
+    let log_std: Vec<f32> = match net.agent.log_std() {
+        Some(log_std) => log_std.detach().f_to_device(Device::Cpu)?.try_into()?,
+        None => Vec::new(),
+    };
     let mut state = kernel.initial_state(batch_size);
     // The tape's buffers live with the trainer: no fresh pages every update.
     let mut tape = std::mem::take(&mut buffers.tape);
@@ -64,11 +70,29 @@ pub(crate) fn backprop_manual(
         }
         totals.report.rollout += rollout_start.elapsed();
         let backward_start = Instant::now();
-        let stacked = Tensor::from_slice(&features)
-            .view([(len * batch_size) as i64, n as i64])
-            .to_device(net.device)
-            .set_requires_grad(true);
-        let loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals)?;
+        // The loss and its gradients in Rust, on the kernel's buffers.
+        heads.policy(&features, &mut outputs);
+        let values = heads.value(&features);
+        let (advantages, targets) = returns(&t, &record, &values, &bootstrap, batch_size);
+        let (terms, loss_grads) = actor_critic_loss(&LossInputs {
+            space: batch.action_space(),
+            outputs: &outputs,
+            values: &values,
+            codes: &record.codes,
+            advantages: &advantages,
+            targets: &targets,
+            mask: &record.mask,
+            log_std: &log_std,
+            denom: chunks.denom,
+            value_weight: t.value_weight,
+            entropy_weight: chunks.entropy_weight,
+        });
+        totals.policy_loss += terms.policy;
+        totals.value_loss += terms.value;
+        totals.entropy += terms.entropy;
+        let head_grads = heads.backward(&features, &loss_grads.outputs, &loss_grads.values);
+        let d_log_std = (!log_std.is_empty()).then_some(loss_grads.log_std.as_slice());
+        net.agent.accumulate_head_grads(&head_grads, d_log_std)?;
         let spikes_per_neuron = (batch_size * len * k_steps) as f64;
         let rates: Vec<f32> = tape
             .spike_count()
@@ -78,18 +102,34 @@ pub(crate) fn backprop_manual(
         let share = len as f64 / chunks.trial_steps as f64;
         let d_spike = rate_penalty_spike_gradient(&rates, &t, share, spikes_per_neuron);
         totals.add_rates(&rates, n_lif, len);
-        loss.f_backward()?;
-        let mut d_features = features;
-        stacked
-            .grad()
-            .to_device(Device::Cpu)
-            .copy_data(&mut d_features, len * batch_size * n);
-        let grads = kernel.backward(&mut tape, batch_size, &d_features, &d_spike);
+        let grads = kernel.backward(&mut tape, batch_size, &head_grads.features, &d_spike);
         net.agent.accumulate_core_grads(&grads)?;
-        buffers.features = d_features;
+        buffers.features = features;
         totals.report.backward += backward_start.elapsed();
         start += len;
     }
     buffers.tape = tape;
     Ok(())
+}
+
+/// The advantages and value targets of a chunk, as `chunk_loss` computes them.
+fn returns(
+    t: &TrainConfig,
+    record: &ChunkRecord,
+    values: &[f32],
+    bootstrap: &[f32],
+    batch: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let data = ChunkData {
+        batch,
+        rewards: &record.rewards,
+        values,
+        mask: &record.mask,
+        trial_end: &record.trial_end,
+        bootstrap,
+    };
+    match t.advantage {
+        Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
+        Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
+    }
 }

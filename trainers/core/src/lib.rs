@@ -49,6 +49,7 @@ pub mod adam;
 pub mod algorithm;
 pub mod checkpoint;
 pub mod config;
+pub mod cpu_loss;
 pub mod eval;
 pub mod lock;
 pub mod memory;

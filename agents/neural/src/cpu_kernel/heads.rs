@@ -60,6 +60,88 @@ impl CpuHeads {
     }
 }
 
+/// Gradients of a loss with respect to the heads' weights and their input
+/// features, from [`CpuHeads::backward`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeadGrads {
+    /// dL/d features, `[rows, F]`.
+    pub features: Vec<f32>,
+    /// dL/d policy weight, `[A, F]` row-major.
+    pub policy_w: Vec<f32>,
+    /// dL/d policy bias, `[A]`.
+    pub policy_b: Vec<f32>,
+    /// dL/d value weight, `[F]`.
+    pub value_w: Vec<f32>,
+    /// dL/d value bias.
+    pub value_b: f32,
+}
+
+impl CpuHeads {
+    /// Number of policy outputs A (logits, or Gaussian means).
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// Backpropagates the loss's gradients with respect to the policy outputs
+    /// (`d_outputs` `[rows, A]`) and the values (`d_values` `[rows]`) of
+    /// `features` `[rows, F]` through both heads. The weight gradients are
+    /// summed over the rows in row order (in f64, then rounded).
+    ///
+    /// # Panics
+    /// If the sizes disagree.
+    pub fn backward(&self, features: &[f32], d_outputs: &[f32], d_values: &[f32]) -> HeadGrads {
+        let (f_size, a_size) = (self.features, self.outputs);
+        let rows = d_values.len();
+        assert_eq!(features.len(), rows * f_size, "features must be [rows, F]");
+        assert_eq!(
+            d_outputs.len(),
+            rows * a_size,
+            "d_outputs must be [rows, A]"
+        );
+        let mut d_features = vec![0.0f32; rows * f_size];
+        let mut policy_w = vec![0.0f64; a_size * f_size];
+        let mut policy_b = vec![0.0f64; a_size];
+        let mut value_w = vec![0.0f64; f_size];
+        let mut value_b = 0.0f64;
+        for row in 0..rows {
+            let f = &features[row * f_size..(row + 1) * f_size];
+            let d_f = &mut d_features[row * f_size..(row + 1) * f_size];
+            let d_v = d_values[row];
+            for (d, &w) in d_f.iter_mut().zip(&self.value_w) {
+                *d = d_v * w;
+            }
+            if d_v != 0.0 {
+                for (g, &x) in value_w.iter_mut().zip(f) {
+                    *g += d_v as f64 * x as f64;
+                }
+            }
+            value_b += d_v as f64;
+            for a in 0..a_size {
+                let d_o = d_outputs[row * a_size + a];
+                if d_o == 0.0 {
+                    continue;
+                }
+                let w = &self.policy_w[a * f_size..(a + 1) * f_size];
+                for (d, &w) in d_f.iter_mut().zip(w) {
+                    *d += d_o * w;
+                }
+                for (g, &x) in policy_w[a * f_size..(a + 1) * f_size].iter_mut().zip(f) {
+                    *g += d_o as f64 * x as f64;
+                }
+                policy_b[a] += d_o as f64;
+            }
+        }
+        let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
+        HeadGrads {
+            features: d_features,
+            policy_w: to_f32(policy_w),
+            policy_b: to_f32(policy_b),
+            value_w: to_f32(value_w),
+            value_b: value_b as f32,
+        }
+    }
+}
+
 /// A dot product in eight independent lanes, so the compiler can vectorise it.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];

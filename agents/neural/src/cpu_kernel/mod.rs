@@ -58,7 +58,7 @@ pub enum RecurrentProduct {
     /// Always the sum of the rows of the neurons that fired.
     Sparse,
 }
-pub use heads::CpuHeads;
+pub use heads::{CpuHeads, HeadGrads};
 pub use state::{KernelGrads, KernelState, Tape};
 
 use crate::config::NeuronModel;
