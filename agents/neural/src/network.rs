@@ -558,7 +558,7 @@ impl ActorCritic {
             + term(&self.value_w, &grads.value_w)?
             + term(&self.value_b, &[grads.value_b])?;
         if let (Some(param), Some(values)) = (&self.log_std, log_std) {
-            surrogate = surrogate + term(param, values)?;
+            surrogate = surrogate.f_add(&term(param, values)?)?;
         }
         surrogate.f_backward()?;
         Ok(())
