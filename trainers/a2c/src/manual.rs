@@ -86,6 +86,7 @@ pub(crate) fn backprop_manual(
             denom: chunks.denom,
             value_weight: t.value_weight,
             entropy_weight: chunks.entropy_weight,
+            ppo: None,
         });
         totals.policy_loss += terms.policy;
         totals.value_loss += terms.value;

@@ -14,8 +14,9 @@ use tch::{Device, Kind, Tensor};
 /// The re-run of one minibatch: its features `[T * m, F]` (time-major),
 /// what backpropagation needs, and each neuron's firing rate.
 pub(crate) struct Rerun {
-    /// Features, the input of the heads.
-    pub features: Tensor,
+    /// Features, the input of the heads, as a tensor with gradients
+    /// (autograd path) or as plain values (kernel path).
+    pub features: Features,
     /// Spikes per neuron and network step over the minibatch (empty
     /// without a spiking core).
     pub rates: Vec<f32>,
@@ -23,6 +24,14 @@ pub(crate) struct Rerun {
     /// None otherwise: the kernel path adds its gradient by hand).
     pub penalty: Option<Tensor>,
     kernel: Option<(SpikingKernel, usize)>,
+}
+
+/// The features of a re-run.
+pub(crate) enum Features {
+    /// Through the tensor network, for autograd.
+    Tensor(Tensor),
+    /// From the CPU kernel, `[T * m, F]`, for the loss in Rust.
+    Cpu(Vec<f32>),
 }
 
 /// Re-runs `m` trials whose inputs are `obs` (`[T * m * obs_size]`,
@@ -55,12 +64,8 @@ pub(crate) fn rerun(
             .iter()
             .map(|&count| (count / spikes_per_neuron) as f32)
             .collect();
-        let features = Tensor::f_from_slice(&features)?
-            .f_view([(steps * m) as i64, n as i64])?
-            .f_to_device(device)?
-            .set_requires_grad(true);
         return Ok(Rerun {
-            features,
+            features: Features::Cpu(features),
             rates,
             penalty: None,
             kernel: Some((kernel, m)),
@@ -83,7 +88,8 @@ pub(crate) fn rerun(
             });
         }
     }
-    let features = Tensor::f_stack(&features, 0)?.f_view([(steps * m) as i64, -1])?;
+    let features =
+        Features::Tensor(Tensor::f_stack(&features, 0)?.f_view([(steps * m) as i64, -1])?);
     let (rates, penalty) = match spike_sum {
         Some(spikes) => {
             let rate = spikes.f_sum_dim_intlist(0, false, Kind::Float)? / spikes_per_neuron;
@@ -102,28 +108,23 @@ pub(crate) fn rerun(
 }
 
 impl Rerun {
-    /// After `loss.backward()` reached the features: on the kernel path,
-    /// carries their gradient (and the rate penalty's) back through time to
-    /// the core's weights. The autograd path is already done.
+    /// On the kernel path, carries the loss's gradient with respect to the
+    /// features (and the rate penalty's) back through time to the core's
+    /// weights. The autograd path is done by `loss.backward()`.
     pub fn finish_backward(
         self,
         agent: &ActorCritic,
         tape: &mut Tape,
         t: &TrainConfig,
         steps: usize,
+        d_features: &[f32],
     ) -> Result<(), TrainError> {
         let Some((kernel, m)) = self.kernel else {
             return Ok(());
         };
-        let n = kernel.neurons();
-        let mut d_features = vec![0.0f32; steps * m * n];
-        self.features
-            .f_grad()?
-            .f_to_device(Device::Cpu)?
-            .f_copy_data(&mut d_features, steps * m * n)?;
         let k = agent.config().k_steps.max(1);
         let d_spike = rate_penalty_spike_gradient(&self.rates, t, 1.0, (m * steps * k) as f64);
-        let grads = kernel.backward(tape, m, &d_features, &d_spike);
+        let grads = kernel.backward(tape, m, d_features, &d_spike);
         agent.accumulate_core_grads(&grads)?;
         Ok(())
     }

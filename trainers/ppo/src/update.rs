@@ -9,13 +9,14 @@ use lsnn_rl_env::{derive_seed, rng_from_seed};
 use lsnn_rl_trainer::TrainError;
 use lsnn_rl_trainer::algorithm::{Algorithm, UpdateContext, UpdateReport};
 use lsnn_rl_trainer::config::Advantage;
+use lsnn_rl_trainer::cpu_loss::{LossInputs, LossTerms, PpoInputs, actor_critic_loss};
 use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
 use lsnn_rl_trainer::rollout::log_prob_and_entropy;
 use rand::seq::SliceRandom;
 use tch::{Device, Kind, Tensor};
 
 use crate::Ppo;
-use crate::forward::rerun;
+use crate::forward::{Features, rerun};
 use crate::rollout::{Rollout, collect};
 
 /// Salt of the minibatch shuffles' stream.
@@ -125,51 +126,57 @@ impl Ppo {
         let agent = ctx.agent;
         let obs = r.gather(&r.obs, r.obs_size, mb.trials);
         let run = rerun(ctx, manual, &mut self.tape, &obs, m, r.steps)?;
-        let tensor = |values: Vec<f32>| -> Result<Tensor, TrainError> {
-            Ok(Tensor::f_from_slice(&values)?.f_to_device(ctx.device)?)
-        };
-        let mask = tensor(r.gather(&r.mask, 1, mb.trials))?;
-        let advantages = tensor(r.gather(mb.advantages, 1, mb.trials))?;
-        let targets = tensor(r.gather(mb.targets, 1, mb.trials))?;
-        let old_log_probs = tensor(r.gather(mb.old_log_probs, 1, mb.trials))?;
-        let old_values = tensor(r.gather(&r.values, 1, mb.trials))?;
+        let mask = r.gather(&r.mask, 1, mb.trials);
+        let advantages = r.gather(mb.advantages, 1, mb.trials);
+        let targets = r.gather(mb.targets, 1, mb.trials);
+        let old_log_probs = r.gather(mb.old_log_probs, 1, mb.trials);
+        let old_values = r.gather(&r.values, 1, mb.trials);
         let codes = r.gather(&r.codes, r.code_width, mb.trials);
-        let (policy_out, values) = agent.heads(&run.features);
-        let (log_probs, entropy) =
-            log_prob_and_entropy(agent, &policy_out, &codes, ctx.batch.action_space());
         let denom = (m * r.steps) as f64;
-        let log_ratio = &log_probs - &old_log_probs;
-        let ratio = log_ratio.f_exp()?;
-        let clip = t.ppo_clip;
-        let surrogate = (&ratio * &advantages)
-            .f_minimum(&(ratio.f_clamp(1.0 - clip, 1.0 + clip)? * &advantages))?;
-        let policy_loss = -(surrogate * &mask).f_sum(Kind::Float)? / denom;
-        let value_error = (&values - &targets).f_square()?;
-        let value_error = if t.ppo_value_clip > 0.0 {
-            let clipped = &old_values
-                + (&values - &old_values).f_clamp(-t.ppo_value_clip, t.ppo_value_clip)?;
-            value_error.f_maximum(&(clipped - &targets).f_square()?)?
-        } else {
-            value_error
+        let inputs = |outputs, values, log_std| LossInputs {
+            space: ctx.batch.action_space(),
+            outputs,
+            values,
+            codes: &codes,
+            advantages: &advantages,
+            targets: &targets,
+            mask: &mask,
+            log_std,
+            denom,
+            value_weight: t.value_weight,
+            entropy_weight: ctx.entropy_weight,
+            ppo: Some(PpoInputs {
+                old_log_probs: &old_log_probs,
+                old_values: &old_values,
+                clip: t.ppo_clip,
+                value_clip: t.ppo_value_clip,
+            }),
         };
-        let value_loss = (value_error * &mask).f_sum(Kind::Float)? * (0.5 / denom);
-        let entropy = (entropy * &mask).f_sum(Kind::Float)? / denom;
-        let mut loss = &policy_loss + &value_loss * t.value_weight - &entropy * ctx.entropy_weight;
-        if let Some(penalty) = &run.penalty {
-            loss += penalty;
-        }
-        {
-            let _guard = tch::no_grad_guard();
-            let kl = ((&ratio - 1.0) - &log_ratio) * &mask;
-            let clipped = (&ratio - 1.0).f_abs()?.f_gt(clip)?.to_kind(Kind::Float) * &mask;
-            sums.approx_kl += kl.f_sum(Kind::Float)?.f_double_value(&[])? / denom;
-            sums.clip_fraction += clipped.f_sum(Kind::Float)?.f_double_value(&[])? / denom;
-        }
-        let losses = [
-            policy_loss.f_double_value(&[])?,
-            value_loss.f_double_value(&[])?,
-            entropy.f_double_value(&[])?,
-        ];
+        let (terms, d_features) = match &run.features {
+            // The kernel path: the loss, the heads and their gradients in Rust.
+            Features::Cpu(features) => {
+                let heads = agent.cpu_heads();
+                let mut outputs = Vec::new();
+                heads.policy(features, &mut outputs);
+                let values = heads.value(features);
+                let log_std: Vec<f32> = match agent.log_std() {
+                    Some(log_std) => log_std.detach().f_to_device(Device::Cpu)?.try_into()?,
+                    None => Vec::new(),
+                };
+                let (terms, grads) = actor_critic_loss(&inputs(&outputs, &values, &log_std));
+                let head_grads = heads.backward(features, &grads.outputs, &grads.values);
+                let d_log_std = (!log_std.is_empty()).then_some(grads.log_std.as_slice());
+                agent.accumulate_head_grads(&head_grads, d_log_std)?;
+                (terms, head_grads.features)
+            }
+            Features::Tensor(features) => (
+                tensor_loss(ctx, features, &run, &inputs(&[], &[], &[]))?,
+                Vec::new(),
+            ),
+        };
+        sums.approx_kl += terms.approx_kl;
+        sums.clip_fraction += terms.clip_fraction;
+        let losses = [terms.policy, terms.value, terms.entropy];
         sums.policy_loss += losses[0];
         sums.value_loss += losses[1];
         sums.entropy += losses[2];
@@ -180,8 +187,7 @@ impl Ppo {
                 *sum += rate as f64 * m as f64;
             }
         }
-        loss.f_backward()?;
-        run.finish_backward(agent, &mut self.tape, t, r.steps)?;
+        run.finish_backward(agent, &mut self.tape, t, r.steps, &d_features)?;
         sums.backward += start.elapsed();
         let finite = losses[0].is_finite() && losses[1].is_finite();
         let (step, optimiser) = ctx.optimiser_step(finite);
@@ -193,6 +199,66 @@ impl Ppo {
         sums.optimiser += optimiser;
         Ok(())
     }
+}
+
+/// PPO's loss through LibTorch (the autograd path): builds it from the
+/// re-run's feature tensor, backpropagates it, and returns its terms.
+fn tensor_loss(
+    ctx: &UpdateContext<'_>,
+    features: &Tensor,
+    run: &crate::forward::Rerun,
+    inputs: &LossInputs<'_>,
+) -> Result<LossTerms, TrainError> {
+    let t = &ctx.config.train;
+    let agent = ctx.agent;
+    let ppo = inputs.ppo.as_ref().expect("PPO inputs");
+    let tensor = |values: &[f32]| -> Result<Tensor, TrainError> {
+        Ok(Tensor::f_from_slice(values)?.f_to_device(ctx.device)?)
+    };
+    let mask = tensor(inputs.mask)?;
+    let advantages = tensor(inputs.advantages)?;
+    let targets = tensor(inputs.targets)?;
+    let old_log_probs = tensor(ppo.old_log_probs)?;
+    let old_values = tensor(ppo.old_values)?;
+    let (policy_out, values) = agent.heads(features);
+    let (log_probs, entropy) =
+        log_prob_and_entropy(agent, &policy_out, inputs.codes, ctx.batch.action_space());
+    let denom = inputs.denom;
+    let log_ratio = &log_probs - &old_log_probs;
+    let ratio = log_ratio.f_exp()?;
+    let clip = t.ppo_clip;
+    let surrogate = (&ratio * &advantages)
+        .f_minimum(&(ratio.f_clamp(1.0 - clip, 1.0 + clip)? * &advantages))?;
+    let policy_loss = -(surrogate * &mask).f_sum(Kind::Float)? / denom;
+    let value_error = (&values - &targets).f_square()?;
+    let value_error = if t.ppo_value_clip > 0.0 {
+        let clipped =
+            &old_values + (&values - &old_values).f_clamp(-t.ppo_value_clip, t.ppo_value_clip)?;
+        value_error.f_maximum(&(clipped - &targets).f_square()?)?
+    } else {
+        value_error
+    };
+    let value_loss = (value_error * &mask).f_sum(Kind::Float)? * (0.5 / denom);
+    let entropy = (entropy * &mask).f_sum(Kind::Float)? / denom;
+    let mut loss = &policy_loss + &value_loss * t.value_weight - &entropy * ctx.entropy_weight;
+    if let Some(penalty) = &run.penalty {
+        loss += penalty;
+    }
+    let mut terms = LossTerms {
+        policy: policy_loss.f_double_value(&[])?,
+        value: value_loss.f_double_value(&[])?,
+        entropy: entropy.f_double_value(&[])?,
+        ..LossTerms::default()
+    };
+    {
+        let _guard = tch::no_grad_guard();
+        let kl = ((&ratio - 1.0) - &log_ratio) * &mask;
+        let clipped = (&ratio - 1.0).f_abs()?.f_gt(clip)?.to_kind(Kind::Float) * &mask;
+        terms.approx_kl = kl.f_sum(Kind::Float)?.f_double_value(&[])? / denom;
+        terms.clip_fraction = clipped.f_sum(Kind::Float)?.f_double_value(&[])? / denom;
+    }
+    loss.f_backward()?;
+    Ok(terms)
 }
 
 /// Advantages (normalised over the update's steps when
