@@ -44,6 +44,14 @@ impl SpikingKernel {
             net_steps * cells,
             "tape and batch disagree"
         );
+        // No penalty: zeros, so that the per-neuron loop needs no branch.
+        let no_penalty;
+        let d_spike = if d_spike.is_empty() {
+            no_penalty = vec![0.0f32; n];
+            &no_penalty
+        } else {
+            d_spike
+        };
         // Adjoints of the state after the step being processed.
         let mut g_v = vec![0.0f32; cells];
         let mut g_b = vec![0.0f32; cells];
@@ -222,39 +230,52 @@ impl SpikingKernel {
     /// One step of the backward pass for one batch row: from the adjoints of the
     /// state after the step to those before it, and dL/dI of the step.
     fn backward_row(&self, tape: RowTape<'_>, g: RowAdjoints<'_>, d_spike: &[f32]) {
+        // Every slice cut to length n and the model chosen once per row, so
+        // the loops have no bounds checks or branches and vectorise.
+        let n = self.n;
         let r = self.readout_rate;
-        for j in 0..self.n {
-            // trace' = lerp(trace, z', r); every spike may carry a rate penalty.
-            let mut gz = g.z[j] + r * g.trace[j];
-            if let Some(&d) = d_spike.get(j) {
-                gz += d;
-            }
-            g.trace[j] *= 1.0 - r;
-            let g_scaled = gz * tape.pseudo[j];
-            let (alpha, rho, beta) = (self.alpha[j], self.rho[j], self.beta[j]);
-            match self.model {
-                NeuronModel::Bellec2018 => {
+        let (g_v, g_b, g_z) = (&mut g.v[..n], &mut g.b[..n], &mut g.z[..n]);
+        let (g_trace, g_current) = (&mut g.trace[..n], &mut g.current[..n]);
+        let (v_prev, z_prev) = (&tape.v_prev[..n], &tape.z_prev[..n]);
+        let (threshold, pseudo) = (&tape.threshold[..n], &tape.pseudo[..n]);
+        let (alpha, rho, beta, thr) = (
+            &self.alpha[..n],
+            &self.rho[..n],
+            &self.beta[..n],
+            &self.thr[..n],
+        );
+        let d_spike = &d_spike[..n];
+        match self.model {
+            NeuronModel::Bellec2018 => {
+                for j in 0..n {
+                    // trace' = lerp(trace, z', r); every spike may carry a rate penalty.
+                    let gz = g_z[j] + r * g_trace[j] + d_spike[j];
+                    g_trace[j] *= 1.0 - r;
+                    let g_scaled = gz * pseudo[j];
                     // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
                     // A' = thr + beta b';  b' = rho b + (1 - rho) z.
-                    let a = tape.threshold[j];
-                    let g_threshold =
-                        -g_scaled * tape.v_prev[j] / (a * a) - tape.z_prev[j] * g.v[j];
-                    let g_b_total = g.b[j] + beta * g_threshold;
-                    g.current[j] = (1.0 - alpha) * g.v[j];
-                    g.z[j] = -a * g.v[j] + (1.0 - rho) * g_b_total;
-                    g.v[j] = g_scaled / a + alpha * g.v[j];
-                    g.b[j] = rho * g_b_total;
+                    let a = threshold[j];
+                    let g_threshold = -g_scaled * v_prev[j] / (a * a) - z_prev[j] * g_v[j];
+                    let g_b_total = g_b[j] + beta[j] * g_threshold;
+                    g_current[j] = (1.0 - alpha[j]) * g_v[j];
+                    g_z[j] = -a * g_v[j] + (1.0 - rho[j]) * g_b_total;
+                    g_v[j] = g_scaled / a + alpha[j] * g_v[j];
+                    g_b[j] = rho[j] * g_b_total;
                 }
-                NeuronModel::Eprop2020 => {
+            }
+            NeuronModel::Eprop2020 => {
+                for j in 0..n {
+                    let gz = g_z[j] + r * g_trace[j] + d_spike[j];
+                    g_trace[j] *= 1.0 - r;
+                    let g_scaled = gz * pseudo[j];
                     // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
                     // A' = thr + beta b';  b' = rho b + z.
-                    let thr = self.thr[j];
-                    let g_v_total = g.v[j] + g_scaled / thr;
-                    let g_b_total = g.b[j] - beta * g_scaled / thr;
-                    g.current[j] = g_v_total;
-                    g.z[j] = -thr * g_v_total + g_b_total;
-                    g.v[j] = alpha * g_v_total;
-                    g.b[j] = rho * g_b_total;
+                    let g_v_total = g_v[j] + g_scaled / thr[j];
+                    let g_b_total = g_b[j] - beta[j] * g_scaled / thr[j];
+                    g_current[j] = g_v_total;
+                    g_z[j] = -thr[j] * g_v_total + g_b_total;
+                    g_v[j] = alpha[j] * g_v_total;
+                    g_b[j] = rho[j] * g_b_total;
                 }
             }
         }
