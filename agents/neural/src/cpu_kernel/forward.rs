@@ -25,62 +25,79 @@ struct Rows<'a> {
     current: &'a mut [f32],
 }
 
+impl<'a> Rows<'a> {
+    /// Every row of the state.
+    fn whole(state: &'a mut KernelState) -> Self {
+        Rows {
+            v: &mut state.v,
+            z: &mut state.z,
+            b: &mut state.b,
+            refractory: &mut state.refractory,
+            trace: &mut state.trace,
+            step_spikes: &mut state.step_spikes,
+            threshold: &mut state.threshold,
+            pseudo: &mut state.pseudo,
+            input_current: &state.input_current,
+            current: &mut state.current,
+        }
+    }
+
+    /// The first `cells` cells of every buffer, and the rest.
+    fn split(self, cells: usize) -> (Self, Self) {
+        let cut = |buffer: &'a mut [f32]| buffer.split_at_mut(cells);
+        let ((v, v_rest), (z, z_rest), (b, b_rest)) = (cut(self.v), cut(self.z), cut(self.b));
+        let (refractory, refractory_rest) = cut(self.refractory);
+        let ((trace, trace_rest), (step_spikes, step_spikes_rest)) =
+            (cut(self.trace), cut(self.step_spikes));
+        let ((threshold, threshold_rest), (pseudo, pseudo_rest)) =
+            (cut(self.threshold), cut(self.pseudo));
+        let (input_current, input_current_rest) = self.input_current.split_at(cells);
+        let (current, current_rest) = cut(self.current);
+        (
+            Rows {
+                v,
+                z,
+                b,
+                refractory,
+                trace,
+                step_spikes,
+                threshold,
+                pseudo,
+                input_current,
+                current,
+            },
+            Rows {
+                v: v_rest,
+                z: z_rest,
+                b: b_rest,
+                refractory: refractory_rest,
+                trace: trace_rest,
+                step_spikes: step_spikes_rest,
+                threshold: threshold_rest,
+                pseudo: pseudo_rest,
+                input_current: input_current_rest,
+                current: current_rest,
+            },
+        )
+    }
+
+    /// Cut into pieces of `cells` cells (the last one may be shorter).
+    fn pieces(self, cells: usize) -> Vec<Self> {
+        let mut out = Vec::new();
+        let mut rest = self;
+        while !rest.v.is_empty() {
+            let at = cells.min(rest.v.len());
+            let (piece, tail) = rest.split(at);
+            out.push(piece);
+            rest = tail;
+        }
+        out
+    }
+}
+
 /// The state cut into blocks of `block` cells (the last one may be shorter).
 fn blocks(state: &mut KernelState, block: usize) -> Vec<Rows<'_>> {
-    let KernelState {
-        v,
-        z,
-        b,
-        refractory,
-        trace,
-        step_spikes,
-        threshold,
-        pseudo,
-        input_current,
-        current,
-        ..
-    } = state;
-    let mut v = v.chunks_mut(block);
-    let mut z = z.chunks_mut(block);
-    let mut b = b.chunks_mut(block);
-    let mut refractory = refractory.chunks_mut(block);
-    let mut trace = trace.chunks_mut(block);
-    let mut step_spikes = step_spikes.chunks_mut(block);
-    let mut threshold = threshold.chunks_mut(block);
-    let mut pseudo = pseudo.chunks_mut(block);
-    let mut input_current = input_current.chunks(block);
-    let mut current = current.chunks_mut(block);
-    let mut out = Vec::new();
-    while let (Some(v), Some(z), Some(b), Some(refractory), Some(trace)) = (
-        v.next(),
-        z.next(),
-        b.next(),
-        refractory.next(),
-        trace.next(),
-    ) {
-        let (Some(step_spikes), Some(threshold), Some(pseudo), Some(input_current), Some(current)) = (
-            step_spikes.next(),
-            threshold.next(),
-            pseudo.next(),
-            input_current.next(),
-            current.next(),
-        ) else {
-            unreachable!("every state buffer is [B, n]");
-        };
-        out.push(Rows {
-            v,
-            z,
-            b,
-            refractory,
-            trace,
-            step_spikes,
-            threshold,
-            pseudo,
-            input_current,
-            current,
-        });
-    }
-    out
+    Rows::whole(state).pieces(block)
 }
 
 impl SpikingKernel {
@@ -208,21 +225,8 @@ impl SpikingKernel {
 
     /// The neuron updates of a block of rows whose input currents are set.
     fn update_rows(&self, rows: Rows<'_>) {
-        let n = self.n;
-        for row in 0..rows.v.len() / n {
-            let cells = row * n..(row + 1) * n;
-            self.update_row(Rows {
-                v: &mut rows.v[cells.clone()],
-                z: &mut rows.z[cells.clone()],
-                b: &mut rows.b[cells.clone()],
-                refractory: &mut rows.refractory[cells.clone()],
-                trace: &mut rows.trace[cells.clone()],
-                step_spikes: &mut rows.step_spikes[cells.clone()],
-                threshold: &mut rows.threshold[cells.clone()],
-                pseudo: &mut rows.pseudo[cells.clone()],
-                input_current: &rows.input_current[cells.clone()],
-                current: &mut rows.current[cells],
-            });
+        for row in rows.pieces(self.n) {
+            self.update_row(row);
         }
     }
 
