@@ -50,7 +50,10 @@ def test_gymnasium_make_and_make_vec_reach_the_registry() -> None:
     env = gym.make("lsnn_rl/bandit-bernoulli-v0", arms=3, pulls=10, meta_inputs=True)
     assert env.unwrapped.task_spec == "bandit-bernoulli:arms=3,pulls=10"
     assert env.observation_space.shape == (3 + 3,)
-    check_env(env.unwrapped)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env.unwrapped)
+    assert all("infinity" in str(w.message) for w in caught)
     vec = gym.make_vec("lsnn_rl/bandit-dependent-v0", num_envs=4)
     assert isinstance(vec, lsnn_rl.LsnnVectorEnv)
     obs, _ = vec.reset(seed=0)
