@@ -12,12 +12,12 @@
 //! Errors become the exceptions of `lsnn_rl.errors` with the message the
 //! command line prints ([`errors`]); nothing here panics on bad input.
 
-mod baselines;
-mod convert;
-mod env;
-mod errors;
-mod policy;
-mod vector;
+pub mod baselines;
+pub mod convert;
+pub mod env;
+pub mod errors;
+pub mod policy;
+pub mod vector;
 
 use std::sync::OnceLock;
 

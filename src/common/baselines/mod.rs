@@ -80,7 +80,7 @@ fn with_hint(err: ScoreError) -> anyhow::Error {
             anyhow::Error::new(source).context(format!("cannot start a trial of {spec}"))
         }
         ScoreError::Cell { algo, env, source } => {
-            anyhow::Error::new(source).context(format!("{algo} on {env}"))
+            anyhow::Error::new(*source).context(format!("{algo} on {env}"))
         }
     }
 }

@@ -129,7 +129,7 @@ pub enum ScoreError {
         /// The environment spec.
         env: String,
         /// What went wrong.
-        source: RunError,
+        source: Box<RunError>,
     },
 }
 
@@ -260,7 +260,7 @@ pub fn score(
                 return Err(ScoreError::Cell {
                     algo: algo.to_string(),
                     env: dists[*d].spec().to_string(),
-                    source,
+                    source: Box::new(source),
                 });
             }
         }
