@@ -28,7 +28,7 @@ ARMS, PULLS = 5, 100
 SPEC = f"bandit-bernoulli:arms={ARMS},pulls={PULLS}"
 
 
-class PyBernoulliBandit(gym.Env[np.ndarray, int]):
+class PyBernoulliBandit(gym.Env[np.ndarray, np.int64]):
     """bandit-bernoulli in plain Python: each episode draws p_i ~ U[0, 1];
     a pull of arm a pays 1 with probability p_a; the info carries the arm
     and the expected rewards, as lsnn_rl's does."""
@@ -46,7 +46,7 @@ class PyBernoulliBandit(gym.Env[np.ndarray, int]):
         self._pulls = 0
         return self._obs, {"episode": 0.0}
 
-    def step(self, action: int):
+    def step(self, action: np.int64):
         arm = int(action)
         if not 0 <= arm < ARMS:
             raise ValueError(f"invalid action {action}")

@@ -40,7 +40,10 @@ def play(env: lsnn_rl.LsnnVectorEnv, w: np.ndarray, seed: int, rng: np.random.Ge
         p /= p.sum(axis=1, keepdims=True)
         arm = (rng.random(len(p)) > p[:, 0]).astype(np.int64)
         obs, reward, *_ = env.step(arm)
-        xs.append(x), arms.append(arm), probs.append(p), rewards.append(reward)
+        xs.append(x)
+        arms.append(arm)
+        probs.append(p)
+        rewards.append(reward)
     return np.array(xs), np.array(arms), np.array(probs), np.array(rewards)
 
 

@@ -4,7 +4,6 @@
 //! hints and episode-log rows. Shared by `baselines`, `train --baselines`,
 //! `plot` and `report`.
 
-use anyhow::Context;
 use lsnn_rl_a2c::LogRow;
 use lsnn_rl_classic::scoring::{self, CellEvent, LoggedStep, ScoreError};
 use lsnn_rl_env::Registry;
