@@ -49,5 +49,6 @@ rm -rf "$wheels"
 env -u LIBTORCH -u LIBTORCH_USE_PYTORCH VIRTUAL_ENV="$LSNN_RL_PY_VENV" PATH="$LSNN_RL_PY_VENV/bin:$PATH" \
     maturin build --locked --manifest-path python/Cargo.toml --interpreter "$py" --out "$wheels"
 "$py" -m pip install --quiet --disable-pip-version-check --no-input --force-reinstall --no-deps "$wheels"/lsnn_rl-*.whl
-# The binary 3/4 built is what the equality tests compare against.
-LSNN_RL_BIN="$target/debug/lsnn-rl" "$py" -m pytest python/tests -q
+# The binary 3/4 built is what the equality tests compare against
+# (LSNN_RL_BIN: another one).
+LSNN_RL_BIN="${LSNN_RL_BIN:-$target/debug/lsnn-rl}" "$py" -m pytest python/tests -q

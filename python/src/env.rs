@@ -171,12 +171,9 @@ impl TrialEnv {
         trial: Option<u64>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let mut play = self.play();
-        let stream = match (seed, play.seed) {
-            (Some(seed), _) => {
-                play.next = 0;
-                seed
-            }
-            (None, Some(seed)) => seed,
+        let (stream, next) = match (seed, play.seed) {
+            (Some(seed), _) => (seed, 0),
+            (None, Some(seed)) => (seed, play.next),
             (None, None) => {
                 return Err(errors::other(
                     py,
@@ -187,7 +184,7 @@ impl TrialEnv {
                 ));
             }
         };
-        let index = trial.unwrap_or(play.next);
+        let index = trial.unwrap_or(next);
         let (new_trial, obs, info, policy_seed) =
             start_eval_trial_with_info(self.dist.as_ref(), stream, index, self.inputs)
                 .map_err(|e| errors::env_error(py, &e))?;
