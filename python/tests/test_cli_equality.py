@@ -57,7 +57,7 @@ def python_trajectories(spec: str, algo: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize(("spec", "algos"), CASES, ids=[c[0].split(":")[0] for c in CASES])
 def test_trajectories_equal_the_cli_episode_log(cli: Path, tmp_path: Path, spec: str, algos: list[str]) -> None:
     log = tmp_path / "episodes.csv"
-    run_ok(cli, "baselines", "--env", spec, "--trials", TRIALS, "--seed", SEED,
+    run_ok(cli, "baselines", "--env", spec, "--trials", str(TRIALS), "--seed", str(SEED),
            "--algos", ",".join(algos), "--episodes-csv", log, "--quiet")  # fmt: skip
     with log.open() as f:
         cli_rows = list(csv.DictReader(f))
@@ -101,7 +101,8 @@ def test_the_baselines_table_is_the_clis(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rows = lsnn_rl.baselines(spec, trials=trials, seed=4, algos=algos, as_frame=False)
-        frame = lsnn_rl.baselines(spec, trials=trials, seed=4, algos=algos, threads=1)
+        frame = lsnn_rl.baselines(spec, trials=trials, seed=4, algos=algos, threads=1, as_frame=True)
+    assert isinstance(frame, pd.DataFrame)
     assert rows == parse_table(table.read_text())
     assert rows.text == result.stdout
     assert len(rows) >= 2

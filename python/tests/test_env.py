@@ -48,6 +48,7 @@ def test_gymnasium_check_env_passes(env_id: str, meta_inputs: bool) -> None:
 
 def test_gymnasium_make_and_make_vec_reach_the_registry() -> None:
     env = gym.make("lsnn_rl/bandit-bernoulli-v0", arms=3, pulls=10, meta_inputs=True)
+    assert isinstance(env.unwrapped, lsnn_rl.LsnnEnv)
     assert env.unwrapped.task_spec == "bandit-bernoulli:arms=3,pulls=10"
     assert env.observation_space.shape == (3 + 3,)
     with warnings.catch_warnings(record=True) as caught:
@@ -60,10 +61,10 @@ def test_gymnasium_make_and_make_vec_reach_the_registry() -> None:
     assert obs.shape == (4, 0)
 
 
-def play(env: lsnn_rl.LsnnEnv, actions: list[int], **reset: object) -> list[tuple]:
+def play(env: lsnn_rl.LsnnEnv, actions: list[int], **reset: object) -> list[tuple[object, ...]]:
     """Resets ``env`` and plays ``actions`` in turn until the trial ends."""
     obs, info = env.reset(**reset)  # type: ignore[arg-type]
-    out = [(obs.tolist(), info)]
+    out: list[tuple[object, ...]] = [(obs.tolist(), info)]
     for t in range(env.trial_steps):
         obs, reward, terminated, truncated, info = env.step(actions[t % len(actions)])
         out.append((obs.tolist(), reward, terminated, truncated, info))

@@ -71,10 +71,10 @@ def test_slots_play_the_single_environments_trials() -> None:
         obs, _ = single.reset(seed=9, options={"trial": slot})
         np.testing.assert_array_equal(obs, trajectories[0][0][slot])
         for t in range(12):
-            obs, reward, terminated, truncated, _ = single.step(int(actions[t, slot]))
+            obs, reward, done, cut, _ = single.step(int(actions[t, slot]))
             np.testing.assert_array_equal(obs, trajectories[t + 1][0][slot])
             assert reward == trajectories[t + 1][1][slot]
-            assert (terminated or truncated) == trajectories[t + 1][2][slot]
+            assert (done or cut) == trajectories[t + 1][2][slot]
 
 
 def test_seeding_and_reset_without_a_seed() -> None:
