@@ -5,6 +5,7 @@ the CLI's, and errors carry the CLI's messages."""
 from __future__ import annotations
 
 import csv
+import json
 import warnings
 from pathlib import Path
 
@@ -111,6 +112,10 @@ def test_the_baselines_table_is_the_clis(
     # Algorithms that cannot play the task are skipped with the CLI's notes.
     assert [str(w.message) for w in caught] == cli_notes * 2
     assert bool(cli_notes) == ("gaussian" in spec)
+
+
+def test_the_registry_listing_is_the_clis(cli: Path) -> None:
+    assert lsnn_rl.envs() == json.loads(run_ok(cli, "envs", "--json").stdout)
 
 
 def test_errors_carry_the_clis_messages(cli: Path) -> None:
