@@ -2,44 +2,13 @@
 
 use std::path::Path;
 
+pub use lsnn_rl_classic::scoring::tables::format_table;
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a
 /// rename, so a crash or a full disk leaves the old file or the new one,
 /// never a half-written one (the trainer's writer, shared by every command).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(lsnn_rl_a2c::recorder::write_atomically(path, bytes)?)
-}
-
-/// Formats rows as a text table: left-aligned first column, the rest
-/// right-aligned, columns two spaces apart.
-pub fn format_table(header: &[String], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: &[String]| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, &w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    let mut out = line(header);
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(row));
-        out.push('\n');
-    }
-    out
 }
 
 /// A progress indicator on stderr for a long command: a bar when the amount
@@ -82,6 +51,13 @@ impl Indicator {
             bar
         });
         Self { bar }
+    }
+
+    /// Sets the number of steps the bar counts to.
+    pub fn set_length(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
     }
 
     /// Counts `n` more steps done.

@@ -62,18 +62,7 @@ pub const FINAL_EVAL_SEED: u64 = 1_000_003;
 /// The folder for caches (Gittins tables, the PyTorch install):
 /// `$LSNN_RL_CACHE_DIR`, else `$XDG_CACHE_HOME/lsnn-rl`, else `~/.cache/lsnn-rl`.
 pub fn cache_dir() -> Option<std::path::PathBuf> {
-    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("LSNN_RL_CACHE_DIR") {
-        return Some(dir.into());
-    }
-    if let Some(xdg) = var("XDG_CACHE_HOME") {
-        return Some(std::path::PathBuf::from(xdg).join("lsnn-rl"));
-    }
-    var("HOME").map(|home| {
-        std::path::PathBuf::from(home)
-            .join(".cache")
-            .join("lsnn-rl")
-    })
+    lsnn_rl_env::storage::cache_dir()
 }
 
 /// The training algorithm a configuration names (`train.algo`): the update

@@ -57,6 +57,9 @@
 //! policy draws its randomness from the stream `act` is given, and rejects
 //! rewards that break its model in `observe`.
 //!
+//! [`scoring`] plays them on whole task distributions and formats the
+//! results as `lsnn-rl baselines` prints them.
+//!
 //! [`Policy`]: lsnn_rl_env::Policy
 
 mod arms;
@@ -64,6 +67,7 @@ pub mod gittins;
 mod greedy;
 pub mod navigation;
 mod random;
+pub mod scoring;
 mod spec;
 mod thompson;
 mod ucb;

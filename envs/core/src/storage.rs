@@ -10,6 +10,8 @@
 //!   variable [`FAIL_WRITES_AFTER_BYTES`] set to N, the process writes N
 //!   bytes and then every write fails as a full disk does (the part that fit
 //!   is written, then "No space left on device"). For tests only.
+//! - [`cache_dir`] is the folder for caches (the Gittins tables, the
+//!   PyTorch install), the same for the command line and the Python package.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -18,6 +20,24 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tempfile::NamedTempFile;
+
+/// The folder for caches (Gittins tables, the PyTorch install):
+/// `$LSNN_RL_CACHE_DIR`, else `$XDG_CACHE_HOME/lsnn-rl`, else
+/// `~/.cache/lsnn-rl`; `None` when none of these variables is set.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("LSNN_RL_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    if let Some(xdg) = var("XDG_CACHE_HOME") {
+        return Some(std::path::PathBuf::from(xdg).join("lsnn-rl"));
+    }
+    var("HOME").map(|home| {
+        std::path::PathBuf::from(home)
+            .join(".cache")
+            .join("lsnn-rl")
+    })
+}
 
 /// A file that could not be written, with the cause.
 #[derive(Debug, thiserror::Error)]

@@ -136,7 +136,9 @@ impl VecEnv {
         Ok((obs, infos))
     }
 
-    /// Takes one action in every trial (`actions.len() == batch`).
+    /// Takes one action in every trial (`actions.len() == batch`). An
+    /// action outside the action space (in a trial that is not being reset)
+    /// is an error that steps no trial.
     pub fn step(&mut self, actions: &[Action]) -> Result<VecStep, EnvError> {
         if actions.len() != self.batch() {
             return Err(EnvError::Unsupported {
@@ -147,6 +149,17 @@ impl VecEnv {
                     self.batch()
                 ),
             });
+        }
+        // Check every action before stepping any trial, so that a bad one
+        // leaves the whole batch as it was.
+        for (slot, action) in actions.iter().enumerate() {
+            if !self.ended[slot] && !self.action_space.contains(action) {
+                return Err(EnvError::invalid_action(
+                    self.trials[slot].name(),
+                    action,
+                    &self.action_space,
+                ));
+            }
         }
         let batch = self.batch();
         let mut out = VecStep {

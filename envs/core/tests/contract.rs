@@ -248,6 +248,23 @@ fn vec_env_checks_the_action_count() {
     );
 }
 
+#[test]
+fn vec_env_bad_action_steps_no_trial() {
+    let mut env = vec_env(2);
+    env.reset(3).unwrap();
+    let err = env
+        .step(&[Action::Discrete(1), Action::Discrete(7)])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid action 7 for corridor: the action space is Discrete(2)"
+    );
+    // Slot 0 was not stepped: both trials still end together, after two steps.
+    let ones = vec![Action::Discrete(1); 2];
+    assert!(env.step(&ones).unwrap().terminated.iter().all(|&t| !t));
+    assert!(env.step(&ones).unwrap().terminated.iter().all(|&t| t));
+}
+
 fn corridor_registry() -> Registry {
     let mut registry = Registry::new();
     registry

@@ -1,6 +1,6 @@
-//! The CSV of scored rows (`baselines --csv`).
+//! The CSV of scored rows (`baselines --csv`, and the Python package's
+//! `baselines` table).
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::BaselineRow;
@@ -48,7 +48,7 @@ fn half_width(ci: f64) -> Option<f64> {
 
 /// The rows as CSV: the navigation columns when every row has goal
 /// statistics, else the bandit columns.
-pub fn to_csv(rows: &[BaselineRow]) -> anyhow::Result<Vec<u8>> {
+pub fn to_csv(rows: &[BaselineRow]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let navigation = !rows.is_empty() && rows.iter().all(|r| r.summary.goals.is_some());
     for row in rows {
@@ -84,7 +84,9 @@ pub fn to_csv(rows: &[BaselineRow]) -> anyhow::Result<Vec<u8>> {
             })?,
         }
     }
-    writer.into_inner().context("cannot format the CSV")
+    writer
+        .into_inner()
+        .map_err(|err| csv::Error::from(err.into_error()))
 }
 
 #[cfg(test)]
@@ -92,7 +94,7 @@ mod tests {
     use lsnn_rl_env::{EvalSummary, GoalSummary, MeanInterval};
 
     use super::*;
-    use crate::common::baselines::tables::env_table;
+    use crate::scoring::tables::env_table;
 
     #[test]
     fn navigation_rows_leave_undefined_figures_empty() {

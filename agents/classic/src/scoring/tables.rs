@@ -4,7 +4,6 @@
 use lsnn_rl_env::MeanInterval;
 
 use super::BaselineRow;
-use crate::common::output::format_table;
 
 /// The table of one environment: reward and regret, or the goal figures
 /// of a navigation task; then, for tasks of several episodes per trial, the
@@ -142,4 +141,37 @@ fn episode_table(rows: &[BaselineRow]) -> String {
         })
         .collect();
     format!("episodes of a trial\n{}", format_table(&header, &body))
+}
+
+/// Formats rows as a text table: left-aligned first column, the rest
+/// right-aligned, columns two spaces apart.
+pub fn format_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, &w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(header);
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out
 }
