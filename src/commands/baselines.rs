@@ -7,7 +7,9 @@ use std::time::Instant;
 use lsnn_rl_a2c::LogRow;
 use lsnn_rl_env::Registry;
 
-use crate::common::baselines::{BaselineRow, Computed, ScoreRequest, compute, csv, tables};
+use crate::common::baselines::{
+    BaselineRow, Computed, ScoreRequest, compute, csv, gittins_cache, tables,
+};
 use crate::common::episodes::episode_csv;
 use crate::common::output::{format_table, write_atomically};
 
@@ -104,14 +106,14 @@ pub fn run(registry: &Registry, request: &BaselinesRequest) -> anyhow::Result<()
         algos: request.algos.clone(),
         keep_logs: request.episodes_csv.is_some(),
         threads: request.threads,
-        quiet: request.quiet,
+        gittins_cache: gittins_cache(),
     };
     let Computed {
         rows,
         algos,
         threads,
         logs,
-    } = compute(registry, &score)?;
+    } = compute(registry, &score, request.quiet)?;
     if matches!(request.target, Target::Suite(_)) {
         print!("{}", suite_table(&rows, &algos));
     } else {

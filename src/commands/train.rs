@@ -15,7 +15,7 @@ use lsnn_rl_trainer::run::{Progress, RunDir, Start};
 
 use crate::common::agent::{agent_label, agent_row};
 use crate::common::baselines::tables::env_table;
-use crate::common::baselines::{ScoreRequest, compute};
+use crate::common::baselines::{ScoreRequest, compute, gittins_cache};
 use crate::common::config::{ConfigLayers, ValidatedConfig};
 use crate::common::runtime::{
     DeviceChoice, FINAL_EVAL_SEED, algorithm, device, make_dist, set_threads,
@@ -209,9 +209,9 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             algos: None,
             keep_logs: false,
             threads: None,
-            quiet: request.quiet,
+            gittins_cache: gittins_cache(),
         };
-        let mut rows = compute(registry, &score)?.rows;
+        let mut rows = compute(registry, &score, request.quiet)?.rows;
         rows.insert(0, agent_row(dist.spec(), &label, &summary, FINAL_EVAL_SEED));
         print!("{}", env_table(&rows));
     } else {

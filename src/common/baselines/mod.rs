@@ -8,48 +8,30 @@ use lsnn_rl_a2c::LogRow;
 use lsnn_rl_classic::scoring::{self, CellEvent, LoggedStep, ScoreError};
 use lsnn_rl_env::Registry;
 
-pub use lsnn_rl_classic::scoring::{BaselineRow, csv, tables};
+pub use lsnn_rl_classic::scoring::{BaselineRow, ScoreRequest, csv, tables};
 
 use crate::common::output::Indicator;
 
-/// What to score: environments, trials, seed and algorithms.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScoreRequest {
-    /// Environment specs, in order.
-    pub envs: Vec<String>,
-    /// Trials per algorithm and environment.
-    pub trials: u64,
-    /// Seed: trial i of every algorithm plays the same task.
-    pub seed: u64,
-    /// The algorithms; `None` for every one that can play each environment.
-    pub algos: Option<Vec<String>>,
-    /// Keep every step of every trial ([`Computed::logs`]).
-    pub keep_logs: bool,
-    /// Worker threads (default: the number of cores).
-    pub threads: Option<u64>,
-    /// No progress bar.
-    pub quiet: bool,
+/// Where `gittins` keeps its index tables: the cache folder's `gittins`
+/// (none when there is no cache folder: computed in memory).
+pub fn gittins_cache() -> Option<std::path::PathBuf> {
+    crate::common::runtime::cache_dir().map(|dir| dir.join("gittins"))
 }
 
 /// Scores the algorithms `request` asks for (by default every one that can
 /// play each environment); returns the rows, the algorithms and the threads.
-pub fn compute(registry: &Registry, request: &ScoreRequest) -> anyhow::Result<Computed> {
-    let progress = Indicator::bar(request.quiet, 0, "cells");
-    let score = scoring::ScoreRequest {
-        envs: request.envs.clone(),
-        trials: request.trials,
-        seed: request.seed,
-        algos: request.algos.clone(),
-        keep_logs: request.keep_logs,
-        threads: request.threads,
-        gittins_cache: crate::common::runtime::cache_dir().map(|dir| dir.join("gittins")),
-    };
+pub fn compute(
+    registry: &Registry,
+    request: &ScoreRequest,
+    quiet: bool,
+) -> anyhow::Result<Computed> {
+    let progress = Indicator::bar(quiet, 0, "cells");
     let on_cell = |event: CellEvent<'_>| match event {
         CellEvent::Planned { cells } => progress.set_length(cells as u64),
         CellEvent::Started { algo, env } => progress.message(&format!("{algo} on {env}")),
         CellEvent::Finished => progress.inc(1),
     };
-    let scored = scoring::score(registry, &score, &on_cell).map_err(with_hint);
+    let scored = scoring::score(registry, request, &on_cell).map_err(with_hint);
     progress.finish();
     let scored = scored?;
     for note in &scored.skipped {

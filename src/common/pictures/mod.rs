@@ -19,7 +19,7 @@ use lsnn_rl_env::{EvalSummary, Registry, TaskDistribution};
 use plotters::prelude::*;
 
 use crate::common::agent::{agent_label, agent_row};
-use crate::common::baselines::{BaselineRow, ScoreRequest, compute};
+use crate::common::baselines::{BaselineRow, ScoreRequest, compute, gittins_cache};
 use crate::common::output::Indicator;
 use crate::common::runtime::make_dist;
 
@@ -149,9 +149,10 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         // The arm-choice picture needs each algorithm's steps for bandits.
         keep_logs: !navigation,
         threads: None,
-        quiet: request.quiet,
+        gittins_cache: gittins_cache(),
     };
-    let computed = compute(registry, &score).context("cannot score the baselines for the plots")?;
+    let computed = compute(registry, &score, request.quiet)
+        .context("cannot score the baselines for the plots")?;
     let label = agent_label(&config, &request.run);
     let mut table = vec![agent_row(dist.spec(), &label, &summary, request.seed)];
     table.extend(computed.rows);

@@ -42,13 +42,7 @@ fn reward_table(rows: &[BaselineRow]) -> String {
             ]
         })
         .collect();
-    format!(
-        "{} ({} trials, seed {})\n{}",
-        first.env,
-        first.summary.trials,
-        first.seed,
-        format_table(&header, &body)
-    )
+    titled(first, &header, &body)
 }
 
 /// `mean ± half-width`, or `-` where undefined.
@@ -96,13 +90,7 @@ fn navigation_table(rows: &[BaselineRow]) -> String {
             Some(line)
         })
         .collect();
-    format!(
-        "{} ({} trials, seed {})\n{}",
-        first.env,
-        first.summary.trials,
-        first.seed,
-        format_table(&header, &body)
-    )
+    titled(first, &header, &body)
 }
 
 /// Each episode's success rate and steps (with 95% half-widths), and the
@@ -174,4 +162,15 @@ pub fn format_table(header: &[String], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A table under the line naming its environment, trials and seed.
+fn titled(first: &BaselineRow, header: &[String], body: &[Vec<String>]) -> String {
+    format!(
+        "{} ({} trials, seed {})\n{}",
+        first.env,
+        first.summary.trials,
+        first.seed,
+        format_table(header, body)
+    )
 }
