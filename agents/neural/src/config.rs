@@ -122,6 +122,18 @@ pub struct AgentConfig {
     pub poisson_max_rate: f64,
     /// Initial log standard deviation of a Gaussian (continuous-action) policy.
     pub log_std_init: f64,
+    /// Spiking kinds: share of the possible recurrent synapses that exist, in (0, 1]
+    /// (1 = dense; the paper's networks: 0.12). Self-connections never exist.
+    pub connectivity: f64,
+    /// Spiking kinds: share of the possible input synapses that exist, in (0, 1]
+    /// (default 1 = dense). The readout (policy and value heads) is always dense.
+    pub input_connectivity: f64,
+    /// Spiking kinds: Dale's law. Each neuron is excitatory or inhibitory, and all
+    /// its outgoing recurrent synapses carry its sign for the whole run.
+    pub dale: bool,
+    /// With `dale`: share of excitatory neurons, in (0, 1) (the first ones of
+    /// each population, LIF and ALIF alike; default 0.75).
+    pub excitatory_fraction: f64,
 }
 
 impl Default for AgentConfig {
@@ -145,6 +157,10 @@ impl Default for AgentConfig {
             input_encoding: InputEncoding::Current,
             poisson_max_rate: 0.2,
             log_std_init: 0.0,
+            connectivity: 1.0,
+            input_connectivity: 1.0,
+            dale: false,
+            excitatory_fraction: 0.75,
         }
     }
 }
@@ -237,7 +253,45 @@ impl AgentConfig {
                 self.log_std_init,
             ));
         }
+        for (key, value) in [
+            ("connectivity", self.connectivity),
+            ("input_connectivity", self.input_connectivity),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value <= 1.0) {
+                return Err(invalid(key, "in (0, 1]", value));
+            }
+        }
+        if !(self.excitatory_fraction > 0.0 && self.excitatory_fraction < 1.0) {
+            return Err(invalid(
+                "excitatory_fraction",
+                "in (0, 1)",
+                self.excitatory_fraction,
+            ));
+        }
+        if !self.kind.is_spiking() {
+            let spiking_only = "left at its default for kind = \"lstm\" or \"gru\" (sparse connectivity and Dale's law are for the spiking kinds)";
+            if self.connectivity != 1.0 {
+                return Err(invalid("connectivity", spiking_only, self.connectivity));
+            }
+            if self.input_connectivity != 1.0 {
+                return Err(invalid(
+                    "input_connectivity",
+                    spiking_only,
+                    self.input_connectivity,
+                ));
+            }
+            if self.dale {
+                return Err(invalid("dale", spiking_only, self.dale));
+            }
+        }
         Ok(())
+    }
+
+    /// True when the spiking core's synapses carry a constraint: fewer than all
+    /// possible synapses exist, or Dale's law holds (see `connectivity`).
+    pub fn constrained(&self) -> bool {
+        self.kind.is_spiking()
+            && (self.connectivity < 1.0 || self.input_connectivity < 1.0 || self.dale)
     }
 
     /// Number of spiking neurons (n_lif + n_alif) for spiking kinds, 0 otherwise.
@@ -325,6 +379,31 @@ mod tests {
             bad(|c| c.poisson_max_rate = 1.5),
             "agent.poisson_max_rate must be in (0, 1], got 1.5"
         );
+        assert_eq!(
+            bad(|c| c.connectivity = 0.0),
+            "agent.connectivity must be in (0, 1], got 0"
+        );
+        assert_eq!(
+            bad(|c| c.input_connectivity = 1.2),
+            "agent.input_connectivity must be in (0, 1], got 1.2"
+        );
+        assert_eq!(
+            bad(|c| c.excitatory_fraction = 1.0),
+            "agent.excitatory_fraction must be in (0, 1), got 1"
+        );
+        let msg = bad(|c| {
+            c.kind = AgentKind::Lstm;
+            c.dale = true;
+        });
+        assert!(
+            msg.starts_with("agent.dale must be left at its default"),
+            "{msg}"
+        );
+        let msg = bad(|c| {
+            c.kind = AgentKind::Gru;
+            c.connectivity = 0.1;
+        });
+        assert!(msg.contains("for the spiking kinds"), "{msg}");
         let msg = bad(|c| {
             c.n_lif = 0;
             c.n_alif = 0;

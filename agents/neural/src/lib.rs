@@ -11,6 +11,8 @@
 //!   stepped one environment step at a time for truncated BPTT.
 //! - [`cpu_kernel`]: [`SpikingKernel`], the spiking core on plain f32 buffers with a
 //!   hand-derived backward pass through time, for fast training on the CPU.
+//! - [`connectivity`]: sparse, sign-constrained synapses (Dale's law) and Deep R
+//!   rewiring on plain buffers.
 //! - [`config`]: [`AgentConfig`], the serde configuration, validated with errors that
 //!   name the `agent.` key.
 //!
@@ -37,6 +39,7 @@
 //! ```
 
 pub mod config;
+pub mod connectivity;
 pub mod cpu_kernel;
 pub mod network;
 pub mod neuron;
@@ -44,6 +47,6 @@ pub mod state;
 
 pub use config::{AgentConfig, AgentKind, ConfigError, InputEncoding, NeuronModel};
 pub use cpu_kernel::{CpuHeads, HeadGrads, KernelGrads, KernelState, SpikingKernel, Tape};
-pub use network::{ActionHead, ActorCritic, NetError, NetOutput};
+pub use network::{ActionHead, ActorCritic, ConnectivityStats, NetError, NetOutput};
 pub use neuron::{NeuronParams, NeuronState, neuron_step, spike_fn};
 pub use state::{GruState, LstmState, RecurrentState, SpikingState};

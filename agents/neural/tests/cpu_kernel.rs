@@ -92,6 +92,17 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
     let auto_features = to_vec(&features.detach());
     let auto_w_in = to_vec(&agent.w_in().unwrap().grad());
     let auto_w_rec = to_vec(&agent.w_rec().unwrap().grad());
+    if let Some((input, recurrent)) = agent.synapses().unwrap() {
+        // Autograd gives dormant synapses no gradient either.
+        for (grad, exists) in [
+            (&auto_w_in, input.exists()),
+            (&auto_w_rec, recurrent.exists()),
+        ] {
+            for (g, e) in grad.iter().zip(exists) {
+                assert!(*e != 0.0 || *g == 0.0, "a dormant synapse has a gradient");
+            }
+        }
+    }
 
     // The kernel's forward pass and hand-derived backward pass.
     let kernel = agent.spiking_kernel().expect("a spiking core has a kernel");
@@ -110,6 +121,34 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
         rel_error(&grads.w_rec, &auto_w_rec),
         fired,
     )
+}
+
+/// A sparse network with Dale's law: the kernel runs its recurrent products
+/// on lists of synapses, and both implementations give no gradient where no
+/// synapse exists.
+#[test]
+fn a_sparse_dale_network_matches_autograd() {
+    for (model, k_steps) in [(NeuronModel::Eprop2020, 1), (NeuronModel::Bellec2018, 2)] {
+        let config = AgentConfig {
+            connectivity: 0.25,
+            input_connectivity: 0.5,
+            dale: true,
+            // Fewer synapses: a larger scale keeps the network firing.
+            weight_scale: 2.0,
+            ..config(model, AgentKind::Lsnn, k_steps, 0)
+        };
+        let agent =
+            ActorCritic::new(&config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
+        assert!(agent.spiking_kernel().unwrap().uses_synapse_lists());
+        for seed in [1, 2] {
+            let (features, w_in, w_rec, fired) = compare(&config, seed);
+            let label = format!("{model:?} K={k_steps} seed {seed}");
+            assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
+            assert!(features < 1e-6, "{label}: features differ by {features:e}");
+            assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
+            assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
+        }
+    }
 }
 
 fn check(model: NeuronModel, kind: AgentKind, k_steps: usize, n_refractory: usize) {

@@ -14,8 +14,10 @@ const STEPS: usize = 30;
 /// Features, W_in gradient, W_rec gradient and spikes fired.
 type Run = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
 
-fn config(k_steps: usize) -> AgentConfig {
+fn config(k_steps: usize, connectivity: f64) -> AgentConfig {
     AgentConfig {
+        connectivity,
+        weight_scale: if connectivity < 1.0 { 2.0 } else { 1.0 },
         kind: AgentKind::Lsnn,
         model: NeuronModel::Eprop2020,
         n_lif: 20,
@@ -31,7 +33,18 @@ fn config(k_steps: usize) -> AgentConfig {
 /// The kernel's forward and backward passes over `batch` samples, on a pool
 /// of `threads` threads.
 fn run(batch: usize, k_steps: usize, threads: usize, recurrent: RecurrentProduct) -> Run {
-    let config = config(k_steps);
+    run_network(batch, k_steps, threads, recurrent, 1.0)
+}
+
+/// [`run`] on a network with `connectivity` of its recurrent synapses.
+fn run_network(
+    batch: usize,
+    k_steps: usize,
+    threads: usize,
+    recurrent: RecurrentProduct,
+    connectivity: f64,
+) -> Run {
+    let config = config(k_steps, connectivity);
     let agent = ActorCritic::new(&config, OBS, ActionHead::Discrete(3), 7, Device::Cpu).unwrap();
     let kernel = agent
         .spiking_kernel()
@@ -103,6 +116,32 @@ fn sparse_and_dense_recurrent_products_agree() {
         );
         assert!(rel_error(&sparse.1, &dense.1) < 1e-5, "K={k_steps} W_in");
         assert!(rel_error(&sparse.2, &dense.2) < 1e-5, "K={k_steps} W_rec");
+    }
+}
+
+/// A sparse network: the products on lists of synapses replay bit for bit
+/// on any number of threads, and equal the dense masked products to f32
+/// rounding.
+#[test]
+fn synapse_lists_replay_and_agree_with_dense_masked_products() {
+    let batch = 2 * BLOCK_ROWS + 5;
+    for k_steps in [1, 2] {
+        let lists = run_network(batch, k_steps, 1, RecurrentProduct::Auto, 0.15);
+        assert!(lists.3 > 100.0, "too few spikes to test: {}", lists.3);
+        for threads in [2, 5] {
+            let many = run_network(batch, k_steps, threads, RecurrentProduct::Auto, 0.15);
+            assert!(
+                lists == many,
+                "K={k_steps}: {threads} threads differ from one"
+            );
+        }
+        let dense = run_network(batch, k_steps, 2, RecurrentProduct::Dense, 0.15);
+        assert!(rel_error(&lists.0, &dense.0) < 1e-6, "K={k_steps} features");
+        assert!(rel_error(&lists.1, &dense.1) < 1e-5, "K={k_steps} W_in");
+        assert!(rel_error(&lists.2, &dense.2) < 1e-5, "K={k_steps} W_rec");
+        // No gradient where no synapse exists.
+        let zeros = lists.2.iter().filter(|g| **g == 0.0).count();
+        assert!(zeros >= 40 * 40 - (0.15 * 40.0 * 39.0f64).round() as usize);
     }
 }
 

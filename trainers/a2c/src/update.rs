@@ -57,7 +57,7 @@ impl Algorithm for A2c {
             mut report,
         } = totals;
         let (step, optimiser) =
-            ctx.optimiser_step(policy_loss.is_finite() && value_loss.is_finite());
+            ctx.optimiser_step(policy_loss.is_finite() && value_loss.is_finite())?;
         let (n_lif, n_alif) = ctx.agent.neuron_count();
         report.env_steps = steps_taken;
         report.policy_loss = if step.injected { f64::NAN } else { policy_loss };

@@ -3,7 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use lsnn_rl_env::derive_seed;
+use lsnn_rl_neural::connectivity::AfterStep;
 use lsnn_rl_neural::{ActorCritic, SpikingKernel};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use tch::Device;
 
 use crate::TrainError;
@@ -93,15 +97,30 @@ pub struct UpdateContext<'a> {
     pub(crate) adam: &'a mut Adam,
     /// `train.inject_nonfinite` applies (no roll-back has lowered the rate yet).
     pub(crate) inject_armed: bool,
+    /// Optimiser steps taken so far in this update.
+    pub(crate) steps_taken: usize,
+    /// Synapses rewired (woken) so far in this update.
+    pub(crate) rewired: usize,
 }
+
+/// Salt of the rewiring stream: draws of optimiser step `s` of update `u`
+/// derive from (seed, u, s), so runs replay and resume exactly.
+const REWIRE_STREAM: u64 = 0x5245_5749_5245_5f44;
 
 impl UpdateContext<'_> {
     /// Applies the gradients accumulated in the network's variables: the
     /// global norm, clipping to `train.grad_clip`, and an Adam step at this
-    /// update's learning rate; then clears the gradients. A step whose
-    /// `losses_finite` is false, or whose gradient is not finite, changes no
-    /// weight (`skipped`).
-    pub fn optimiser_step(&mut self, losses_finite: bool) -> (GradStep, Duration) {
+    /// update's learning rate; then, for a sparse or sign-constrained spiking
+    /// core, its synapses' rule (Deep R rewiring with `train.rewiring`; see
+    /// [`lsnn_rl_neural::connectivity`]); then clears the gradients. A step
+    /// whose `losses_finite` is false, or whose gradient is not finite,
+    /// changes no weight (`skipped`).
+    ///
+    /// An error only if LibTorch fails while the synapses are rewired.
+    pub fn optimiser_step(
+        &mut self,
+        losses_finite: bool,
+    ) -> Result<(GradStep, Duration), TrainError> {
         let start = Instant::now();
         let t = &self.config.train;
         // Testing hook (train.inject_nonfinite): a NaN loss at these updates,
@@ -117,14 +136,40 @@ impl UpdateContext<'_> {
                 self.adam.scale_grads(t.grad_clip / grad_norm);
             }
             self.adam.step(self.lr);
+            self.constrain_synapses()?;
         }
+        self.steps_taken += 1;
         self.adam.zero_grad();
         let step = GradStep {
             grad_norm,
             skipped,
             injected,
         };
-        (step, start.elapsed())
+        Ok((step, start.elapsed()))
+    }
+
+    /// The synapses' rule after an Adam step (nothing for a dense network).
+    fn constrain_synapses(&mut self) -> Result<(), TrainError> {
+        let agent_config = self.agent.config();
+        if !agent_config.constrained() {
+            return Ok(());
+        }
+        let t = &self.config.train;
+        let rule = AfterStep {
+            lr: self.lr,
+            keep_signs: agent_config.dale,
+            rewire: t.rewiring,
+            l1: t.rewiring_l1,
+            temperature: t.rewiring_temperature,
+        };
+        let seed = derive_seed(
+            derive_seed(self.config.seed, REWIRE_STREAM),
+            self.update as u64,
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(self.steps_taken as u64);
+        self.rewired += self.agent.after_optimiser_step(&rule, &mut rng)?.woken;
+        Ok(())
     }
 
     /// Plays every trial of the batch to its end with `action` (an

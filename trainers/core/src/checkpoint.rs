@@ -341,6 +341,11 @@ pub fn apply(
         }
         var.f_copy_(saved)?;
     }
+    trainer.agent().check_synapses().map_err(|e| {
+        TrainError::Checkpoint(format!(
+            "the checkpoint's synapses are not valid ({e}); it is corrupt: use an earlier checkpoint"
+        ))
+    })?;
     if with_optimizer {
         let steps = checkpoint.meta.adam_steps;
         trainer

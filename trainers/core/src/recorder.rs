@@ -10,7 +10,7 @@ use crate::TrainError;
 use crate::records::{EvalSummary, UpdateStats};
 
 /// Columns of train.csv.
-pub const TRAIN_COLUMNS: [&str; 17] = [
+pub const TRAIN_COLUMNS: [&str; 19] = [
     "update",
     "env_steps",
     "wall_s",
@@ -28,6 +28,8 @@ pub const TRAIN_COLUMNS: [&str; 17] = [
     "rollbacks",
     "approx_kl",
     "clip_fraction",
+    "rewired",
+    "synapses",
 ];
 
 /// Columns of eval.csv.
@@ -145,6 +147,8 @@ pub fn train_row(stats: &UpdateStats, wall_s: f64, rollbacks: usize) -> Vec<Stri
         rollbacks.to_string(),
         opt(stats.approx_kl),
         opt(stats.clip_fraction),
+        stats.rewired.map_or(String::new(), |v| v.to_string()),
+        stats.synapses.map_or(String::new(), |v| v.to_string()),
     ]
 }
 

@@ -41,6 +41,12 @@ pub struct UpdateStats {
     /// PPO: share of the steps whose probability ratio was clipped (None
     /// for A2C).
     pub clip_fraction: Option<f64>,
+    /// Sparse or sign-constrained networks: synapses woken by rewiring in
+    /// this update, input and recurrent (None for a dense network).
+    pub rewired: Option<u64>,
+    /// Sparse or sign-constrained networks: existing synapses after the
+    /// update, input and recurrent (None for a dense network).
+    pub synapses: Option<u64>,
     /// Where the update's wall time went.
     pub phases: PhaseTimes,
 }

@@ -262,8 +262,15 @@ impl Trainer {
             kernel,
             adam: &mut self.adam,
             inject_armed: self.lr_factor == 1.0,
+            steps_taken: 0,
+            rewired: 0,
         };
         let report = self.algorithm.update(&mut ctx)?;
+        let rewired = ctx.rewired;
+        let synapses = self
+            .agent
+            .connectivity()
+            .map(|c| (c.recurrent + c.input) as u64);
         self.updates_done += 1;
         self.env_steps += report.env_steps;
         let regrets: Option<Vec<f64>> = batch.regret.iter().copied().collect();
@@ -283,6 +290,8 @@ impl Trainer {
             skipped: report.skipped,
             approx_kl: report.approx_kl,
             clip_fraction: report.clip_fraction,
+            rewired: synapses.map(|_| rewired as u64),
+            synapses,
             phases: PhaseTimes {
                 rollout: report.rollout,
                 backward: report.backward,

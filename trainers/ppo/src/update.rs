@@ -190,7 +190,7 @@ impl Ppo {
         run.finish_backward(agent, &mut self.tape, t, r.steps, &d_features)?;
         sums.backward += start.elapsed();
         let finite = losses[0].is_finite() && losses[1].is_finite();
-        let (step, optimiser) = ctx.optimiser_step(finite);
+        let (step, optimiser) = ctx.optimiser_step(finite)?;
         if step.injected {
             sums.policy_loss = f64::NAN;
         }

@@ -126,12 +126,12 @@ impl SpikingKernel {
                 }
                 // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
                 if !serial {
-                    gemm_add_a_bt(g_v.len() / n, n, n, g_i, &self.w_rec, g_z);
+                    self.add_recurrent_transposed(g_i, g_z);
                 }
             };
             if serial {
                 work.into_iter().for_each(block_step);
-                gemm_add_a_bt(batch, n, n, &g_current[at], &self.w_rec, &mut g_z);
+                self.add_recurrent_transposed(&g_current[at], &mut g_z);
             } else {
                 work.into_par_iter().for_each(block_step);
             }
@@ -157,6 +157,16 @@ impl SpikingKernel {
         let grads = self.weight_grads(tape, &g_current, per_env_step, batch, serial);
         tape.g_current = g_current;
         grads
+    }
+
+    /// `g_z += g_i W_rec^T` for rows `[rows, n]`: on the lists of synapses
+    /// of a sparse network, else one dense product.
+    fn add_recurrent_transposed(&self, g_i: &[f32], g_z: &mut [f32]) {
+        let n = self.n;
+        match &self.rec_rows {
+            Some(synapses) => synapses.add_transposed(g_i, g_z),
+            None => gemm_add_a_bt(g_i.len() / n, n, n, g_i, &self.w_rec, g_z),
+        }
     }
 
     /// dL/dW_rec = sum over network steps of z_prev^T dL/dI and dL/dW_in = sum
@@ -186,7 +196,9 @@ impl SpikingKernel {
         let sparse = self.use_sparse(&tape.z_prev);
         let rec_part = |(p, out): (usize, &mut [f32])| {
             let rows = p * rec_rows..(p * rec_rows + out.len() / n);
-            if sparse {
+            if let Some(synapses) = &self.rec_rows {
+                synapses.weight_grad_rows(&tape.z_prev, g_current, rows, out);
+            } else if sparse {
                 for (z, g) in tape.z_prev.chunks_exact(n).zip(g_current.chunks_exact(n)) {
                     for j in rows.clone().filter(|&j| z[j] != 0.0) {
                         let row = &mut out[(j - rows.start) * n..][..n];
@@ -223,6 +235,14 @@ impl SpikingKernel {
         }
         for j in 0..n {
             w_rec[j * n + j] = 0.0;
+        }
+        // No gradient where no synapse exists.
+        for (grad, exists) in [(&mut w_in, &self.in_exists), (&mut w_rec, &self.rec_exists)] {
+            if let Some(exists) = exists {
+                for (g, &e) in grad.iter_mut().zip(exists) {
+                    *g *= e;
+                }
+            }
         }
         KernelGrads { w_in, w_rec }
     }

@@ -159,7 +159,8 @@ impl SpikingKernel {
                 tape.v_prev.extend_from_slice(&state.v);
                 tape.z_prev.extend_from_slice(&state.z);
             }
-            let all_dense = state.z.chunks(block).all(|z| !self.use_sparse(z));
+            let all_dense =
+                self.rec_rows.is_none() && state.z.chunks(block).all(|z| !self.use_sparse(z));
             if serial && all_dense {
                 state.current.copy_from_slice(&state.input_current);
                 gemm(batch, n, n, &state.z, &self.w_rec, 1.0, &mut state.current);
@@ -206,7 +207,9 @@ impl SpikingKernel {
         let count = rows.v.len() / n;
         // I = x W_in + z W_rec, with z the spikes before this step.
         rows.current.copy_from_slice(rows.input_current);
-        if self.use_sparse(rows.z) {
+        if let Some(synapses) = &self.rec_rows {
+            synapses.add_fired(rows.z, rows.current);
+        } else if self.use_sparse(rows.z) {
             // Spikes are 0 or 1: z W_rec is the sum of the rows of W_rec of
             // the neurons that fired.
             for (current, z) in rows.current.chunks_exact_mut(n).zip(rows.z.chunks_exact(n)) {

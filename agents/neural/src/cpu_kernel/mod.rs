@@ -33,6 +33,7 @@ mod forward;
 mod gemm;
 mod heads;
 mod state;
+mod synapses;
 
 pub use bench::time_bare_products;
 
@@ -46,14 +47,21 @@ pub const BLOCK_ROWS: usize = 16;
 /// with `lsnn-rl bench --recurrent` (docs/performance.md).
 pub const SPARSE_BELOW: f32 = 0.1;
 
+/// A sparse network whose share of existing recurrent synapses is below this
+/// takes the products on lists of synapses ([`RecurrentProduct::Auto`]);
+/// measured with `lsnn-rl bench --connectivity` (docs/performance.md).
+pub const SYNAPSE_LISTS_BELOW: f64 = 0.3;
+
 /// How the recurrent input `z W_rec` and its weight gradient are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RecurrentProduct {
-    /// Sparse where few neurons fired (below [`SPARSE_BELOW`] of a block's
-    /// cells), dense elsewhere: decided from the spikes alone, so runs replay.
+    /// A sparse network (fewer than [`SYNAPSE_LISTS_BELOW`] of its recurrent
+    /// synapses exist): every product on the lists of existing synapses.
+    /// Otherwise sparse where few neurons fired (below [`SPARSE_BELOW`] of a
+    /// block's cells), dense elsewhere: decided from the spikes alone, so runs replay.
     #[default]
     Auto,
-    /// Always the dense matrix product.
+    /// Always the dense matrix product (with zeros where no synapse exists).
     Dense,
     /// Always the sum of the rows of the neurons that fired.
     Sparse,
@@ -83,6 +91,12 @@ pub struct SpikingKernel {
     w_rec: Vec<f32>,
     /// Dense or event-driven recurrent products.
     recurrent: RecurrentProduct,
+    /// A sparse network: which synapses exist (1) or not (0), `[n_in, n]`
+    /// and `[n, n]`; their weight gradients are zero where none exists.
+    in_exists: Option<Vec<f32>>,
+    rec_exists: Option<Vec<f32>>,
+    /// `W_rec` as lists of existing synapses, when they are used.
+    rec_rows: Option<synapses::SynapseRows>,
 }
 
 /// The per-neuron constants of a [`SpikingKernel`], as plain vectors of length n.
@@ -144,6 +158,9 @@ impl SpikingKernel {
             w_in,
             w_rec,
             recurrent: RecurrentProduct::Auto,
+            in_exists: None,
+            rec_exists: None,
+            rec_rows: None,
         }
     }
 
@@ -151,7 +168,47 @@ impl SpikingKernel {
     /// (default [`RecurrentProduct::Auto`]).
     pub fn with_recurrent_product(mut self, recurrent: RecurrentProduct) -> Self {
         self.recurrent = recurrent;
+        self.rec_rows = self.synapse_rows();
         self
+    }
+
+    /// The kernel of a sparse network: `in_exists` `[n_in, n]` and
+    /// `rec_exists` `[n, n]` hold 1 where a synapse exists, else 0. Weight
+    /// gradients are zero where none exists, and below
+    /// [`SYNAPSE_LISTS_BELOW`] of existing recurrent synapses the recurrent
+    /// products run on the lists of synapses ([`RecurrentProduct::Auto`]).
+    ///
+    /// # Panics
+    /// If the masks do not have the weights' shapes.
+    pub fn with_synapses(mut self, in_exists: Vec<f32>, rec_exists: Vec<f32>) -> Self {
+        assert_eq!(
+            in_exists.len(),
+            self.w_in.len(),
+            "in_exists must be n_in x n"
+        );
+        assert_eq!(
+            rec_exists.len(),
+            self.w_rec.len(),
+            "rec_exists must be n x n"
+        );
+        self.in_exists = Some(in_exists);
+        self.rec_exists = Some(rec_exists);
+        self.rec_rows = self.synapse_rows();
+        self
+    }
+
+    /// The lists of synapses, if this kernel's products use them.
+    fn synapse_rows(&self) -> Option<synapses::SynapseRows> {
+        let exists = self.rec_exists.as_ref()?;
+        let share = exists.iter().filter(|&&e| e != 0.0).count() as f64
+            / (self.n * self.n.saturating_sub(1)).max(1) as f64;
+        (self.recurrent == RecurrentProduct::Auto && share < SYNAPSE_LISTS_BELOW)
+            .then(|| synapses::SynapseRows::from_dense(self.n, &self.w_rec, exists))
+    }
+
+    /// Whether the recurrent products run on lists of existing synapses.
+    pub fn uses_synapse_lists(&self) -> bool {
+        self.rec_rows.is_some()
     }
 
     /// Number of neurons n.

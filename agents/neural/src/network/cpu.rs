@@ -37,17 +37,21 @@ impl ActorCritic {
             dampening: params.dampening() as f32,
             n_refractory: params.n_refractory(),
         };
-        Some(
-            SpikingKernel::new(
-                self.obs_size,
-                self.config.k_steps,
-                neurons,
-                core.readout_rate as f32,
-                to_vec(&core.w_in),
-                to_vec(&core.w_rec),
-            )
-            .with_recurrent_product(self.recurrent_product),
+        let kernel = SpikingKernel::new(
+            self.obs_size,
+            self.config.k_steps,
+            neurons,
+            core.readout_rate as f32,
+            to_vec(&core.w_in),
+            to_vec(&core.w_rec),
         )
+        .with_recurrent_product(self.recurrent_product);
+        Some(match &core.synapses {
+            Some(synapses) => {
+                kernel.with_synapses(to_vec(&synapses.in_exists), to_vec(&synapses.rec_exists))
+            }
+            None => kernel,
+        })
     }
 
     /// The policy and value heads as plain f32 buffers ([`CpuHeads`]), copied from

@@ -8,11 +8,14 @@ use tch::nn::{self, RNN, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
+use crate::connectivity::{SignRule, Synapses, dale_signs};
 use crate::cpu_kernel::RecurrentProduct;
 
 mod cpu;
+mod synapses;
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
 use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
+pub use synapses::ConnectivityStats;
 
 /// The policy head's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,9 @@ pub enum NetError {
     /// Only a spiking core has what was asked for.
     #[error("a {0:?} network has no spiking core")]
     NotSpiking(AgentKind),
+    /// A constrained core's synapses are not valid (a corrupt checkpoint).
+    #[error("the network's synapses are not valid: {0}")]
+    Synapses(String),
     /// LibTorch failed (out of memory, a shape that does not fit).
     #[error("libtorch")]
     Torch(#[from] tch::TchError),
@@ -65,15 +71,30 @@ pub struct NetOutput {
     pub spikes: Option<Tensor>,
 }
 
-/// The spiking core: weights, a constant mask holding W_rec's diagonal at zero, and
-/// the neuron constants.
+/// The spiking core: weights, a mask of the recurrent synapses that exist (at
+/// least W_rec's diagonal is held at zero), and the neuron constants.
 struct SpikingCore {
     w_in: Tensor,
     w_rec: Tensor,
+    /// Dense networks: a constant, ones off the diagonal. Constrained networks:
+    /// the variable `core.w_rec_exists` (see [`CoreSynapses`]).
     rec_mask: Tensor,
+    /// Sparse or sign-constrained networks only.
+    synapses: Option<CoreSynapses>,
     params: NeuronParams,
     /// 1 - kappa, kappa = exp(-1/tau_out).
     readout_rate: f64,
+}
+
+/// The fixed signs (+1, -1) and existence masks (1, 0) of a constrained
+/// spiking core's synapses: non-trainable variables of the VarStore
+/// (`core.w_in_sign`, `core.w_in_exists`, `core.w_rec_sign`,
+/// `core.w_rec_exists`), so checkpoints keep them.
+struct CoreSynapses {
+    in_sign: Tensor,
+    in_exists: Tensor,
+    rec_sign: Tensor,
+    rec_exists: Tensor,
 }
 
 enum Core {
@@ -184,24 +205,71 @@ impl ActorCritic {
         let (core, feature_size) = match config.kind {
             AgentKind::Lsnn | AgentKind::Lif => {
                 let n = config.n_lif + config.n_alif;
-                let w_in = normal_matrix(
-                    &mut rng_for(seed, 0),
-                    obs_size,
-                    n,
-                    config.weight_scale / (obs_size as f64).sqrt(),
-                );
-                let rec_mask = Tensor::ones([n as i64, n as i64], (Kind::Float, Device::Cpu))
-                    - Tensor::eye(n as i64, (Kind::Float, Device::Cpu));
-                let w_rec = normal_matrix(
-                    &mut rng_for(seed, 1),
-                    n,
-                    n,
-                    config.weight_scale / (n as f64).sqrt(),
-                ) * &rec_mask;
+                let in_std = config.weight_scale / (obs_size as f64).sqrt();
+                let rec_std = config.weight_scale / (n as f64).sqrt();
+                let (w_in, w_rec, rec_mask, synapses) = if config.constrained() {
+                    // Sparse or Dale's law: signs and existence drawn in Rust
+                    // (connectivity.rs), kept as non-trainable variables.
+                    let (n_lif, n_alif) = match config.kind {
+                        AgentKind::Lsnn => (config.n_lif, config.n_alif),
+                        _ => (n, 0),
+                    };
+                    let rec_rule = if config.dale {
+                        SignRule::Dale(dale_signs(n_lif, n_alif, config.excitatory_fraction))
+                    } else {
+                        SignRule::Random
+                    };
+                    let (input, w_in) = Synapses::draw(
+                        obs_size,
+                        n,
+                        false,
+                        config.input_connectivity,
+                        in_std,
+                        &SignRule::Random,
+                        &mut rng_for(seed, 0),
+                    );
+                    let (recurrent, w_rec) = Synapses::draw(
+                        n,
+                        n,
+                        true,
+                        config.connectivity,
+                        rec_std,
+                        &rec_rule,
+                        &mut rng_for(seed, 1),
+                    );
+                    let matrix = |values: &[f32], rows: usize| {
+                        Tensor::from_slice(values)
+                            .view([rows as i64, n as i64])
+                            .to_device(device)
+                    };
+                    let fixed = |name: &str, values: &[f32], rows: usize| {
+                        core_path.add(name, matrix(values, rows), false)
+                    };
+                    let synapses = CoreSynapses {
+                        in_sign: fixed("w_in_sign", input.sign(), obs_size),
+                        in_exists: fixed("w_in_exists", input.exists(), obs_size),
+                        rec_sign: fixed("w_rec_sign", recurrent.sign(), n),
+                        rec_exists: fixed("w_rec_exists", recurrent.exists(), n),
+                    };
+                    let rec_mask = synapses.rec_exists.shallow_clone();
+                    (
+                        matrix(&w_in, obs_size),
+                        matrix(&w_rec, n),
+                        rec_mask,
+                        Some(synapses),
+                    )
+                } else {
+                    let w_in = normal_matrix(&mut rng_for(seed, 0), obs_size, n, in_std);
+                    let rec_mask = Tensor::ones([n as i64, n as i64], (Kind::Float, Device::Cpu))
+                        - Tensor::eye(n as i64, (Kind::Float, Device::Cpu));
+                    let w_rec = normal_matrix(&mut rng_for(seed, 1), n, n, rec_std) * &rec_mask;
+                    (w_in, w_rec, rec_mask.to_device(device), None)
+                };
                 let core = SpikingCore {
                     w_in: core_path.var_copy("w_in", &w_in),
                     w_rec: core_path.var_copy("w_rec", &w_rec),
-                    rec_mask: rec_mask.to_device(device),
+                    rec_mask,
+                    synapses,
                     params: NeuronParams::from_config(config, device),
                     readout_rate: 1.0 - (-1.0 / config.tau_out).exp(),
                 };
@@ -350,8 +418,13 @@ impl ActorCritic {
         // Per environment step: W_rec with its diagonal held at zero, and the input
         // current (Current encoding: the same for all K steps).
         let w_rec = core.w_rec.f_mul(&core.rec_mask)?;
+        // Dormant input synapses neither act nor learn.
+        let w_in = match &core.synapses {
+            Some(synapses) => core.w_in.f_mul(&synapses.in_exists)?,
+            None => core.w_in.shallow_clone(),
+        };
         let (current_in, rates) = match self.config.input_encoding {
-            InputEncoding::Current => (Some(obs.f_mm(&core.w_in)?), None),
+            InputEncoding::Current => (Some(obs.f_mm(&w_in)?), None),
             InputEncoding::Poisson => (
                 None,
                 Some((obs * self.config.poisson_max_rate).f_clamp(0.0, 1.0)?),
@@ -364,7 +437,7 @@ impl ActorCritic {
                 (Some(current_in), _) => current_in.f_addmm(&neurons.z, &w_rec)?,
                 (None, Some(rates)) => rates
                     .f_bernoulli()?
-                    .f_mm(&core.w_in)?
+                    .f_mm(&w_in)?
                     .f_addmm(&neurons.z, &w_rec)?,
                 (None, None) => unreachable!("one of the two encodings is set"),
             };

@@ -190,6 +190,17 @@ pub struct TrainConfig {
     pub rollback_lr_factor: f64,
     /// Roll-backs allowed in a run; one more stops it with an error.
     pub max_rollbacks: usize,
+    /// Deep R: after every optimiser step, synapses whose weight would change
+    /// sign go dormant and as many dormant ones are woken at random
+    /// (needs a sparse network: `agent.connectivity` or
+    /// `agent.input_connectivity` below 1).
+    pub rewiring: bool,
+    /// Deep R's L1 weight: each existing synapse's |w| shrinks by lr x this
+    /// per optimiser step (rewiring only).
+    pub rewiring_l1: f64,
+    /// Deep R's temperature T: noise sqrt(2 lr T) N(0, 1) on each existing
+    /// |w| per optimiser step (rewiring only; 0 = none).
+    pub rewiring_temperature: f64,
     /// Testing only: updates (1-based) whose loss is forced to NaN, as long
     /// as no roll-back has lowered the learning rate. Leave empty.
     pub inject_nonfinite: Vec<usize>,
@@ -235,6 +246,9 @@ impl Default for TrainConfig {
             on_nonfinite: OnNonFinite::Rollback,
             rollback_lr_factor: 0.5,
             max_rollbacks: 5,
+            rewiring: false,
+            rewiring_l1: 1e-2,
+            rewiring_temperature: 0.0,
             inject_nonfinite: Vec::new(),
         }
     }

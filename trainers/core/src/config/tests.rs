@@ -96,6 +96,42 @@ fn unknown_keys_and_bad_values_are_named() {
 }
 
 #[test]
+fn bad_connectivity_and_rewiring_settings_are_named() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    let error = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        config.with_overrides(&sets).unwrap_err().to_string()
+    };
+    let err = error(&["agent.connectivity=1.5"]);
+    assert!(
+        err.contains("agent.connectivity must be in (0, 1]"),
+        "{err}"
+    );
+    let err = error(&["agent.connectivity=0"]);
+    assert!(err.contains("agent.connectivity"), "{err}");
+    let err = error(&["train.rewiring=true"]);
+    assert!(
+        err.contains("train.rewiring") && err.contains("agent.connectivity below 1"),
+        "{err}"
+    );
+    let err = error(&["agent.kind=\"lstm\"", "agent.dale=true"]);
+    assert!(
+        err.contains("agent.dale") && err.contains("spiking kinds"),
+        "{err}"
+    );
+    let err = error(&["agent.connectivity=0.1", "train.rewiring_temperature=-1"]);
+    assert!(err.contains("train.rewiring_temperature"), "{err}");
+    let fine = config
+        .with_overrides(&[
+            "agent.connectivity=0.12".into(),
+            "agent.dale=true".into(),
+            "train.rewiring=true".into(),
+        ])
+        .unwrap();
+    assert!(fine.agent.constrained() && fine.train.rewiring);
+}
+
+#[test]
 fn a_configuration_written_before_ppo_and_schedule_windows_still_loads() {
     let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
     let newer = [

@@ -47,6 +47,8 @@ impl RunConfig {
             ("train.lr", t.lr),
             ("train.lr_final", t.lr_final),
             ("train.grad_clip", t.grad_clip),
+            ("train.rewiring_l1", t.rewiring_l1),
+            ("train.rewiring_temperature", t.rewiring_temperature),
         ];
         for (key, value) in non_negative {
             if !value.is_finite() || value < 0.0 {
@@ -56,6 +58,13 @@ impl RunConfig {
                     "must be a finite number >= 0",
                 ));
             }
+        }
+        if t.rewiring && !(self.agent.connectivity < 1.0 || self.agent.input_connectivity < 1.0) {
+            return Err(invalid(
+                "train.rewiring",
+                "true".into(),
+                "needs a sparse spiking network (set agent.connectivity below 1, e.g. 0.12): a dense network has no dormant synapse to wake",
+            ));
         }
         if !(t.rollback_lr_factor > 0.0 && t.rollback_lr_factor < 1.0) {
             return Err(invalid(
