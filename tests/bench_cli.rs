@@ -101,10 +101,47 @@ fn bench_autograd_is_selectable() {
 }
 
 #[test]
+fn bench_measures_each_connectivity_as_a_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("bench.csv");
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--preset",
+            "small",
+            "--connectivity",
+            "1,0.12",
+            "--repeats",
+            "1",
+            "--warmup",
+            "0",
+            "--quiet",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let at = header.iter().position(|h| h == "connectivity").unwrap();
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[at].to_string())
+        .collect();
+    assert_eq!(cells, ["1", "1", "0.12", "0.12"]);
+}
+
+#[test]
 fn unknown_presets_and_unavailable_devices_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = lsnn_rl(dir.path(), &["bench", "--preset", "huge"]);
     assert_clean_failure(&out, &["unknown preset 'huge'", "small", "large"]);
+    let out = lsnn_rl(
+        dir.path(),
+        &["bench", "--preset", "small", "--connectivity", "0"],
+    );
+    assert_clean_failure(&out, &["--connectivity 0", "(0, 1]"]);
     if !tch::Cuda::is_available() {
         let out = lsnn_rl(
             dir.path(),

@@ -17,8 +17,13 @@ fn lsnn_rl(args: &[&str]) -> Output {
 
 /// Trains a tiny run of `env` in `dir`/run and returns its folder.
 fn tiny_run(dir: &Path, env: &str, updates: &str) -> PathBuf {
+    tiny_run_with(dir, env, updates, &[])
+}
+
+/// [`tiny_run`] with more `--set` settings.
+fn tiny_run_with(dir: &Path, env: &str, updates: &str, sets: &[&str]) -> PathBuf {
     let run = dir.join("run");
-    let out = lsnn_rl(&[
+    let mut args = vec![
         "train",
         "--quiet",
         "--out",
@@ -37,7 +42,11 @@ fn tiny_run(dir: &Path, env: &str, updates: &str) -> PathBuf {
         "train.eval_trials=4",
         "--set",
         "train.eval_every=2",
-    ]);
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let out = lsnn_rl(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     run
 }
@@ -143,6 +152,8 @@ fn plot_and_report_of_a_bandit_run() {
     assert_picture(&plots.join("firing-rates.png"), (900, 500));
     // The agent and six baselines: two rows of small panels.
     assert_picture(&plots.join("arm-choices.png"), (1000, 880));
+    // A dense network has no connectivity figure.
+    assert!(!plots.join("connectivity.png").exists());
 
     let page = dir.path().join("report.html");
     let out = lsnn_rl(&[
@@ -164,9 +175,19 @@ fn plot_and_report_of_a_bandit_run() {
 }
 
 #[test]
-fn plot_and_report_of_a_maze_run() {
+fn plot_and_report_of_a_sparse_maze_run() {
     let dir = tempfile::tempdir().unwrap();
-    let run = tiny_run(dir.path(), "maze-water-grid", "2");
+    // Deep R: 30% of the recurrent synapses, Dale's law, rewiring.
+    let run = tiny_run_with(
+        dir.path(),
+        "maze-water-grid",
+        "2",
+        &[
+            "agent.connectivity=0.3",
+            "agent.dale=true",
+            "train.rewiring=true",
+        ],
+    );
     let out = lsnn_rl(&["plot", run.to_str().unwrap(), "--trials", "4", "--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     // The default folder is RUN_DIR/plots.
@@ -175,12 +196,23 @@ fn plot_and_report_of_a_maze_run() {
     assert_picture(&plots.join("spike-raster.png"), (1000, 860));
     assert_picture(&plots.join("firing-rates.png"), (900, 500));
     assert_picture(&plots.join("navigation.png"), (1100, 560));
+    assert_picture(&plots.join("connectivity.png"), (1100, 520));
     assert!(!plots.join("arm-choices.png").exists());
 
     let out = lsnn_rl(&["report", run.to_str().unwrap(), "--trials", "4", "--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = run.join("report.html");
-    assert_self_contained(&page, 4, &["oracle", "goals/trial", "explorer"]);
+    // 12 neurons: 30% of 132 possible synapses, 75% excitatory neurons.
+    assert_self_contained(
+        &page,
+        5,
+        &[
+            "oracle",
+            "goals/trial",
+            "explorer",
+            "40 of 132 possible recurrent synapses exist",
+        ],
+    );
     check_in_chromium(&page);
 }
 

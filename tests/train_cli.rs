@@ -431,6 +431,21 @@ fn bad_input_is_one_clear_error_line() {
         run_s,
     ]);
     assert_clean_failure(&out, &["unknown.toml", "lrr"]);
+    // Deep R settings that cannot work: named, with what to do.
+    let out = lsnn_rl(&["train", "--set", "train.rewiring=true", "--out", run_s]);
+    assert_clean_failure(&out, &["train.rewiring", "agent.connectivity below 1"]);
+    let out = lsnn_rl(&[
+        "train",
+        "--agent",
+        "lstm",
+        "--set",
+        "agent.dale=true",
+        "--out",
+        run_s,
+    ]);
+    assert_clean_failure(&out, &["agent.dale", "spiking kinds"]);
+    let out = lsnn_rl(&["train", "--set", "agent.connectivity=1.5", "--out", run_s]);
+    assert_clean_failure(&out, &["agent.connectivity must be in (0, 1]"]);
     // The hand-derived backward pass for an agent it cannot serve: refused
     // before the run directory exists, so the corrected command can run.
     let out = lsnn_rl(&[

@@ -82,6 +82,7 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   lsnn-rl bench --preset small --threads 1
   lsnn-rl bench --preset wide --threads scan --csv threads.csv
   lsnn-rl bench --preset small --model eprop2020 --recurrent dense
+  lsnn-rl bench --preset large,small --connectivity 1,0.1
   lsnn-rl bench --csv bench.csv
   lsnn-rl bench --preset small --bptt autograd
   lsnn-rl bench --scaling --csv scaling.csv
@@ -182,6 +183,11 @@ pub struct BenchArgs {
     /// fired), dense, or sparse (the sum of the rows of the neurons that fired).
     #[arg(long, value_enum, default_value = "auto")]
     pub recurrent: RecurrentArg,
+    /// Shares of existing recurrent synapses, comma-separated, each a row
+    /// (default 1: dense). Below 1: a sparse network with Dale's law and
+    /// Deep R rewiring after every optimiser step, as it trains.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "1")]
+    pub connectivity: Vec<f64>,
     /// Also write the results as CSV.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -333,6 +339,7 @@ impl BenchArgs {
                 RecurrentArg::Dense => lsnn_rl_neural::cpu_kernel::RecurrentProduct::Dense,
                 RecurrentArg::Sparse => lsnn_rl_neural::cpu_kernel::RecurrentProduct::Sparse,
             },
+            connectivity: self.connectivity,
             csv: self.csv,
             repeats: self.repeats,
             warmup: self.warmup,

@@ -30,6 +30,10 @@ pub struct BenchRequest {
     pub model: NeuronModel,
     /// How the CPU kernel computes the recurrent products.
     pub recurrent: RecurrentProduct,
+    /// Shares of existing recurrent synapses, each a row: 1 is the dense
+    /// network; below 1 a sparse one with Dale's law and Deep R rewiring
+    /// after every optimiser step (what training such a network costs).
+    pub connectivity: Vec<f64>,
     /// Also write the results as CSV.
     pub csv: Option<std::path::PathBuf>,
     /// Timed updates per preset and mode.
@@ -114,6 +118,7 @@ struct Row {
     threads: usize,
     model: NeuronModel,
     recurrent: RecurrentProduct,
+    connectivity: f64,
     /// Mean firing rate (spikes per neuron per step) of the timed train updates.
     rate: Option<f64>,
     device: String,
@@ -201,11 +206,24 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
         }
         chosen
     };
-    let measurements = 2 * chosen.len() * request.threads.len();
+    if let Some(bad) = request
+        .connectivity
+        .iter()
+        .find(|c| !(c.is_finite() && **c > 0.0 && **c <= 1.0))
+    {
+        bail!(
+            "--connectivity {bad} must lie in (0, 1]: the share of recurrent synapses that exist (1 = dense)"
+        );
+    }
+    let measurements = 2 * chosen.len() * request.threads.len() * request.connectivity.len();
     let progress = Indicator::bar(request.quiet, measurements as u64, "measurements");
     let mut rows = Vec::new();
     for preset in &chosen {
-        for &threads in &request.threads {
+        for (&threads, &connectivity) in request
+            .threads
+            .iter()
+            .flat_map(|t| request.connectivity.iter().map(move |c| (t, c)))
+        {
             // A pool of its own per row: the process-wide pool keeps its size.
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -213,9 +231,17 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
                 .context("cannot start the thread pool")?;
             tch::set_num_threads(threads as i32);
             for mode in ["train", "infer"] {
-                progress.message(&format!("{} ({mode}, {threads} threads)", preset.name));
+                progress.message(&format!(
+                    "{} ({mode}, {threads} threads, connectivity {connectivity})",
+                    preset.name
+                ));
+                let setting = Setting {
+                    mode,
+                    threads,
+                    connectivity,
+                };
                 let row = pool
-                    .install(|| measure(registry, preset, mode, request, device, bptt, threads))
+                    .install(|| measure(registry, preset, setting, request, device, bptt))
                     .with_context(|| format!("preset {}", preset.name))?;
                 progress.inc(1);
                 rows.push(row);
@@ -230,16 +256,33 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What one row varies besides the preset.
+#[derive(Clone, Copy)]
+struct Setting {
+    mode: &'static str,
+    threads: usize,
+    connectivity: f64,
+}
+
 fn measure(
     registry: &Registry,
     preset: &Preset,
-    mode: &'static str,
+    setting: Setting,
     request: &BenchRequest,
     device: tch::Device,
     bptt: Bptt,
-    threads: usize,
 ) -> anyhow::Result<Row> {
+    let Setting {
+        mode,
+        threads,
+        connectivity,
+    } = setting;
     let mut config = RunConfig::new(&preset.env, AgentKind::Lsnn, 0);
+    if connectivity < 1.0 {
+        config.agent.connectivity = connectivity;
+        config.agent.dale = true;
+        config.train.rewiring = true;
+    }
     config.agent.n_lif = preset.half_neurons;
     config.agent.n_alif = preset.half_neurons;
     config.agent.k_steps = 1;
@@ -328,6 +371,7 @@ fn measure(
         threads,
         model: request.model,
         recurrent: request.recurrent,
+        connectivity,
         rate,
         device: format!("{device:?}").to_lowercase(),
         bptt: if manual { "manual" } else { "autograd" },
@@ -344,10 +388,11 @@ fn measure(
 
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<22} {:<5} {:>7} {:>8} {:>12} {:>10} {:>17} {:>22} {:>8} {:>14}",
+        "{:<22} {:<5} {:>7} {:>6} {:>8} {:>12} {:>10} {:>17} {:>22} {:>8} {:>14}",
         "preset",
         "mode",
         "threads",
+        "conn.",
         "bptt",
         "env-steps/s",
         "ms/update",
@@ -369,10 +414,11 @@ fn print_table(rows: &[Row]) {
             format!("{:.2} ({:.2}x)", ms(g), ms(r.median) / ms(g))
         });
         println!(
-            "{:<22} {:<5} {:>7} {:>8} {:>12.0} {:>10.2} {:>17} {:>22} {:>8} {:>14}",
+            "{:<22} {:<5} {:>7} {:>6} {:>8} {:>12.0} {:>10.2} {:>17} {:>22} {:>8} {:>14}",
             r.preset.name,
             r.mode,
             r.threads,
+            r.connectivity,
             r.bptt,
             r.env_steps_per_s,
             ms(r.median),
@@ -387,7 +433,14 @@ fn print_table(rows: &[Row]) {
 fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = CSV_HEADER.to_vec();
-    header.extend(["gemm_ms", "update_over_gemm", "model", "recurrent", "rate"]);
+    header.extend([
+        "gemm_ms",
+        "update_over_gemm",
+        "model",
+        "recurrent",
+        "rate",
+        "connectivity",
+    ]);
     writer.write_record(&header)?;
     for r in rows {
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
@@ -416,6 +469,7 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             r.model.as_str().to_string(),
             format!("{:?}", r.recurrent).to_lowercase(),
             opt(r.rate),
+            r.connectivity.to_string(),
         ])?;
     }
     let bytes = writer.into_inner().context("CSV buffer")?;

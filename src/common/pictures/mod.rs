@@ -8,6 +8,7 @@ pub mod charts;
 pub mod learning;
 pub mod navigation;
 pub mod raster;
+pub mod synapses;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +85,8 @@ pub struct RunData {
     pub table: Vec<BaselineRow>,
     /// Each baseline's steps on the same tasks (bandits only).
     pub baseline_logs: Vec<(String, Vec<LogRow>)>,
+    /// A sparse or sign-constrained network's synapses (None: dense).
+    pub synapses: Option<synapses::SynapseData>,
 }
 
 /// A point of a learning curve.
@@ -157,6 +160,7 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
     let mut table = vec![agent_row(dist.spec(), &label, &summary, request.seed)];
     table.extend(computed.rows);
     let neurons = trainer.agent().neuron_count();
+    let synapses = synapses::SynapseData::read(trainer.agent(), &run_dir.train_csv())?;
     Ok(RunData {
         run: request.run.clone(),
         env: dist.spec().to_string(),
@@ -172,11 +176,13 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         seed: request.seed,
         table,
         baseline_logs: computed.logs,
+        synapses,
     })
 }
 
 /// Every picture that fits the run: the learning curve, then the spike
-/// raster and firing rates (spiking agents), then arm choices (bandits) or
+/// raster and firing rates (spiking agents), the connectivity (sparse or
+/// Dale networks), then arm choices (bandits) or
 /// the path and goal visits (navigation tasks).
 pub fn draw_all(data: &RunData) -> anyhow::Result<Vec<Figure>> {
     register_font()?;
@@ -184,6 +190,9 @@ pub fn draw_all(data: &RunData) -> anyhow::Result<Vec<Figure>> {
     if data.neurons.0 + data.neurons.1 > 0 {
         figures.push(raster::spike_raster(data)?);
         figures.push(charts::firing_rates(data)?);
+    }
+    if let Some(synapses) = &data.synapses {
+        figures.push(synapses::connectivity(data, synapses)?);
     }
     let navigation = data
         .log
