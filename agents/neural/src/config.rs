@@ -268,6 +268,13 @@ impl AgentConfig {
                 self.excitatory_fraction,
             ));
         }
+        if self.constrained() && self.n_lif + self.n_alif < 2 {
+            return Err(invalid(
+                "n_lif + agent.n_alif",
+                "at least 2 for a sparse or Dale network (one neuron has no recurrent synapse)",
+                self.n_lif + self.n_alif,
+            ));
+        }
         if !self.kind.is_spiking() {
             let spiking_only = "left at its default for kind = \"lstm\" or \"gru\" (sparse connectivity and Dale's law are for the spiking kinds)";
             if self.connectivity != 1.0 {
@@ -399,6 +406,12 @@ mod tests {
             msg.starts_with("agent.dale must be left at its default"),
             "{msg}"
         );
+        let msg = bad(|c| {
+            c.n_lif = 1;
+            c.n_alif = 0;
+            c.connectivity = 0.5;
+        });
+        assert!(msg.contains("at least 2 for a sparse or Dale network"), "{msg}");
         let msg = bad(|c| {
             c.kind = AgentKind::Gru;
             c.connectivity = 0.1;

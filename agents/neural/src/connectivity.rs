@@ -193,6 +193,25 @@ impl Synapses {
         })
     }
 
+    /// Synapses from parts this crate wrote itself (no checks: the network's
+    /// own variables between optimiser steps; loads go through [`Self::from_parts`]).
+    pub(crate) fn from_trusted_parts(
+        rows: usize,
+        cols: usize,
+        no_self: bool,
+        sign: Vec<f32>,
+        exists: Vec<f32>,
+    ) -> Self {
+        debug_assert_eq!(sign.len(), rows * cols);
+        Synapses {
+            rows,
+            cols,
+            sign,
+            exists,
+            no_self,
+        }
+    }
+
     /// The fixed signs (+1, -1; 0 on an impossible self-connection).
     pub fn sign(&self) -> &[f32] {
         &self.sign

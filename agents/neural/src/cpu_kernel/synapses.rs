@@ -58,17 +58,33 @@ impl SynapseRows {
     }
 
     /// `g_z += g_i W_rec^T` for every row of `g_i` `[rows, n]`: for neuron j,
-    /// the dot product of its synapses with dL/dI.
+    /// the dot product of its synapses with dL/dI. The rows are transposed
+    /// first, so that each synapse is one multiply-add over all rows at once
+    /// (contiguous, vectorised); each (row, j) still sums its synapses in
+    /// list order from zero, so the result does not depend on how the batch
+    /// was cut into blocks.
     pub(super) fn add_transposed(&self, g_i: &[f32], g_z: &mut [f32]) {
         let n = self.n;
-        for (g_z, g_i) in g_z.chunks_exact_mut(n).zip(g_i.chunks_exact(n)) {
-            for (j, g) in g_z.iter_mut().enumerate() {
-                let (columns, weights) = self.row(j);
-                let mut sum = 0.0f32;
-                for (&k, &w) in columns.iter().zip(weights) {
-                    sum += w * g_i[k as usize];
+        let rows = g_i.len() / n;
+        // g_i^T `[n, rows]`.
+        let mut transposed = vec![0.0f32; n * rows];
+        for (b, g) in g_i.chunks_exact(n).enumerate() {
+            for (k, &v) in g.iter().enumerate() {
+                transposed[k * rows + b] = v;
+            }
+        }
+        let mut sums = vec![0.0f32; rows];
+        for j in 0..n {
+            sums.fill(0.0);
+            let (columns, weights) = self.row(j);
+            for (&k, &w) in columns.iter().zip(weights) {
+                let k = k as usize;
+                for (sum, &g) in sums.iter_mut().zip(&transposed[k * rows..(k + 1) * rows]) {
+                    *sum += w * g;
                 }
-                *g += sum;
+            }
+            for (b, &sum) in sums.iter().enumerate() {
+                g_z[b * n + j] += sum;
             }
         }
     }

@@ -66,13 +66,17 @@ impl ActorCritic {
 
     /// Counts of a constrained core's synapses; None for a dense network.
     pub fn connectivity(&self) -> Option<ConnectivityStats> {
-        let (input, recurrent) = self.synapses().ok()??;
+        let (_, _, s) = self.core_synapses()?;
+        // Sums in LibTorch: this runs after every update.
+        let count = |t: &Tensor| t.sum(tch::Kind::Double).double_value(&[]).round() as usize;
+        let excitatory = s.rec_exists.multiply(&s.rec_sign.gt(0.0));
+        let n = self.feature_size;
         Some(ConnectivityStats {
-            recurrent: recurrent.existing(),
-            recurrent_possible: recurrent.possible(),
-            recurrent_excitatory: recurrent.existing_excitatory(),
-            input: input.existing(),
-            input_possible: input.possible(),
+            recurrent: count(&s.rec_exists),
+            recurrent_possible: n * (n - 1),
+            recurrent_excitatory: count(&excitatory),
+            input: count(&s.in_exists),
+            input_possible: self.obs_size * n,
         })
     }
 
@@ -115,10 +119,13 @@ impl ActorCritic {
         let Some((w_in, w_rec, s)) = self.core_synapses() else {
             return Ok(StepCount::default());
         };
-        let (input, recurrent) = self
-            .synapses()
-            .map_err(NetError::Synapses)?
-            .expect("a core with synapses has both matrices");
+        // The network's own variables (a loaded checkpoint was checked by
+        // check_synapses): no checks on every step.
+        let (n_in, n) = (self.obs_size, self.feature_size);
+        let input =
+            Synapses::from_trusted_parts(n_in, n, false, to_vec(&s.in_sign), to_vec(&s.in_exists));
+        let recurrent =
+            Synapses::from_trusted_parts(n, n, true, to_vec(&s.rec_sign), to_vec(&s.rec_exists));
         let mut total = StepCount::default();
         let _guard = tch::no_grad_guard();
         for (mut synapses, weights, exists) in [
