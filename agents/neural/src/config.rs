@@ -411,7 +411,10 @@ mod tests {
             c.n_alif = 0;
             c.connectivity = 0.5;
         });
-        assert!(msg.contains("at least 2 for a sparse or Dale network"), "{msg}");
+        assert!(
+            msg.contains("at least 2 for a sparse or Dale network"),
+            "{msg}"
+        );
         let msg = bad(|c| {
             c.kind = AgentKind::Gru;
             c.connectivity = 0.1;
