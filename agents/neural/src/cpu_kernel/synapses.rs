@@ -54,6 +54,13 @@ impl SynapseRows {
     /// they give the same sums (the transposed one adds zeros besides, which
     /// can turn a -0 into +0 and changes no value).
     pub(super) fn add_fired(&self, z: &[f32], current: &mut [f32]) {
+        // Compiled for the widest vector unit the CPU has (AVX2 and wider
+        // where present); no fused multiply-adds, so every width rounds alike.
+        pulp::Arch::new().dispatch(|| self.add_fired_loops(z, current))
+    }
+
+    #[inline(always)]
+    fn add_fired_loops(&self, z: &[f32], current: &mut [f32]) {
         let n = self.n;
         let fired = z.iter().filter(|&&s| s != 0.0).count();
         if (fired as f32) < super::SPARSE_BELOW * z.len() as f32 {
@@ -97,6 +104,13 @@ impl SynapseRows {
     /// list order from zero, so the result does not depend on how the batch
     /// was cut into blocks.
     pub(super) fn add_transposed(&self, g_i: &[f32], g_z: &mut [f32]) {
+        // Compiled for the widest vector unit the CPU has (AVX2 and wider
+        // where present); no fused multiply-adds, so every width rounds alike.
+        pulp::Arch::new().dispatch(|| self.add_transposed_loops(g_i, g_z))
+    }
+
+    #[inline(always)]
+    fn add_transposed_loops(&self, g_i: &[f32], g_z: &mut [f32]) {
         let n = self.n;
         let rows = g_i.len() / n;
         let transposed = transpose(g_i, n);
@@ -142,14 +156,43 @@ impl SynapseRows {
         rows: std::ops::Range<usize>,
         out: &mut [f32],
     ) {
+        pulp::Arch::new().dispatch(|| self.weight_grad_loops(z, g_i, rows, out))
+    }
+
+    #[inline(always)]
+    fn weight_grad_loops(
+        &self,
+        z: &[f32],
+        g_i: &[f32],
+        rows: std::ops::Range<usize>,
+        out: &mut [f32],
+    ) {
         let n = self.n;
+        // Sums in synapse-list order (compact, cache-resident), scattered
+        // into the dense rows at the end; each synapse sums over the samples
+        // in order.
+        let first = self.starts[rows.start];
+        let mut sums = vec![0.0f32; self.starts[rows.end] - first];
         for (z, g) in z.chunks_exact(n).zip(g_i.chunks_exact(n)) {
             for j in rows.clone().filter(|&j| z[j] != 0.0) {
-                let (columns, _) = self.row(j);
-                let out = &mut out[(j - rows.start) * n..][..n];
-                for &k in columns {
-                    out[k as usize] += g[k as usize];
+                let at = self.starts[j]..self.starts[j + 1];
+                let columns = &self.columns[at.clone()];
+                for (sum, &k) in sums[at.start - first..at.end - first]
+                    .iter_mut()
+                    .zip(columns)
+                {
+                    *sum += g[k as usize];
                 }
+            }
+        }
+        for j in rows.clone() {
+            let out = &mut out[(j - rows.start) * n..][..n];
+            let at = self.starts[j]..self.starts[j + 1];
+            for (&k, &sum) in self.columns[at.clone()]
+                .iter()
+                .zip(&sums[at.start - first..at.end - first])
+            {
+                out[k as usize] = sum;
             }
         }
     }
