@@ -56,7 +56,11 @@ impl SynapseRows {
     pub(super) fn add_fired(&self, z: &[f32], current: &mut [f32]) {
         // Compiled for the widest vector unit the CPU has (AVX2 and wider
         // where present); no fused multiply-adds, so every width rounds alike.
-        pulp::Arch::new().dispatch(|| self.add_fired_loops(z, current))
+        pulp::Arch::new().dispatch(Fired {
+            rows: self,
+            z,
+            current,
+        })
     }
 
     #[inline(always)]
@@ -106,7 +110,11 @@ impl SynapseRows {
     pub(super) fn add_transposed(&self, g_i: &[f32], g_z: &mut [f32]) {
         // Compiled for the widest vector unit the CPU has (AVX2 and wider
         // where present); no fused multiply-adds, so every width rounds alike.
-        pulp::Arch::new().dispatch(|| self.add_transposed_loops(g_i, g_z))
+        pulp::Arch::new().dispatch(Transposed {
+            rows: self,
+            g_i,
+            g_z,
+        })
     }
 
     #[inline(always)]
@@ -156,7 +164,13 @@ impl SynapseRows {
         rows: std::ops::Range<usize>,
         out: &mut [f32],
     ) {
-        pulp::Arch::new().dispatch(|| self.weight_grad_loops(z, g_i, rows, out))
+        pulp::Arch::new().dispatch(WeightGrad {
+            rows: self,
+            z,
+            g_i,
+            range: rows,
+            out,
+        })
     }
 
     #[inline(always)]
@@ -198,7 +212,56 @@ impl SynapseRows {
     }
 }
 
+// The products as pulp operations: `with_simd` is inlined into a function
+// compiled for the CPU's vector unit, and the loops into it (a closure's
+// body would not be).
+struct Fired<'a> {
+    rows: &'a SynapseRows,
+    z: &'a [f32],
+    current: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Fired<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.rows.add_fired_loops(self.z, self.current)
+    }
+}
+
+struct Transposed<'a> {
+    rows: &'a SynapseRows,
+    g_i: &'a [f32],
+    g_z: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Transposed<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.rows.add_transposed_loops(self.g_i, self.g_z)
+    }
+}
+
+struct WeightGrad<'a> {
+    rows: &'a SynapseRows,
+    z: &'a [f32],
+    g_i: &'a [f32],
+    range: std::ops::Range<usize>,
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for WeightGrad<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.rows
+            .weight_grad_loops(self.z, self.g_i, self.range, self.out)
+    }
+}
+
 /// `a` `[rows, n]` row-major as `[n, rows]`.
+#[inline(always)]
 fn transpose(a: &[f32], n: usize) -> Vec<f32> {
     let rows = a.len() / n;
     let mut out = vec![0.0f32; a.len()];
