@@ -262,15 +262,15 @@ impl Synapses {
         let noise = (2.0 * rule.lr * rule.temperature).sqrt();
         let keep_signs = rule.keep_signs || rule.rewire;
         let mut dormant = 0;
-        for k in 0..weights.len() {
+        for (k, weight) in weights.iter_mut().enumerate() {
             if self.exists[k] == 0.0 {
-                weights[k] = 0.0;
+                *weight = 0.0;
                 continue;
             }
             if !keep_signs {
                 continue;
             }
-            let mut theta = self.sign[k] * weights[k];
+            let mut theta = self.sign[k] * *weight;
             if rule.rewire {
                 theta -= shrink;
                 if noise > 0.0 {
@@ -280,9 +280,9 @@ impl Synapses {
             }
             // Not positive (or not a number): the weight would change sign.
             if theta > 0.0 {
-                weights[k] = self.sign[k] * theta;
+                *weight = self.sign[k] * theta;
             } else {
-                weights[k] = 0.0;
+                *weight = 0.0;
                 dormant += 1;
                 if rule.rewire {
                     self.exists[k] = 0.0;
@@ -337,9 +337,9 @@ mod tests {
             assert_eq!(s.exists()[i * 100 + i], 0.0);
             assert_eq!(w[i * 100 + i], 0.0);
         }
-        for k in 0..w.len() {
-            assert_eq!(w[k] != 0.0, s.exists()[k] != 0.0, "entry {k}");
-            assert!(w[k] * s.sign()[k] >= 0.0, "entry {k} carries its sign");
+        for (k, &w) in w.iter().enumerate() {
+            assert_eq!(w != 0.0, s.exists()[k] != 0.0, "entry {k}");
+            assert!(w * s.sign()[k] >= 0.0, "entry {k} carries its sign");
         }
         // The weights' scale grows as 1/sqrt(fraction): mean square ~ 1/0.12.
         let mean_square: f64 =
@@ -355,11 +355,11 @@ mod tests {
         let rule = SignRule::Dale(excitatory.clone());
         let (s, w) = Synapses::draw(100, 100, true, 1.0, 1.0, &rule, &mut rng(2));
         let mut total = 0.0f64;
-        for i in 0..100 {
+        for (i, &excitatory) in excitatory.iter().enumerate() {
             for j in 0..100 {
                 let k = i * 100 + j;
                 if i != j {
-                    assert_eq!(s.sign()[k], if excitatory[i] { 1.0 } else { -1.0 });
+                    assert_eq!(s.sign()[k], if excitatory { 1.0 } else { -1.0 });
                 }
                 total += w[k] as f64;
             }

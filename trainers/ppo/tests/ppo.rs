@@ -190,7 +190,10 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     assert_eq!(full.weights().unwrap(), resumed.weights().unwrap());
     let header = std::fs::read_to_string(split.path().join("train.csv")).unwrap();
     let header = header.lines().next().unwrap();
-    assert!(header.ends_with("approx_kl,clip_fraction"), "{header}");
+    assert!(
+        header.ends_with("approx_kl,clip_fraction,rewired,synapses"),
+        "{header}"
+    );
 }
 
 #[test]
