@@ -6,10 +6,10 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::DecodeError;
 use crate::folds::{count_groups, group_folds};
 use crate::logistic::{Logistic, accuracy};
 use crate::ridge::{Ridge, r2};
-use crate::DecodeError;
 
 /// The labels of the samples: a continuous variable (ridge regression,
 /// scored by R²) or a class index (logistic regression, scored by accuracy).
@@ -147,8 +147,7 @@ pub fn cross_validate(
     let chance_sd = if shuffled.len() < 2 {
         0.0
     } else {
-        (shuffled.iter().map(|s| (s - chance).powi(2)).sum::<f64>()
-            / (shuffled.len() - 1) as f64)
+        (shuffled.iter().map(|s| (s - chance).powi(2)).sum::<f64>() / (shuffled.len() - 1) as f64)
             .sqrt()
     };
     Ok(DecodeScore {

@@ -44,7 +44,10 @@ mod tests {
                 .filter(|&i| groups[i] == g)
                 .map(|i| folds[i])
                 .collect();
-            assert!(mine.iter().all(|&f| f == mine[0]), "trial {g} split: {mine:?}");
+            assert!(
+                mine.iter().all(|&f| f == mine[0]),
+                "trial {g} split: {mine:?}"
+            );
         }
         for f in 0..5 {
             assert_eq!(folds.iter().filter(|&&x| x == f).count(), 8);

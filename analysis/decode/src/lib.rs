@@ -40,7 +40,9 @@ mod logistic;
 mod ridge;
 mod scaling;
 
-pub use cv::{CvOptions, DecodeScore, Labels, Metric, cross_validate, shuffled_labels, trial_splits};
+pub use cv::{
+    CvOptions, DecodeScore, Labels, Metric, cross_validate, shuffled_labels, trial_splits,
+};
 pub use error::DecodeError;
 pub use folds::group_folds;
 pub use logistic::Logistic;

@@ -143,7 +143,10 @@ fn shuffles_move_labels_between_whole_trials() {
         panic!("categorical in, categorical out");
     };
     for trial in shuffled.chunks(3) {
-        assert!(trial.iter().all(|&c| c == trial[0]), "a trial keeps one label");
+        assert!(
+            trial.iter().all(|&c| c == trial[0]),
+            "a trial keeps one label"
+        );
     }
     let mut sorted = shuffled.clone();
     sorted.sort_unstable();
@@ -161,7 +164,13 @@ fn too_few_trials_is_an_error_saying_how_many_are_needed() {
         &CvOptions::default(),
     )
     .unwrap_err();
-    assert_eq!(err, DecodeError::TooFewGroups { groups: 8, folds: 15 });
+    assert_eq!(
+        err,
+        DecodeError::TooFewGroups {
+            groups: 8,
+            folds: 15
+        }
+    );
     assert!(err.to_string().contains("--trials"));
 }
 

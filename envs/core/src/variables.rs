@@ -138,7 +138,9 @@ mod tests {
 
     #[test]
     fn a_distribution_without_variables_says_how_to_declare_them() {
-        let err = find_variable(&Offers(Vec::new()), "x").unwrap_err().to_string();
+        let err = find_variable(&Offers(Vec::new()), "x")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("TaskDistribution::task_variables"), "{err}");
     }
 }

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
+use lsnn_rl_a2c::lesion::Lesion;
+use lsnn_rl_a2c::probe::Probe;
 use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
-use lsnn_rl_a2c::lesion::Lesion;
-use lsnn_rl_a2c::probe::Probe;
 use tch::Device;
 
 const SPEC: &str = "bandit-dependent:difficulty=easy,pulls=20";
@@ -49,8 +49,16 @@ fn probed(trainer: &Trainer, lesion: Option<&str>) -> Probe {
 #[test]
 fn resets_at_step_zero_change_nothing_because_the_state_starts_at_zero() {
     for (kind, bptt, parts) in [
-        (AgentKind::Lsnn, Bptt::Manual, &["adaptation", "membrane", "spikes"][..]),
-        (AgentKind::Lsnn, Bptt::Autograd, &["adaptation", "membrane", "spikes"][..]),
+        (
+            AgentKind::Lsnn,
+            Bptt::Manual,
+            &["adaptation", "membrane", "spikes"][..],
+        ),
+        (
+            AgentKind::Lsnn,
+            Bptt::Autograd,
+            &["adaptation", "membrane", "spikes"][..],
+        ),
         (AgentKind::Lstm, Bptt::Auto, &["state"][..]),
     ] {
         let trainer = trainer(kind, bptt);
@@ -84,8 +92,13 @@ fn a_real_lesion_changes_the_state_from_its_step_on_only() {
         let trainer = trainer(kind, bptt);
         let intact = probed(&trainer, None);
         let lesioned = probed(&trainer, Some(lesion));
-        let before = |p: &Probe| -> Vec<_> { p.steps.iter().filter(|s| s.step < 5).cloned().collect() };
-        assert_eq!(before(&lesioned), before(&intact), "{lesion}: steps before it");
+        let before =
+            |p: &Probe| -> Vec<_> { p.steps.iter().filter(|s| s.step < 5).cloned().collect() };
+        assert_eq!(
+            before(&lesioned),
+            before(&intact),
+            "{lesion}: steps before it"
+        );
         assert_ne!(lesioned.steps, intact.steps, "{lesion}: steps from it on");
     }
 }
@@ -120,7 +133,13 @@ fn the_record_has_every_step_and_population() {
     let probe = probed(&trainer(AgentKind::Lsnn, Bptt::Manual), None);
     assert_eq!(
         probe.components,
-        ["spikes_lif", "membrane_lif", "spikes_alif", "membrane_alif", "threshold_alif"]
+        [
+            "spikes_lif",
+            "membrane_lif",
+            "spikes_alif",
+            "membrane_alif",
+            "threshold_alif"
+        ]
     );
     assert_eq!(probe.steps.len(), 6 * 20);
     assert_eq!(probe.trials.len(), 6);
@@ -132,5 +151,9 @@ fn the_record_has_every_step_and_population() {
     }
     let lstm = probed(&trainer(AgentKind::Lstm, Bptt::Auto), None);
     assert_eq!(lstm.components, ["h", "c"]);
-    assert!(lstm.steps.iter().all(|s| s.values.iter().all(|v| v.len() == 8)));
+    assert!(
+        lstm.steps
+            .iter()
+            .all(|s| s.values.iter().all(|v| v.len() == 8))
+    );
 }

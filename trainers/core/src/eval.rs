@@ -144,8 +144,17 @@ impl EvalNetwork<'_> {
         let (batch, n, parts, n_lif) = match self {
             EvalNetwork::Kernel(eval) => {
                 let state = &eval.state;
-                let parts = vec![state.trace.clone(), state.v.clone(), state.threshold.clone()];
-                (state.batch_size(), eval.kernel.neurons(), parts, Some(eval.n_lif))
+                let parts = vec![
+                    state.trace.clone(),
+                    state.v.clone(),
+                    state.threshold.clone(),
+                ];
+                (
+                    state.batch_size(),
+                    eval.kernel.neurons(),
+                    parts,
+                    Some(eval.n_lif),
+                )
             }
             EvalNetwork::Tensor { agent, state, .. } => {
                 let batch = state.batch_size();

@@ -198,9 +198,15 @@ mod tests {
     #[test]
     fn parses_parts_steps_and_modes() {
         let l: Lesion = "adaptation@20".parse().unwrap();
-        assert_eq!((l.part, l.step, l.mode), (StatePart::Adaptation, 20, LesionMode::Zero));
+        assert_eq!(
+            (l.part, l.step, l.mode),
+            (StatePart::Adaptation, 20, LesionMode::Zero)
+        );
         let l: Lesion = "membrane@0:hold".parse().unwrap();
-        assert_eq!((l.part, l.step, l.mode), (StatePart::Membrane, 0, LesionMode::Hold));
+        assert_eq!(
+            (l.part, l.step, l.mode),
+            (StatePart::Membrane, 0, LesionMode::Hold)
+        );
         let l: Lesion = "state@7".parse().unwrap();
         assert_eq!(l.mode, LesionMode::Reset);
         assert_eq!(l.to_string(), "state@7:reset");

@@ -62,12 +62,7 @@ pub fn spiking_components(n_lif: usize, n_alif: usize) -> Vec<&'static str> {
 
 /// One batch row of a spiking state split into [`spiking_components`]:
 /// filtered spikes, potentials and (ALIF only) thresholds.
-pub fn spiking_row(
-    trace: &[f32],
-    v: &[f32],
-    threshold: &[f32],
-    n_lif: usize,
-) -> Vec<Vec<f32>> {
+pub fn spiking_row(trace: &[f32], v: &[f32], threshold: &[f32], n_lif: usize) -> Vec<Vec<f32>> {
     let n = trace.len();
     let mut out = Vec::with_capacity(5);
     if n_lif > 0 {
