@@ -194,7 +194,8 @@ impl Samples {
     /// A decoder per component for every `every`-th step, and for each
     /// phase (pooling the labelled samples of those same steps).
     fn jobs(&self, steps: &[RecordedStep], components: &[&'static str], every: usize) -> Vec<Job> {
-        let labelled = |i: &usize| self.labels[*i].is_some() && steps[*i].step % every == 0;
+        let labelled =
+            |i: &usize| self.labels[*i].is_some() && steps[*i].step.is_multiple_of(every);
         let mut phases: Vec<&'static str> = Vec::new();
         for p in &self.phases {
             if !phases.contains(p) {
