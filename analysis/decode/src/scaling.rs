@@ -2,8 +2,12 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
+/// Standardised values beyond this many standard deviations are clipped.
+pub const CLIP: f64 = 5.0;
+
 /// Per-feature mean and scale of the training rows; a feature that does not
-/// vary there (a silent neuron, a constant threshold) is mapped to zero.
+/// vary there (a silent neuron, a constant threshold) is mapped to zero, and
+/// standardised values are clipped to ±[`CLIP`].
 #[derive(Clone, Debug)]
 pub struct Standardizer {
     mean: Array1<f64>,
@@ -26,8 +30,11 @@ impl Standardizer {
         Self { mean, inv_std }
     }
 
-    /// `x` centred and scaled by the fitted statistics.
+    /// `x` centred and scaled by the fitted statistics, clipped to ±[`CLIP`].
     pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        (&x - &self.mean) * &self.inv_std
+        // A neuron that fired in one training trial has a tiny spread there;
+        // unclipped, the same neuron firing in a test trial would sit
+        // millions of standard deviations out and swamp every prediction.
+        ((&x - &self.mean) * &self.inv_std).mapv(|v| v.clamp(-CLIP, CLIP))
     }
 }

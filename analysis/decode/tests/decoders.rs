@@ -104,6 +104,30 @@ fn a_state_without_the_signal_decodes_at_chance() {
 }
 
 #[test]
+fn a_feature_that_is_almost_always_zero_does_not_swamp_the_decoder() {
+    // As a neuron's filtered spikes: feature 0 is zero except for a trace
+    // in one trial and a burst in another, so a fold can train on the
+    // trace alone and test on the burst.
+    let (mut x, y, groups) = planted(60, 3, |t| ((t * 37) % 11) as f64 / 10.0, 6.0, 6);
+    for row in 0..x.nrows() {
+        x[[row, 0]] = match row / 3 {
+            7 => 1e-4,
+            13 => 1.0,
+            _ => 0.0,
+        };
+    }
+    let score = cross_validate(
+        x.view(),
+        &Labels::Continuous(y),
+        &groups,
+        &CvOptions::default(),
+    )
+    .unwrap();
+    assert!(score.score > 0.7, "R² {}", score.score);
+    assert!(score.chance > -1.0, "shuffled R² {}", score.chance);
+}
+
+#[test]
 fn no_trial_is_on_both_sides_of_any_split() {
     // Uneven trials: 1 to 5 samples each, interleaved as a recording would be.
     let mut groups = Vec::new();
