@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the memory lives (docs/RESULTS.md, "Where the memory lives"): decode
+# Where the memory lives (docs/RESULTS.md, section 6 "Where the memory lives"): decode
 # the task variable from each part of trained agents' state, and lesion each
 # part from mid-trial on, on the dependent bandit and the grid water maze.
 #
