@@ -3,11 +3,11 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// Standardised values beyond this many standard deviations are clipped.
-pub const CLIP: f64 = 5.0;
+const CLIP: f64 = 5.0;
 
 /// Per-feature mean and scale of the training rows; a feature that does not
 /// vary there (a silent neuron, a constant threshold) is mapped to zero, and
-/// standardised values are clipped to ±[`CLIP`].
+/// standardised values are clipped to ±5 standard deviations.
 #[derive(Clone, Debug)]
 pub struct Standardizer {
     mean: Array1<f64>,
@@ -30,7 +30,7 @@ impl Standardizer {
         Self { mean, inv_std }
     }
 
-    /// `x` centred and scaled by the fitted statistics, clipped to ±[`CLIP`].
+    /// `x` centred and scaled by the fitted statistics, clipped to ±5.
     pub fn transform(&self, x: ArrayView2<f64>) -> Array2<f64> {
         // A neuron that fired in one training trial has a tiny spread there;
         // unclipped, the same neuron firing in a test trial would sit
