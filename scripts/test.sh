@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-pure=(lsnn-rl-env lsnn-rl-bandits lsnn-rl-mazes lsnn-rl-classic)
+pure=(lsnn-rl-env lsnn-rl-bandits lsnn-rl-mazes lsnn-rl-classic lsnn-rl-decode)
 pure_flags=()
 for p in "${pure[@]}"; do pure_flags+=(-p "$p"); done
 

@@ -4,6 +4,7 @@
 //! type. Validation that needs more than a type (environment specs,
 //! algorithm names, configuration values) happens once, in the commands.
 
+mod analyze;
 mod args;
 mod sweep;
 mod train;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use lsnn_rl_env::Registry;
 
 use crate::commands;
+use analyze::{ANALYZE_EXAMPLES, AnalyzeArgs, AnalyzeCommand};
 use args::{
     BASELINES_EXAMPLES, BENCH_EXAMPLES, BaselinesArgs, BenchArgs, EnvsArgs, InfoArgs,
     PLOT_EXAMPLES, PlotArgs, RENDER_EXAMPLES, RenderArgs, ReportArgs,
@@ -46,6 +48,10 @@ pub enum Command {
     /// Evaluate a trained agent with fixed weights; writes the episode log.
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
+    /// Where a trained agent keeps what it learned about the current task:
+    /// decoders of task variables from each part of its state.
+    #[command(after_help = ANALYZE_EXAMPLES)]
+    Analyze(AnalyzeArgs),
     /// Print the full default configuration of a run, commented, as TOML.
     #[command(
         after_help = "Examples:\n  lsnn-rl config --agent lsnn --env bandit-dependent > run.toml\n  lsnn-rl train --config run.toml --out runs/a"
@@ -101,6 +107,9 @@ fn dispatch(registry: &Registry, command: Command) -> anyhow::Result<()> {
         Command::Baselines(a) => commands::baselines::run(registry, &a.request()?),
         Command::Train(a) => commands::train::run(registry, &a.request()),
         Command::Eval(a) => commands::eval::run(registry, &a.request()),
+        Command::Analyze(AnalyzeArgs {
+            command: AnalyzeCommand::Decode(a),
+        }) => commands::analyze::decode(registry, &a.request()),
         Command::Config(a) => commands::config::run(registry, &a.request()),
         Command::Info(InfoArgs {}) => commands::info::run(),
         Command::Render(a) => commands::render::run(registry, &a.request()),

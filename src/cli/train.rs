@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use lsnn_rl_a2c::lesion::Lesion;
 
 use crate::commands::config::ConfigRequest;
 use crate::commands::eval::EvalRequest;
@@ -25,6 +26,7 @@ pub(super) const EVAL_EXAMPLES: &str = "Examples:
   lsnn-rl eval --run runs/dep-lsnn-1 --trials 1000 --seed 7 --csv episodes.csv
   lsnn-rl eval --run runs/dep-lsnn-1 --env bandit-dependent:difficulty=hard --greedy
   lsnn-rl eval --run runs/dep-lsnn-1 --checkpoint runs/dep-lsnn-1/checkpoints/update-0000500.json --spikes spikes.csv
+  lsnn-rl eval --run runs/dep-lsnn-1 --trials 500 --lesion adaptation@20 --lesion membrane@20:reset
 
 Trial i of an evaluation with seed S plays the task `lsnn-rl baselines` gives
 trial i for seed S, so learned agents and baselines compare on the same tasks.";
@@ -187,6 +189,14 @@ pub struct EvalArgs {
     /// Take the most likely action instead of sampling.
     #[arg(long)]
     pub greedy: bool,
+    /// Cut a part of the state from a step of every trial on, and compare
+    /// with the intact network on the same trials (repeatable: each lesion
+    /// is evaluated on its own). PART@STEP[:MODE]: PART adaptation,
+    /// membrane, spikes (spiking networks) or state (LSTM/GRU); MODE zero
+    /// (held at zero; adaptation's default), hold (held at its value) or
+    /// reset (zeroed once; the others' default). Writes RUN/analysis/lesions.csv.
+    #[arg(long, value_name = "PART@STEP[:MODE]", value_parser = parse_lesion)]
+    pub lesion: Vec<Lesion>,
     /// Threads: the CPU spiking kernel's (default: every core; results do not
     /// depend on it) and LibTorch's (default 1).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
@@ -197,6 +207,11 @@ pub struct EvalArgs {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// A `--lesion` value, with the parser's message on error.
+fn parse_lesion(text: &str) -> Result<Lesion, String> {
+    text.parse::<Lesion>().map_err(|e| e.to_string())
 }
 
 /// Flags of `lsnn-rl config`.
@@ -268,6 +283,7 @@ impl EvalArgs {
             csv: self.csv,
             spikes: self.spikes,
             greedy: self.greedy,
+            lesions: self.lesion,
             threads: self.threads,
             device: self.device.into(),
             quiet: self.quiet,

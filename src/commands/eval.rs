@@ -1,15 +1,20 @@
 //! `lsnn-rl eval`: a trained agent evaluated with fixed weights; writes the
-//! episode log and spikes on request.
+//! episode log and spikes on request, and with `--lesion` compares lesioned
+//! evaluations with the intact one on the same trials.
 
 use std::path::PathBuf;
 
+use lsnn_rl_a2c::lesion::Lesion;
+use lsnn_rl_a2c::probe::Probe;
 use lsnn_rl_a2c::run::RunDir;
 use lsnn_rl_a2c::{ActionMode, EpisodeLog};
 use lsnn_rl_env::Registry;
 
 use crate::common::agent::{agent_label, agent_row};
+use crate::common::analysis::{analysis_dir, lesions_csv_path, write_rows};
 use crate::common::baselines::tables::env_table;
 use crate::common::episodes::episode_csv;
+use crate::common::lesions::{lesion_row, lesion_table};
 use crate::common::output::{Indicator, write_atomically};
 use crate::common::runtime::{DeviceChoice, device, make_dist, set_threads};
 
@@ -32,6 +37,9 @@ pub struct EvalRequest {
     pub spikes: Option<PathBuf>,
     /// Take the most likely action instead of sampling.
     pub greedy: bool,
+    /// Lesions, each evaluated on its own on the same trials as the intact
+    /// network (empty: the plain evaluation).
+    pub lesions: Vec<Lesion>,
     /// Threads of the CPU kernel (default: every core) and LibTorch (default 1).
     pub threads: Option<u64>,
     /// Where tensors live.
@@ -69,18 +77,61 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         request.quiet,
         &format!("evaluating {} trials of {}", request.trials, dist.spec()),
     );
-    let summary = trainer.evaluate(
+    let mut intact = Probe::default();
+    let summary = trainer.evaluate_probed(
         dist.as_ref(),
         request.trials as usize,
         request.seed,
         mode,
         wants_log.then_some(&mut log),
+        &mut intact,
     )?;
+    let mut lesion_rows = Vec::new();
+    if !request.lesions.is_empty() {
+        let spec = dist.spec();
+        lesion_rows.push(lesion_row(
+            spec,
+            request.seed,
+            "none",
+            &intact.trials,
+            &intact.trials,
+        ));
+        for lesion in &request.lesions {
+            progress.message(&format!("lesion {lesion}"));
+            let mut probe = Probe {
+                lesion: Some(*lesion),
+                ..Probe::default()
+            };
+            trainer.evaluate_probed(
+                dist.as_ref(),
+                request.trials as usize,
+                request.seed,
+                mode,
+                None,
+                &mut probe,
+            )?;
+            let name = lesion.to_string();
+            lesion_rows.push(lesion_row(
+                spec,
+                request.seed,
+                &name,
+                &probe.trials,
+                &intact.trials,
+            ));
+        }
+    }
     progress.finish();
     let config = trainer.config();
     let label = agent_label(config, &request.run);
     let row = agent_row(dist.spec(), &label, &summary, request.seed);
     print!("{}", env_table(&[row]));
+    if !lesion_rows.is_empty() {
+        println!();
+        print!("{}", lesion_table(&lesion_rows));
+        let path = lesions_csv_path(&analysis_dir(&request.run));
+        write_rows(&path, &lesion_rows)?;
+        eprintln!("wrote {}", path.display());
+    }
     if let Some(path) = &request.csv {
         let label = config.agent.kind.as_str();
         write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;

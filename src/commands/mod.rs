@@ -2,6 +2,7 @@
 //! registry where it builds environments); none imports another, and what
 //! several share lives in [`crate::common`].
 
+pub mod analyze;
 pub mod baselines;
 pub mod bench;
 pub mod config;

@@ -1,15 +1,20 @@
 //! `lsnn-rl report`: one self-contained HTML page about a run (its
 //! configuration, the final evaluation against the baselines, the plots as
-//! PNG data URIs), readable in any browser without a network.
+//! PNG data URIs, and the decoding plots and lesion table of `analyze decode`
+//! and `eval --lesion` where the run has them), readable in any browser
+//! without a network.
 
 use std::fmt::Write as _;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lsnn_rl_env::Registry;
 
+use crate::common::analysis::{DecodeRow, LesionRow, analysis_dir, lesions_csv_path, read_rows};
 use crate::common::baselines::BaselineRow;
+use crate::common::lesions::lesion_table;
 use crate::common::output::write_atomically;
+use crate::common::pictures::decoding::decoding_plot;
 use crate::common::pictures::{Figure, PictureRequest, RunData, draw_all, gather};
 
 /// A `lsnn-rl report` request.
@@ -29,7 +34,8 @@ pub fn run(registry: &Registry, request: &ReportRequest) -> anyhow::Result<()> {
         .unwrap_or_else(|| request.run.run.join("report.html"));
     let data = gather(registry, &request.run)?;
     let figures = draw_all(&data)?;
-    let html = page(&data, &figures);
+    let analysis = analysis_section(&analysis_dir(&request.run.run))?;
+    let html = page(&data, &figures, &analysis);
     write_atomically(&out, html.as_bytes())?;
     if !request.run.quiet {
         eprintln!(
@@ -54,7 +60,7 @@ pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em}";
 const CHECK_SCRIPT: &str = "window.addEventListener('load',function(){var b=[];document.querySelectorAll('img').forEach(function(i){if(!i.complete||i.naturalWidth===0){b.push(i.alt)}});document.body.setAttribute(b.length?'data-broken-images':'data-images-ok',b.length?b.join(';'):String(document.images.length))});";
 
 /// The HTML page.
-pub fn page(data: &RunData, figures: &[Figure]) -> String {
+pub fn page(data: &RunData, figures: &[Figure], analysis: &str) -> String {
     let run = escape(&data.run.display().to_string());
     let mut html = String::new();
     let _ = write!(
@@ -90,6 +96,7 @@ pub fn page(data: &RunData, figures: &[Figure]) -> String {
             escape(&f.caption)
         );
     }
+    html.push_str(analysis);
     let _ = write!(
         html,
         "<h2>Configuration</h2>\n<pre>{}</pre>\n<p>Made by lsnn-rl {} (<code>lsnn-rl report</code>).</p>\n<script>{CHECK_SCRIPT}</script>\n</body>\n</html>\n",
@@ -97,6 +104,60 @@ pub fn page(data: &RunData, figures: &[Figure]) -> String {
         env!("CARGO_PKG_VERSION")
     );
     html
+}
+
+/// The section "Where the memory lives" from what `analyze decode` and
+/// `eval --lesion` left in the run's `analysis/` folder: a decoding plot per
+/// target and the lesion table; empty when there is neither.
+fn analysis_section(dir: &Path) -> anyhow::Result<String> {
+    let mut targets: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "csv")
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("decode-"))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    // Directory order differs between file systems; the page should not.
+    targets.sort();
+    let lesions_path = lesions_csv_path(dir);
+    let lesions: Vec<LesionRow> = if lesions_path.exists() {
+        read_rows(&lesions_path)?
+    } else {
+        Vec::new()
+    };
+    if targets.is_empty() && lesions.is_empty() {
+        return Ok(String::new());
+    }
+    let mut html = String::from("<h2>Where the memory lives</h2>\n");
+    for path in &targets {
+        let rows: Vec<DecodeRow> = read_rows(path)?;
+        if rows.is_empty() {
+            continue;
+        }
+        let f = decoding_plot(&rows)?;
+        let _ = writeln!(
+            html,
+            "<figure>\n<h3>{}</h3>\n<img alt=\"{}\" width=\"{}\" height=\"{}\" src=\"data:image/png;base64,{}\">\n<figcaption>{} (<code>lsnn-rl analyze decode</code>; table: {})</figcaption>\n</figure>",
+            escape(&f.title),
+            escape(&path.display().to_string()),
+            f.size.0,
+            f.size.1,
+            base64(&f.png),
+            escape(&f.caption),
+            escape(&path.display().to_string())
+        );
+    }
+    if !lesions.is_empty() {
+        html.push_str("<h3>Lesions</h3>\n<p>Each lesion evaluated on the same trials as the intact network (<code>lsnn-rl eval --lesion</code>); differences are paired over trials, ± 95%.</p>\n<pre>");
+        html.push_str(&escape(&lesion_table(&lesions)));
+        html.push_str("</pre>\n");
+    }
+    Ok(html)
 }
 
 /// The agent and the baselines: reward and regret, and the goal figures of

@@ -3,9 +3,11 @@
 //! (tables, atomic files, progress).
 
 pub mod agent;
+pub mod analysis;
 pub mod baselines;
 pub mod config;
 pub mod episodes;
+pub mod lesions;
 pub mod navigation;
 pub mod output;
 pub mod pictures;

@@ -238,6 +238,9 @@ impl Env for BanditEnv {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
+        // The first arm with the best mean: a task variable for decoding.
+        let best_arm = self.expected.iter().position(|&e| e == best).unwrap_or(0);
+        let arm0_mean = self.expected[0];
         let reward = self.draw_reward(arm);
         self.drift();
         self.pulls_done = Some(pulls_done + 1);
@@ -249,7 +252,9 @@ impl Env for BanditEnv {
             info: Info::new()
                 .with("arm", arm as f64)
                 .with("expected_reward", expected)
-                .with("best_expected_reward", best),
+                .with("best_expected_reward", best)
+                .with("best_arm", best_arm as f64)
+                .with("arm0_mean", arm0_mean),
         })
     }
 }

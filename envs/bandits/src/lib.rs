@@ -52,7 +52,8 @@
 //!
 //! Every task is a [`BanditEnv`]: an empty observation, `Discrete(arms)`
 //! actions, one episode of `pulls` pulls, and exact regret in each step's
-//! info (`arm`, `expected_reward`, `best_expected_reward`).
+//! info (`arm`, `expected_reward`, `best_expected_reward`), and the task
+//! variables `best_arm` and `arm0_mean` that `lsnn-rl analyze decode` reads.
 
 mod env;
 mod specs;

@@ -2,7 +2,7 @@
 
 use rand::Rng as _;
 
-use lsnn_rl_env::{Env, Rng, Space, TaskDistribution};
+use lsnn_rl_env::{Env, Rng, Space, TaskDistribution, TaskVariable};
 
 use crate::env::standard_normal;
 use crate::{Arms, BanditEnv};
@@ -177,6 +177,17 @@ impl TaskDistribution for BanditTasks {
 
     fn action_space(&self) -> Space {
         Space::discrete(self.prior.arms())
+    }
+
+    fn task_variables(&self) -> Vec<TaskVariable> {
+        vec![
+            TaskVariable::categorical(
+                "best_arm",
+                self.prior.arms(),
+                "the arm with the highest mean at this pull",
+            ),
+            TaskVariable::continuous("arm0_mean", "arm 0's mean reward at this pull"),
+        ]
     }
 
     fn sample_task(&self, rng: &mut Rng) -> Box<dyn Env> {

@@ -176,6 +176,7 @@ mod summary;
 mod task;
 pub mod testing;
 mod trial;
+mod variables;
 mod vector;
 
 pub use env::{Action, Env, EnvError, Info, Step};
@@ -195,4 +196,5 @@ pub use space::{BoxSpace, Space};
 pub use summary::{EvalAccumulator, EvalSummary};
 pub use task::TaskDistribution;
 pub use trial::{MetaInputs, Trial};
+pub use variables::{TaskVariable, UnknownVariable, VariableKind, find_variable};
 pub use vector::{VecEnv, VecStep};

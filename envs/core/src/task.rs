@@ -1,6 +1,6 @@
 //! Task distributions: the family a meta-RL agent is trained across.
 
-use crate::{Env, Rng, Space};
+use crate::{Env, Rng, Space, TaskVariable};
 
 /// A family of tasks (bandits with random arm probabilities, mazes with
 /// random goals). Each trial of meta-RL draws one task and plays it.
@@ -20,6 +20,13 @@ pub trait TaskDistribution: Send + Sync {
     /// Episodes in one trial (1 for bandits; 2 for the RL^2 mazes).
     fn episodes_per_trial(&self) -> usize {
         1
+    }
+
+    /// The task variables each step's info reports (the goal's position,
+    /// the best arm), which `lsnn-rl analyze decode --target` can decode
+    /// from a trained network's state. None by default.
+    fn task_variables(&self) -> Vec<TaskVariable> {
+        Vec::new()
     }
 
     /// Draws one task from `rng` and builds the environment that plays it.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rand::Rng as _;
 
-use lsnn_rl_env::{Env, Rng, Space, TaskDistribution};
+use lsnn_rl_env::{Env, Rng, Space, TaskDistribution, TaskVariable};
 
 use crate::{ArenaConfig, ArenaEnv, GridEnv, GridRules, Layout, Layouts, PoolError};
 
@@ -152,6 +152,13 @@ impl GridTasks {
     }
 }
 
+/// What `lsnn-rl analyze decode` can read out on every grid and arena task:
+/// the hidden goal's position, as each step's info reports it.
+const GOAL_VARIABLES: [TaskVariable; 2] = [
+    TaskVariable::continuous("goal_x", "the hidden goal's x coordinate"),
+    TaskVariable::continuous("goal_y", "the hidden goal's y coordinate"),
+];
+
 impl TaskDistribution for GridTasks {
     fn spec(&self) -> &str {
         &self.spec
@@ -167,6 +174,10 @@ impl TaskDistribution for GridTasks {
 
     fn episodes_per_trial(&self) -> usize {
         self.episodes
+    }
+
+    fn task_variables(&self) -> Vec<TaskVariable> {
+        GOAL_VARIABLES.to_vec()
     }
 
     fn sample_task(&self, rng: &mut Rng) -> Box<dyn Env> {
@@ -216,6 +227,10 @@ impl TaskDistribution for ArenaTasks {
 
     fn action_space(&self) -> Space {
         self.config.actions.space()
+    }
+
+    fn task_variables(&self) -> Vec<TaskVariable> {
+        GOAL_VARIABLES.to_vec()
     }
 
     fn sample_task(&self, rng: &mut Rng) -> Box<dyn Env> {

@@ -5,6 +5,7 @@
 //! [`raster`] and [`navigation`] turn them into pictures ([`draw_all`]).
 
 pub mod charts;
+pub mod decoding;
 pub mod learning;
 pub mod navigation;
 pub mod raster;
@@ -208,7 +209,7 @@ pub fn draw_all(data: &RunData) -> anyhow::Result<Vec<Figure>> {
 }
 
 /// Makes the shipped font the `sans-serif` family of plotters (once).
-fn register_font() -> anyhow::Result<()> {
+pub fn register_font() -> anyhow::Result<()> {
     static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()

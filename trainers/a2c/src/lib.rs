@@ -43,7 +43,8 @@ use tch::Device;
 pub use lsnn_rl_trainer::{
     ActionMode, Advantage, Algorithm, Bptt, ConfigError, EpisodeLog, EvalSummary, LogRow,
     OnNonFinite, PhaseTimes, RunConfig, Schedule, SpikeEvent, TrainConfig, TrainError, Trainer,
-    UpdateStats, ValidRunConfig, adam, checkpoint, config, recorder, returns, rollout,
+    UpdateStats, ValidRunConfig, adam, checkpoint, config, lesion, probe, recorder, returns,
+    rollout,
 };
 
 /// The A2C algorithm, with buffers it reuses from update to update.

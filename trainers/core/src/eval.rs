@@ -8,6 +8,8 @@ use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, RecurrentState, Spiking
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
+use crate::lesion::{Lesion, LesionAction, StatePart};
+use crate::probe::{Probe, RecordedStep, TrialResult, spiking_components, spiking_row};
 use crate::records::{EpisodeLog, EvalSummary, LogRow, SpikeEvent};
 use crate::rollout::{ActionMode, Batch, choose_actions_from, gaussian_std};
 use crate::trainer::{EVAL_STREAM, TORCH_SALT, Trainer};
@@ -108,6 +110,151 @@ impl EvalNetwork<'_> {
     }
 }
 
+/// A copy of the lesioned part, for a lesion that holds it.
+#[derive(Default)]
+struct Held {
+    rows: Vec<f32>,
+    tensors: Vec<Tensor>,
+}
+
+impl EvalNetwork<'_> {
+    /// The names of the state components [`EvalNetwork::snapshot`] gives.
+    fn components(&self) -> Vec<&'static str> {
+        match self {
+            EvalNetwork::Kernel(eval) => {
+                let n = eval.kernel.neurons();
+                spiking_components(eval.n_lif, n - eval.n_lif)
+            }
+            EvalNetwork::Tensor { agent, state, .. } => match state {
+                RecurrentState::Spiking(_) => {
+                    let (n_lif, n_alif) = agent.neuron_count();
+                    spiking_components(n_lif, n_alif)
+                }
+                RecurrentState::Lstm(_) => vec!["h", "c"],
+                RecurrentState::Gru(_) => vec!["h"],
+            },
+        }
+    }
+
+    /// The state after the last step, per batch row and component.
+    fn snapshot(&self) -> Result<Vec<Vec<Vec<f32>>>, TrainError> {
+        let flat = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
+            Ok(t.f_to_device(Device::Cpu)?.f_flatten(0, -1)?.try_into()?)
+        };
+        let (batch, n, parts, n_lif) = match self {
+            EvalNetwork::Kernel(eval) => {
+                let state = &eval.state;
+                let parts = vec![
+                    state.trace.clone(),
+                    state.v.clone(),
+                    state.threshold.clone(),
+                ];
+                (
+                    state.batch_size(),
+                    eval.kernel.neurons(),
+                    parts,
+                    Some(eval.n_lif),
+                )
+            }
+            EvalNetwork::Tensor { agent, state, .. } => {
+                let batch = state.batch_size();
+                match state {
+                    RecurrentState::Spiking(s) => {
+                        let params = agent.neuron_params().ok_or_else(|| {
+                            TrainError::Probe("a spiking state without neuron parameters".into())
+                        })?;
+                        let threshold = params.thr().f_add(&params.beta().f_mul(&s.neurons.b)?)?;
+                        let parts = vec![flat(&s.trace)?, flat(&s.neurons.v)?, flat(&threshold)?];
+                        let n = parts[0].len() / batch.max(1);
+                        (batch, n, parts, Some(agent.neuron_count().0))
+                    }
+                    RecurrentState::Lstm(s) => {
+                        let parts = vec![flat(&s.h)?, flat(&s.c)?];
+                        (batch, parts[0].len() / batch.max(1), parts, None)
+                    }
+                    RecurrentState::Gru(s) => {
+                        let parts = vec![flat(&s.h)?];
+                        (batch, parts[0].len() / batch.max(1), parts, None)
+                    }
+                }
+            }
+        };
+        Ok((0..batch)
+            .map(|b| {
+                let row = |p: &Vec<f32>| p[b * n..(b + 1) * n].to_vec();
+                match n_lif {
+                    Some(n_lif) => {
+                        spiking_row(&row(&parts[0]), &row(&parts[1]), &row(&parts[2]), n_lif)
+                    }
+                    None => parts.iter().map(row).collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Applies `lesion` before the network's step `step` of the trial.
+    fn lesion(&mut self, lesion: &Lesion, step: usize, held: &mut Held) -> Result<(), TrainError> {
+        let action = lesion.action_at(step);
+        if action == LesionAction::None {
+            return Ok(());
+        }
+        match self {
+            EvalNetwork::Kernel(eval) => {
+                let state = &mut eval.state;
+                let buffer = match lesion.part {
+                    StatePart::Adaptation => &mut state.b,
+                    StatePart::Membrane => &mut state.v,
+                    StatePart::Spikes => &mut state.trace,
+                    StatePart::State => return Err(missing_part(lesion, "spiking")),
+                };
+                match action {
+                    LesionAction::None => {}
+                    LesionAction::Zero => buffer.fill(0.0),
+                    LesionAction::Remember => held.rows = buffer.clone(),
+                    LesionAction::Restore => buffer.copy_from_slice(&held.rows),
+                }
+            }
+            EvalNetwork::Tensor { state, .. } => {
+                let kind = state.kind();
+                let parts: Vec<&mut Tensor> = match (state, lesion.part) {
+                    (RecurrentState::Spiking(s), StatePart::Adaptation) => vec![&mut s.neurons.b],
+                    (RecurrentState::Spiking(s), StatePart::Membrane) => vec![&mut s.neurons.v],
+                    (RecurrentState::Spiking(s), StatePart::Spikes) => vec![&mut s.trace],
+                    (RecurrentState::Lstm(s), StatePart::State) => vec![&mut s.h, &mut s.c],
+                    (RecurrentState::Gru(s), StatePart::State) => vec![&mut s.h],
+                    _ => return Err(missing_part(lesion, kind)),
+                };
+                match action {
+                    LesionAction::None => {}
+                    LesionAction::Zero => parts.into_iter().for_each(|t| *t = t.zeros_like()),
+                    LesionAction::Remember => {
+                        held.tensors = parts.iter().map(|t| t.copy()).collect();
+                    }
+                    LesionAction::Restore => {
+                        for (t, kept) in parts.into_iter().zip(&held.tensors) {
+                            *t = kept.copy();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error for a lesion of a part a network of `kind` lacks.
+fn missing_part(lesion: &Lesion, kind: &str) -> TrainError {
+    let has = if kind == "spiking" {
+        "adaptation, membrane or spikes"
+    } else {
+        "state (its h and c, or a GRU's h)"
+    };
+    TrainError::Probe(format!(
+        "lesion {lesion}: a {kind} network has no {} to cut; lesion its {has} instead",
+        lesion.part.as_str()
+    ))
+}
+
 /// The mean adaptive threshold thr + beta b of the ALIF neurons per batch row
 /// (empty without ALIF neurons) of a tensor network's state.
 fn mean_alif_threshold(
@@ -180,7 +327,24 @@ impl Trainer {
         trials: usize,
         seed: u64,
         mode: ActionMode,
+        log: Option<&mut EpisodeLog>,
+    ) -> Result<EvalSummary, TrainError> {
+        self.evaluate_probed(dist, trials, seed, mode, log, &mut Probe::default())
+    }
+
+    /// [`Trainer::evaluate`] with a probe: a lesion applied from its step of
+    /// every trial on, the state recorded at every step, and every trial's
+    /// figures kept. The tasks and the action draws are those of the plain
+    /// evaluation with the same seed, so a lesioned and an intact
+    /// evaluation are paired trial by trial.
+    pub fn evaluate_probed(
+        &self,
+        dist: &dyn TaskDistribution,
+        trials: usize,
+        seed: u64,
+        mode: ActionMode,
         mut log: Option<&mut EpisodeLog>,
+        probe: &mut Probe,
     ) -> Result<EvalSummary, TrainError> {
         let _guard = tch::no_grad_guard();
         let (n_lif, _) = self.agent.neuron_count();
@@ -192,11 +356,23 @@ impl Trainer {
             let mut batch = Batch::start(dist, self.config.inputs, seed, first, count)?;
             tch::manual_seed(derive_seed(seed, first ^ TORCH_SALT) as i64);
             let mut net = self.eval_network(count)?;
+            let mut held = Held::default();
+            if probe.record {
+                probe.components = net.components();
+            }
             let mut goal_trackers = vec![GoalTracker::new(); count];
             let mut episode_trackers = vec![EpisodeTracker::new(); count];
             for step in 0..batch.trial_steps {
+                if let Some(lesion) = &probe.lesion {
+                    net.lesion(lesion, step, &mut held)?;
+                }
                 let logging = log.is_some();
                 let out = net.step(&batch, logging)?;
+                let mut snapshot = if probe.record {
+                    net.snapshot()?
+                } else {
+                    Vec::new()
+                };
                 let (actions, _) = choose_actions_from(&out.policy, &std, &mut batch, mode);
                 let (values, spikes) = (out.values, out.spikes);
                 let thresholds = out.alif_threshold;
@@ -211,6 +387,14 @@ impl Trainer {
                     };
                     goal_trackers[b].record(&info);
                     episode_trackers[b].record(&info);
+                    if probe.record {
+                        probe.steps.push(RecordedStep {
+                            trial: first + b as u64,
+                            step,
+                            values: std::mem::take(&mut snapshot[b]),
+                            info: info.clone(),
+                        });
+                    }
                     let Some(log) = log.as_deref_mut() else {
                         continue;
                     };
@@ -247,6 +431,11 @@ impl Trainer {
                 }
             }
             for b in 0..count {
+                probe.trials.push(TrialResult {
+                    total_reward: batch.total_reward[b],
+                    regret: batch.regret[b],
+                    goals: goal_trackers[b].outcome(),
+                });
                 summary.push(
                     batch.total_reward[b],
                     batch.regret[b],

@@ -14,7 +14,8 @@
 //! - [`rollout`]: B trials stepped in lockstep with the meta-RL inputs, and
 //!   action choice; [`returns`]: GAE and n-step returns;
 //! - [`eval`]: evaluation with fixed weights, the CPU kernel where training
-//!   uses it; [`memory`]: the memory a network will need, checked before it
+//!   uses it; [`probe`] and [`lesion`]: the state recorded at every step of
+//!   an evaluation, and a part of it cut from a chosen step on; [`memory`]: the memory a network will need, checked before it
 //!   is built.
 //!
 //! Data flows one way: configuration -> task distribution and network ->
@@ -51,9 +52,11 @@ pub mod checkpoint;
 pub mod config;
 pub mod cpu_loss;
 pub mod eval;
+pub mod lesion;
 pub mod lock;
 pub mod memory;
 pub mod penalty;
+pub mod probe;
 pub mod recorder;
 pub mod records;
 pub mod returns;
@@ -115,6 +118,10 @@ pub enum TrainError {
     /// The network could not take a step.
     #[error(transparent)]
     Net(#[from] lsnn_rl_neural::NetError),
+    /// An evaluation probe asked for something the network lacks (a lesion
+    /// of a part it does not have); the message says what it has.
+    #[error("{0}")]
+    Probe(String),
     /// LibTorch failed.
     #[error("libtorch")]
     Torch(#[from] tch::TchError),

@@ -1,0 +1,159 @@
+//! Lesions and state recording of a probed evaluation: a lesion of a part
+//! that is zero (or without effect) changes nothing, a real one changes the
+//! trials, a part the network lacks is a clear error, and the recorded
+//! state has the network's populations.
+
+use std::sync::Arc;
+
+use lsnn_rl_a2c::lesion::Lesion;
+use lsnn_rl_a2c::probe::Probe;
+use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
+use lsnn_rl_env::{Registry, TaskDistribution};
+use lsnn_rl_neural::AgentKind;
+use tch::Device;
+
+const SPEC: &str = "bandit-dependent:difficulty=easy,pulls=20";
+
+fn dist() -> Arc<dyn TaskDistribution> {
+    let mut registry = Registry::new();
+    lsnn_rl_bandits::register(&mut registry).unwrap();
+    Arc::from(registry.make(SPEC).unwrap())
+}
+
+fn trainer(kind: AgentKind, bptt: Bptt) -> Trainer {
+    let mut config = RunConfig::new(SPEC, kind, 5);
+    config.agent.n_lif = 6;
+    config.agent.n_alif = if kind == AgentKind::Lif { 0 } else { 6 };
+    config.agent.hidden = 8;
+    // A low threshold makes the neurons fire, so every part of the state moves.
+    config.agent.thr_lif = 0.01;
+    config.agent.thr_alif = 0.01;
+    config.train.bptt = bptt;
+    config.train.batch = 4;
+    lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).unwrap()
+}
+
+/// Six trials with `lesion`, states recorded.
+fn probed(trainer: &Trainer, lesion: Option<&str>) -> Probe {
+    let mut probe = Probe {
+        lesion: lesion.map(|l| l.parse::<Lesion>().unwrap()),
+        record: true,
+        ..Probe::default()
+    };
+    trainer
+        .evaluate_probed(dist().as_ref(), 6, 17, ActionMode::Sample, None, &mut probe)
+        .unwrap();
+    probe
+}
+
+#[test]
+fn resets_at_step_zero_change_nothing_because_the_state_starts_at_zero() {
+    for (kind, bptt, parts) in [
+        (
+            AgentKind::Lsnn,
+            Bptt::Manual,
+            &["adaptation", "membrane", "spikes"][..],
+        ),
+        (
+            AgentKind::Lsnn,
+            Bptt::Autograd,
+            &["adaptation", "membrane", "spikes"][..],
+        ),
+        (AgentKind::Lstm, Bptt::Auto, &["state"][..]),
+    ] {
+        let trainer = trainer(kind, bptt);
+        let intact = probed(&trainer, None);
+        for part in parts {
+            let lesioned = probed(&trainer, Some(&format!("{part}@0:reset")));
+            assert_eq!(lesioned.trials, intact.trials, "{kind:?} {bptt:?} {part}");
+            assert_eq!(lesioned.steps, intact.steps, "{kind:?} {bptt:?} {part}");
+        }
+    }
+}
+
+#[test]
+fn adaptation_held_at_zero_changes_nothing_without_adaptive_neurons() {
+    for bptt in [Bptt::Manual, Bptt::Autograd] {
+        let trainer = trainer(AgentKind::Lif, bptt);
+        let intact = probed(&trainer, None);
+        let lesioned = probed(&trainer, Some("adaptation@0:zero"));
+        assert_eq!(lesioned.trials, intact.trials, "{bptt:?}");
+        assert_eq!(lesioned.steps, intact.steps, "{bptt:?}");
+    }
+}
+
+#[test]
+fn a_real_lesion_changes_the_state_from_its_step_on_only() {
+    for (kind, bptt, lesion) in [
+        (AgentKind::Lsnn, Bptt::Manual, "membrane@5:zero"),
+        (AgentKind::Lsnn, Bptt::Autograd, "adaptation@5:zero"),
+        (AgentKind::Lstm, Bptt::Auto, "state@5:hold"),
+    ] {
+        let trainer = trainer(kind, bptt);
+        let intact = probed(&trainer, None);
+        let lesioned = probed(&trainer, Some(lesion));
+        let before =
+            |p: &Probe| -> Vec<_> { p.steps.iter().filter(|s| s.step < 5).cloned().collect() };
+        assert_eq!(
+            before(&lesioned),
+            before(&intact),
+            "{lesion}: steps before it"
+        );
+        assert_ne!(lesioned.steps, intact.steps, "{lesion}: steps from it on");
+    }
+}
+
+#[test]
+fn a_lesion_of_a_part_the_network_lacks_is_an_error_naming_what_it_has() {
+    let lstm = trainer(AgentKind::Lstm, Bptt::Auto);
+    let mut probe = Probe {
+        lesion: Some("adaptation@3".parse().unwrap()),
+        ..Probe::default()
+    };
+    let err = lstm
+        .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("LSTM network has no adaptation"), "{err}");
+    assert!(err.contains("state"), "{err}");
+    let lsnn = trainer(AgentKind::Lsnn, Bptt::Manual);
+    let mut probe = Probe {
+        lesion: Some("state@3".parse().unwrap()),
+        ..Probe::default()
+    };
+    let err = lsnn
+        .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("adaptation, membrane or spikes"), "{err}");
+}
+
+#[test]
+fn the_record_has_every_step_and_population() {
+    let probe = probed(&trainer(AgentKind::Lsnn, Bptt::Manual), None);
+    assert_eq!(
+        probe.components,
+        [
+            "spikes_lif",
+            "membrane_lif",
+            "spikes_alif",
+            "membrane_alif",
+            "threshold_alif"
+        ]
+    );
+    assert_eq!(probe.steps.len(), 6 * 20);
+    assert_eq!(probe.trials.len(), 6);
+    for step in &probe.steps {
+        assert!(step.values.iter().all(|v| v.len() == 6));
+        assert!(step.info.get("best_arm").is_some());
+        // ALIF thresholds never fall below their base.
+        assert!(step.values[4].iter().all(|&t| t >= 0.01 - 1e-6));
+    }
+    let lstm = probed(&trainer(AgentKind::Lstm, Bptt::Auto), None);
+    assert_eq!(lstm.components, ["h", "c"]);
+    assert!(
+        lstm.steps
+            .iter()
+            .all(|s| s.values.iter().all(|v| v.len() == 8))
+    );
+}
