@@ -6,9 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lsnn_rl_a2c::ActionMode;
 use lsnn_rl_a2c::probe::{Probe, RecordedStep};
-use lsnn_rl_a2c::run::RunDir;
 use lsnn_rl_decode::{CvOptions, Labels, cross_validate};
 use lsnn_rl_env::{Registry, TaskVariable, VariableKind, find_variable};
 use ndarray::Array2;
@@ -19,7 +17,7 @@ use crate::common::analysis::{
 };
 use crate::common::output::{Indicator, format_table, write_atomically};
 use crate::common::pictures::decoding::decoding_plot;
-use crate::common::runtime::{DeviceChoice, device, load_for_eval, make_dist, set_threads};
+use crate::common::runtime::{DeviceChoice, device, load_for_eval, set_threads};
 
 /// A `lsnn-rl analyze decode` request.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +56,8 @@ pub struct DecodeRequest {
 pub fn decode(registry: &Registry, request: &DecodeRequest) -> anyhow::Result<()> {
     set_threads(request.threads);
     let device = device(request.device)?;
-    let run_dir = RunDir::new(&request.run);
-    let config = run_dir.read_config()?;
-    let spec = request.env.clone().unwrap_or_else(|| config.env.clone());
-    let dist = make_dist(registry, &spec)?;
+    let (run_dir, config, dist) =
+        crate::common::runtime::open_run(registry, &request.run, request.env.as_deref())?;
     // Checked before the (long) rollout: a bad name fails at once.
     let variable = find_variable(dist.as_ref(), &request.target)?;
     let trainer = load_for_eval(
@@ -79,11 +75,7 @@ pub fn decode(registry: &Registry, request: &DecodeRequest) -> anyhow::Result<()
         record: true,
         ..Probe::default()
     };
-    let mode = if request.greedy {
-        ActionMode::Greedy
-    } else {
-        ActionMode::Sample
-    };
+    let mode = crate::common::runtime::action_mode(request.greedy);
     trainer.evaluate_probed(
         dist.as_ref(),
         request.trials as usize,

@@ -4,10 +4,9 @@
 
 use std::path::PathBuf;
 
+use lsnn_rl_a2c::EpisodeLog;
 use lsnn_rl_a2c::lesion::Lesion;
 use lsnn_rl_a2c::probe::Probe;
-use lsnn_rl_a2c::run::RunDir;
-use lsnn_rl_a2c::{ActionMode, EpisodeLog};
 use lsnn_rl_env::Registry;
 
 use crate::common::agent::{agent_label, agent_row};
@@ -16,7 +15,7 @@ use crate::common::baselines::tables::env_table;
 use crate::common::episodes::episode_csv;
 use crate::common::lesions::{lesion_row, lesion_table};
 use crate::common::output::{Indicator, write_atomically};
-use crate::common::runtime::{DeviceChoice, device, make_dist, set_threads};
+use crate::common::runtime::{DeviceChoice, device, set_threads};
 
 /// A `lsnn-rl eval` request.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,10 +51,8 @@ pub struct EvalRequest {
 pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
     set_threads(request.threads);
     let device = device(request.device)?;
-    let run_dir = RunDir::new(&request.run);
-    let config = run_dir.read_config()?;
-    let spec = request.env.clone().unwrap_or_else(|| config.env.clone());
-    let dist = make_dist(registry, &spec)?;
+    let (run_dir, config, dist) =
+        crate::common::runtime::open_run(registry, &request.run, request.env.as_deref())?;
     let trainer = crate::common::runtime::load_for_eval(
         &run_dir,
         config,
@@ -63,11 +60,7 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         dist.clone(),
         device,
     )?;
-    let mode = if request.greedy {
-        ActionMode::Greedy
-    } else {
-        ActionMode::Sample
-    };
+    let mode = crate::common::runtime::action_mode(request.greedy);
     let mut log = EpisodeLog {
         rows: Vec::new(),
         spikes: request.spikes.as_ref().map(|_| Vec::new()),

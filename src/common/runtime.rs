@@ -74,6 +74,34 @@ pub fn algorithm(config: &lsnn_rl_trainer::RunConfig) -> Box<dyn lsnn_rl_trainer
     }
 }
 
+/// A trained run opened for evaluation: its directory, its configuration,
+/// and the task distribution of `env` (default: the run's own).
+pub fn open_run(
+    registry: &Registry,
+    run: &std::path::Path,
+    env: Option<&str>,
+) -> anyhow::Result<(
+    lsnn_rl_trainer::run::RunDir,
+    lsnn_rl_trainer::ValidRunConfig,
+    Arc<dyn TaskDistribution>,
+)> {
+    let run_dir = lsnn_rl_trainer::run::RunDir::new(run);
+    let config = run_dir.read_config()?;
+    let spec = env.map_or_else(|| config.env.clone(), str::to_string);
+    let dist = make_dist(registry, &spec)?;
+    Ok((run_dir, config, dist))
+}
+
+/// How an evaluation picks actions: the most likely one (`greedy`) or a
+/// sample of the policy.
+pub fn action_mode(greedy: bool) -> lsnn_rl_trainer::ActionMode {
+    if greedy {
+        lsnn_rl_trainer::ActionMode::Greedy
+    } else {
+        lsnn_rl_trainer::ActionMode::Sample
+    }
+}
+
 /// Loads the trained network of `run_dir` (with its configuration as read
 /// once by the caller) for evaluation, from `checkpoint` or the newest.
 pub fn load_for_eval(

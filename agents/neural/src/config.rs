@@ -129,7 +129,8 @@ pub struct AgentConfig {
     /// (default 1 = dense). The readout (policy and value heads) is always dense.
     pub input_connectivity: f64,
     /// Spiking kinds: Dale's law. Each neuron is excitatory or inhibitory, and all
-    /// its outgoing recurrent synapses carry its sign for the whole run.
+    /// its outgoing recurrent synapses carry its sign for the whole run (the
+    /// input synapses keep the random signs they were drawn with).
     pub dale: bool,
     /// With `dale`: share of excitatory neurons, in (0, 1) (the first ones of
     /// each population, LIF and ALIF alike; default 0.75).
@@ -275,6 +276,21 @@ impl AgentConfig {
                 self.n_lif + self.n_alif,
             ));
         }
+        if self.dale && self.kind.is_spiking() {
+            let (n_lif, n_alif) = match self.kind {
+                AgentKind::Lsnn => (self.n_lif, self.n_alif),
+                _ => (self.n_lif + self.n_alif, 0),
+            };
+            let signs = crate::connectivity::dale_signs(n_lif, n_alif, self.excitatory_fraction);
+            let excitatory = signs.iter().filter(|&&e| e).count();
+            if excitatory == 0 || excitatory == signs.len() {
+                return Err(invalid(
+                    "excitatory_fraction",
+                    "a share that leaves both excitatory and inhibitory neurons with agent.dale (rounded per population)",
+                    self.excitatory_fraction,
+                ));
+            }
+        }
         if !self.kind.is_spiking() {
             let spiking_only = "left at its default for kind = \"lstm\" or \"gru\" (sparse connectivity and Dale's law are for the spiking kinds)";
             if self.connectivity != 1.0 {
@@ -413,6 +429,15 @@ mod tests {
         });
         assert!(
             msg.contains("at least 2 for a sparse or Dale network"),
+            "{msg}"
+        );
+        let msg = bad(|c| {
+            c.n_lif = 1;
+            c.n_alif = 1;
+            c.dale = true;
+        });
+        assert!(
+            msg.starts_with("agent.excitatory_fraction must be a share"),
             "{msg}"
         );
         let msg = bad(|c| {

@@ -420,3 +420,34 @@ fn a_state_of_another_kind_is_an_error_not_a_panic() {
     assert!(err.to_string().contains("LSTM state"), "{err}");
     assert!(matches!(err, lsnn_rl_neural::NetError::State { .. }));
 }
+
+/// A sparse network's loaded variables are checked: a weight where no
+/// synapse exists is named, with its place.
+#[test]
+fn a_dormant_weight_that_is_not_zero_is_refused() {
+    let config = AgentConfig {
+        n_lif: 5,
+        n_alif: 5,
+        connectivity: 0.2,
+        dale: true,
+        ..AgentConfig::default()
+    };
+    let net = ActorCritic::new(&config, 3, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
+    net.check_synapses().unwrap();
+    let (_, recurrent) = net.synapses().unwrap().unwrap();
+    assert_eq!(recurrent.existing(), 18);
+    let k = recurrent.exists().iter().position(|&e| e == 0.0).unwrap();
+    let w_rec = net.w_rec().unwrap().shallow_clone();
+    tch::no_grad(|| {
+        let _ = w_rec.view(-1).get(k as i64).fill_(0.5);
+    });
+    let err = net.check_synapses().unwrap_err();
+    assert!(
+        err.contains(&format!(
+            "core.w_rec holds 0.5 at entry ({}, {})",
+            k / 10,
+            k % 10
+        )),
+        "{err}"
+    );
+}

@@ -28,6 +28,8 @@ pub struct SynapseData {
     pub w_rec: Vec<f32>,
     /// 1 where a recurrent synapse exists.
     pub exists: Vec<f32>,
+    /// Each recurrent synapse's fixed sign (+1, -1).
+    pub sign: Vec<f32>,
     /// Counts.
     pub stats: ConnectivityStats,
     /// (update, synapses rewired) per train.csv row.
@@ -54,6 +56,7 @@ impl SynapseData {
             n: agent.feature_size(),
             w_rec,
             exists: recurrent.exists().to_vec(),
+            sign: recurrent.sign().to_vec(),
             stats,
             rewired: read_rewired(train_csv)?,
         }))
@@ -93,15 +96,16 @@ fn read_rewired(path: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
     Ok(points)
 }
 
-/// The colour of a synapse of weight `w` (of the largest magnitude `top`).
-fn synapse_colour(w: f32, exists: bool, top: f32) -> RGBColor {
+/// The colour of a synapse of weight `w` and sign `sign` (of the largest
+/// magnitude `top`): by its sign, so a synapse held at zero keeps its colour.
+fn synapse_colour(w: f32, sign: f32, exists: bool, top: f32) -> RGBColor {
     if !exists {
         return WHITE;
     }
     // Light for weak synapses, saturated for strong ones.
     let strength = (w.abs() / top).sqrt().clamp(0.15, 1.0);
     let fade = |full: u8| (255.0 - (255.0 - full as f32) * strength) as u8;
-    if w >= 0.0 {
+    if sign >= 0.0 {
         RGBColor(fade(200), fade(20), fade(20))
     } else {
         RGBColor(fade(20), fade(60), fade(200))
@@ -186,7 +190,12 @@ pub fn connectivity(data: &RunData, synapses: &SynapseData) -> anyhow::Result<Fi
             .draw_series((0..shown).flat_map(|i| {
                 (0..shown).map(move |j| {
                     let k = i * n + j;
-                    let colour = synapse_colour(synapses.w_rec[k], synapses.exists[k] != 0.0, top);
+                    let colour = synapse_colour(
+                        synapses.w_rec[k],
+                        synapses.sign[k],
+                        synapses.exists[k] != 0.0,
+                        top,
+                    );
                     let (x, y) = (j as f64, size - 1.0 - i as f64);
                     Rectangle::new([(x, y), (x + 1.0, y + 1.0)], colour.filled())
                 })
@@ -226,9 +235,9 @@ mod tests {
 
     #[test]
     fn synapse_colours_show_sign_and_absence() {
-        assert_eq!(synapse_colour(0.5, false, 1.0), WHITE);
-        let excitatory = synapse_colour(1.0, true, 1.0);
-        let inhibitory = synapse_colour(-1.0, true, 1.0);
+        assert_eq!(synapse_colour(0.5, 1.0, false, 1.0), WHITE);
+        let excitatory = synapse_colour(1.0, 1.0, true, 1.0);
+        let inhibitory = synapse_colour(0.0, -1.0, true, 1.0);
         assert!(excitatory.0 > excitatory.2 && inhibitory.2 > inhibitory.0);
     }
 }

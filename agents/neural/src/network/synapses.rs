@@ -97,9 +97,12 @@ impl ActorCritic {
             if let Some(k) =
                 (0..weights.len()).find(|&k| synapses.exists()[k] == 0.0 && weights[k] != 0.0)
             {
+                let n = self.feature_size;
                 return Err(format!(
-                    "{name} holds {} at entry {k}, where no synapse exists (dormant weights are zero)",
-                    weights[k]
+                    "{name} holds {} at entry ({}, {}), where no synapse exists (dormant weights are zero)",
+                    weights[k],
+                    k / n,
+                    k % n
                 ));
             }
         }
