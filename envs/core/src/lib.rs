@@ -194,7 +194,7 @@ pub use registry::{EnvSpec, ParamInfo, Params, Registry, RegistryEntry, SpecErro
 pub use rng::{Rng, derive_seed, rng_from_seed};
 pub use space::{BoxSpace, Space};
 pub use summary::{EvalAccumulator, EvalSummary};
-pub use task::TaskDistribution;
+pub use task::{Objective, TARGET, TaskDistribution};
 pub use trial::{MetaInputs, Trial};
 pub use variables::{TaskVariable, UnknownVariable, VariableKind, find_variable};
 pub use vector::{VecEnv, VecStep};

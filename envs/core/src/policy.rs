@@ -13,6 +13,17 @@ pub trait Policy: Send {
     /// The algorithm's name as users type it (`ucb1`, `thompson`).
     fn name(&self) -> &str;
 
+    /// Fits whatever the algorithm learns from the task family itself, once,
+    /// before the first trial of an evaluation: the few-shot regression
+    /// baselines estimate the family's mean function and tune their kernel
+    /// here, on tasks of the family's own training stream (never the
+    /// evaluation's). Fails when the algorithm cannot play the family. The
+    /// default does nothing.
+    fn prepare(&mut self, dist: &dyn TaskDistribution) -> Result<(), String> {
+        let _ = dist;
+        Ok(())
+    }
+
     /// Forgets everything and prepares for a new trial of `trial_steps` steps
     /// with this action space. Fails when the algorithm cannot play it (for
     /// example a bandit algorithm on a continuous action space).
@@ -189,6 +200,11 @@ pub fn evaluate_logged(
     mut log: Option<&mut Vec<Vec<(Action, Step)>>>,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(trials);
+    policy.prepare(dist).map_err(|reason| RunError::Policy {
+        policy: policy.name().to_string(),
+        env: dist.spec().to_string(),
+        reason,
+    })?;
     for i in 0..trials {
         let (mut trial, obs, info, policy_seed) =
             start_eval_trial_with_info(dist, seed, i as u64, MetaInputs::none())?;

@@ -29,7 +29,30 @@ pub trait TaskDistribution: Send + Sync {
         Vec::new()
     }
 
+    /// What an agent learns from on these tasks: rewards (meta-RL, the
+    /// default) or targets (supervised learning-to-learn, where each step's
+    /// info reports the `target` the prediction is scored against).
+    fn objective(&self) -> Objective {
+        Objective::Reward
+    }
+
     /// Draws one task from `rng` and builds the environment that plays it.
     /// The same generator state gives the same task on every machine.
     fn sample_task(&self, rng: &mut Rng) -> Box<dyn Env>;
 }
+
+/// What an agent learns from on a task distribution (see
+/// [`TaskDistribution::objective`]); `lsnn-rl train` picks its trainer by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Objective {
+    /// Rewards: the meta-RL trainers (A2C, PPO).
+    #[default]
+    Reward,
+    /// Targets: the action is a prediction of the step's `target` (in the
+    /// info), scored by the squared error; the supervised trainer.
+    Regression,
+}
+
+/// The info key under which a [`Objective::Regression`] task reports the
+/// value the step's prediction should have been.
+pub const TARGET: &str = "target";

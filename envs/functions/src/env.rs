@@ -1,0 +1,163 @@
+//! One task: a function, learned from the examples of one trial.
+
+use lsnn_rl_env::{Action, Env, EnvError, Info, Rng, Space, Step, TARGET, rng_from_seed};
+use rand::Rng as _;
+
+use crate::function::Function;
+
+/// The largest prediction the action space holds; the functions of the
+/// built-in families stay far inside it.
+pub const PREDICTION_LIMIT: f32 = 10.0;
+
+/// The info keys of the inputs, `x0` to `x3` (info keys are static).
+pub const INPUT_KEYS: [&str; 4] = ["x0", "x1", "x2", "x3"];
+
+/// Info key of the prediction the step scored.
+pub const PREDICTION: &str = "prediction";
+
+/// Info key of the examples seen before the step's prediction.
+pub const EXAMPLES: &str = "examples";
+
+/// A function learned from examples within one trial (one episode).
+///
+/// Step t shows the input x_t ~ U[-1, 1]^d and the previous step's target
+/// f(x_{t-1}) (0 at t = 0, with a flag that says whether a target is
+/// shown); the action is the prediction of f(x_t), scored by the reward
+/// -(prediction - f(x_t))^2. The teacher signal thus arrives one step after
+/// the prediction it grades, so the prediction at step t has seen t
+/// examples. Each step's info reports the inputs (`x0`...), the `target`,
+/// the `prediction` and the `examples` seen.
+pub struct FunctionEnv {
+    name: String,
+    function: Function,
+    examples: usize,
+    inputs: Rng,
+    /// The current input x_t and the step t; None before the first reset.
+    current: Option<(Vec<f64>, usize)>,
+    observation_space: Space,
+    action_space: Space,
+}
+
+impl FunctionEnv {
+    /// A task of `examples` steps that asks for `function`.
+    pub fn new(name: &str, function: Function, examples: usize) -> Self {
+        let d = function.inputs();
+        Self {
+            name: name.to_string(),
+            observation_space: observation_space(d),
+            action_space: action_space(),
+            function,
+            examples,
+            inputs: rng_from_seed(0),
+            current: None,
+        }
+    }
+
+    /// The function this task asks for.
+    pub fn function(&self) -> &Function {
+        &self.function
+    }
+
+    fn draw_input(&mut self) -> Vec<f64> {
+        let d = self.function.inputs();
+        (0..d)
+            .map(|_| self.inputs.random_range(-1.0..=1.0))
+            .collect()
+    }
+}
+
+/// The observation space of a family with `d` inputs: x in [-1, 1]^d, the
+/// previous target, and the teacher flag in {0, 1}.
+pub fn observation_space(d: usize) -> Space {
+    let mut low = vec![-1.0; d];
+    let mut high = vec![1.0; d];
+    low.extend([-PREDICTION_LIMIT, 0.0]);
+    high.extend([PREDICTION_LIMIT, 1.0]);
+    Space::bounded_box(low, high)
+}
+
+/// The action space: one prediction in [-limit, limit].
+pub fn action_space() -> Space {
+    Space::uniform_box(-PREDICTION_LIMIT, PREDICTION_LIMIT, &[1])
+}
+
+fn observation(x: &[f64], previous_target: Option<f64>) -> Vec<f32> {
+    let mut obs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    // Clamped into the observation space (the built-in families stay inside).
+    let shown = previous_target.unwrap_or(0.0) as f32;
+    obs.push(shown.clamp(-PREDICTION_LIMIT, PREDICTION_LIMIT));
+    obs.push(if previous_target.is_some() { 1.0 } else { 0.0 });
+    obs
+}
+
+impl Env for FunctionEnv {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn observation_space(&self) -> &Space {
+        &self.observation_space
+    }
+
+    fn action_space(&self) -> &Space {
+        &self.action_space
+    }
+
+    fn max_episode_steps(&self) -> Option<usize> {
+        Some(self.examples)
+    }
+
+    fn reset(&mut self, seed: Option<u64>) -> (Vec<f32>, Info) {
+        if let Some(seed) = seed {
+            self.inputs = rng_from_seed(seed);
+        }
+        let x = self.draw_input();
+        let obs = observation(&x, None);
+        self.current = Some((x, 0));
+        (obs, Info::new())
+    }
+
+    fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
+        let Some((x, t)) = self.current.take() else {
+            return Err(EnvError::NotReset {
+                env: self.name.clone(),
+            });
+        };
+        if t >= self.examples {
+            self.current = Some((x, t));
+            return Err(EnvError::EpisodeOver {
+                env: self.name.clone(),
+            });
+        }
+        let prediction = match action {
+            Action::Continuous(p) if p.len() == 1 && self.action_space.contains(action) => p[0],
+            _ => {
+                self.current = Some((x, t));
+                return Err(EnvError::invalid_action(
+                    &self.name,
+                    action,
+                    &self.action_space,
+                ));
+            }
+        };
+        let target = self.function.eval(&x);
+        let error = prediction as f64 - target;
+        let mut info = Info::new();
+        for (key, &value) in INPUT_KEYS.iter().zip(&x) {
+            info.set(key, value);
+        }
+        info.set(TARGET, target);
+        info.set(PREDICTION, prediction as f64);
+        info.set(EXAMPLES, t as f64);
+        let next = self.draw_input();
+        let obs = observation(&next, Some(target));
+        self.current = Some((next, t + 1));
+        Ok(Step {
+            obs,
+            reward: -error * error,
+            terminated: t + 1 == self.examples,
+            truncated: false,
+            info,
+        })
+    }
+}
