@@ -30,7 +30,7 @@ __all__ = [
 TRAIN_COLUMNS: tuple[str, ...] = (
     "update", "env_steps", "wall_s", "mean_trial_reward", "mean_regret", "policy_loss",
     "value_loss", "entropy", "grad_norm", "rate_lif", "rate_alif", "lr", "entropy_weight",
-    "skipped", "rollbacks", "approx_kl", "clip_fraction", "rewired", "synapses",
+    "skipped", "rollbacks", "approx_kl", "clip_fraction", "rewired", "synapses", "mse",
 )  # fmt: skip
 #: Columns of ``eval.csv``, one row per periodic evaluation.
 EVAL_COLUMNS: tuple[str, ...] = (

@@ -17,6 +17,13 @@ pub enum Function {
         /// Output weights `[hidden]`.
         v: Vec<f64>,
     },
+    /// f(x) = w . x + b.
+    Linear {
+        /// Slopes `[inputs]`.
+        w: Vec<f64>,
+        /// Offset.
+        b: f64,
+    },
     /// f(x) = amplitude sin(pi x + phase), one input.
     Sine {
         /// Amplitude.
@@ -31,6 +38,7 @@ impl Function {
     pub fn inputs(&self) -> usize {
         match self {
             Function::Net { w, b, .. } => w.len() / b.len(),
+            Function::Linear { w, .. } => w.len(),
             Function::Sine { .. } => 1,
         }
     }
@@ -48,6 +56,7 @@ impl Function {
                 }
                 y
             }
+            Function::Linear { w, b } => w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b,
             Function::Sine { amplitude, phase } => {
                 amplitude * (std::f64::consts::PI * x[0] + phase).sin()
             }
@@ -69,6 +78,11 @@ pub enum Family {
         /// steeper, more non-linear.
         scale: f64,
     },
+    /// Linear maps: slopes ~ N(0, 1 / inputs), offset ~ N(0, 0.25).
+    Linear {
+        /// Inputs of the functions (1 to [`crate::MAX_INPUTS`]).
+        inputs: usize,
+    },
     /// Sines with amplitude ~ U[0.1, 1] and phase ~ U[0, 2 pi).
     Sine,
 }
@@ -77,7 +91,7 @@ impl Family {
     /// The inputs of the family's functions.
     pub fn inputs(self) -> usize {
         match self {
-            Family::Net { inputs, .. } => inputs,
+            Family::Net { inputs, .. } | Family::Linear { inputs } => inputs,
             Family::Sine => 1,
         }
     }
@@ -100,6 +114,12 @@ impl Family {
                 let b = (0..hidden).map(|_| hidden_weight.sample(rng)).collect();
                 let v = (0..hidden).map(|_| out_weight.sample(rng)).collect();
                 Function::Net { w, b, v }
+            }
+            Family::Linear { inputs } => {
+                let slope = Normal::new(0.0, 1.0 / (inputs as f64).sqrt()).expect("a positive sd");
+                let w = (0..inputs).map(|_| slope.sample(rng)).collect();
+                let b = Normal::new(0.0, 0.5).expect("a positive sd").sample(rng);
+                Function::Linear { w, b }
             }
             Family::Sine => Function::Sine {
                 amplitude: rng.random_range(0.1..1.0),

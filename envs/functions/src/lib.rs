@@ -12,6 +12,7 @@
 //! | id | functions |
 //! | --- | --- |
 //! | `function-net` | random two-layer networks: `inputs` inputs, `hidden` sigmoid units, one linear output |
+//! | `function-linear` | w . x + b: slopes ~ N(0, 1/inputs), offset ~ N(0, 0.25) |
 //! | `function-sine` | a sin(pi x + phase), a ~ U[0.1, 1], phase ~ U[0, 2 pi) |
 //!
 //! ```
@@ -126,13 +127,20 @@ fn build(params: &Params) -> Result<FunctionTasks, SpecError> {
     if examples > MAX_EXAMPLES {
         return Err(params.bad_value("examples", format!("at most {MAX_EXAMPLES}")));
     }
+    let inputs = |params: &Params| {
+        let inputs = params.usize_at_least("inputs", 1)?;
+        if inputs > MAX_INPUTS {
+            return Err(params.bad_value("inputs", format!("at most {MAX_INPUTS}")));
+        }
+        Ok(inputs)
+    };
     let family = match params.id() {
         "function-sine" => Family::Sine,
+        "function-linear" => Family::Linear {
+            inputs: inputs(params)?,
+        },
         _ => {
-            let inputs = params.usize_at_least("inputs", 1)?;
-            if inputs > MAX_INPUTS {
-                return Err(params.bad_value("inputs", format!("at most {MAX_INPUTS}")));
-            }
+            let inputs = inputs(params)?;
             let hidden = params.usize_at_least("hidden", 1)?;
             if hidden > MAX_HIDDEN {
                 return Err(params.bad_value("hidden", format!("at most {MAX_HIDDEN}")));
@@ -151,7 +159,7 @@ fn build(params: &Params) -> Result<FunctionTasks, SpecError> {
     })
 }
 
-/// Registers `function-net` and `function-sine`.
+/// Registers `function-net`, `function-linear` and `function-sine`.
 pub fn register(registry: &mut Registry) -> Result<(), SpecError> {
     registry.register(RegistryEntry::new(
         "function-net",
@@ -164,6 +172,15 @@ pub fn register(registry: &mut Registry) -> Result<(), SpecError> {
                 "2",
                 "sd of the hidden weights and biases (steeper functions when larger), 0.001 to 100",
             ),
+            EXAMPLES_PARAM,
+        ],
+        |p| Ok(Box::new(build(p)?) as Box<dyn TaskDistribution>),
+    ))?;
+    registry.register(RegistryEntry::new(
+        "function-linear",
+        "supervised: learn a random linear map f(x) = w . x + b from the examples of a trial",
+        vec![
+            ParamInfo::new("inputs", "1", "inputs x ~ U[-1,1]^inputs, 1 to 4"),
             EXAMPLES_PARAM,
         ],
         |p| Ok(Box::new(build(p)?) as Box<dyn TaskDistribution>),

@@ -56,6 +56,8 @@ pub struct UpdateReport {
     pub approx_kl: Option<f64>,
     /// PPO: share of clipped probability ratios.
     pub clip_fraction: Option<f64>,
+    /// Supervised: mean squared error of the predictions over the update.
+    pub mse: Option<f64>,
     /// Wall time of the rollout (forward passes, actions, environment steps).
     pub rollout: Duration,
     /// Wall time of the loss and backward pass.

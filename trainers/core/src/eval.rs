@@ -8,6 +8,7 @@ use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, RecurrentState, Spiking
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
+use crate::config::Algo;
 use crate::lesion::{Lesion, LesionAction, StatePart};
 use crate::probe::{Probe, RecordedStep, TrialResult, spiking_components, spiking_row};
 use crate::records::{EpisodeLog, EvalSummary, LogRow, SpikeEvent};
@@ -48,9 +49,9 @@ enum EvalNetwork<'a> {
 }
 
 impl EvalNetwork<'_> {
-    /// One environment step on the batch's observations; values and spikes only
-    /// when `detail` is set.
-    fn step(&mut self, batch: &Batch, detail: bool) -> Result<EvalOutput, TrainError> {
+    /// One environment step on `obs` (`[B, obs_size]`, the batch's
+    /// observations); values and spikes only when `detail` is set.
+    fn step(&mut self, obs: &[f32], detail: bool) -> Result<EvalOutput, TrainError> {
         match self {
             EvalNetwork::Kernel(eval) => {
                 let KernelEval {
@@ -59,7 +60,7 @@ impl EvalNetwork<'_> {
                     state,
                     n_lif,
                 } = eval.as_mut();
-                kernel.step(batch.obs(), state, None);
+                kernel.step(obs, state, None);
                 let mut policy = Vec::new();
                 heads.policy(&state.trace, &mut policy);
                 let (values, spikes, alif_threshold) = if detail {
@@ -83,7 +84,9 @@ impl EvalNetwork<'_> {
                 state,
                 device,
             } => {
-                let (out, next) = agent.step(&batch.obs_tensor(*device), state)?;
+                let rows = agent.obs_size() as i64;
+                let obs = Tensor::from_slice(obs).view([-1, rows]).to_device(*device);
+                let (out, next) = agent.step(&obs, state)?;
                 *state = next;
                 let (policy, values) = agent.heads(&out.features);
                 let to_vec = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
@@ -332,6 +335,35 @@ impl Trainer {
         self.evaluate_probed(dist, trials, seed, mode, log, &mut Probe::default())
     }
 
+    /// The policy outputs (for a regression task: the predictions) of the
+    /// network with fixed weights fed the observations `obs`, `[steps, rows,
+    /// obs_size]` row-major: `rows` sequences stepped side by side from the
+    /// initial state, through the same forward pass as [`Trainer::evaluate`].
+    /// Returns `[steps, rows, A]`. For probing the network on inputs of the
+    /// caller's choice (the prediction surface after k examples).
+    pub fn outputs_for(
+        &self,
+        obs: &[f32],
+        steps: usize,
+        rows: usize,
+    ) -> Result<Vec<f32>, TrainError> {
+        let per_step = rows * self.agent.obs_size();
+        if rows == 0 || obs.len() != steps * per_step {
+            return Err(TrainError::Probe(format!(
+                "outputs_for: {} observation values do not make {steps} steps of {rows} rows of {}",
+                obs.len(),
+                self.agent.obs_size()
+            )));
+        }
+        let _guard = tch::no_grad_guard();
+        let mut net = self.eval_network(rows)?;
+        let mut outputs = Vec::new();
+        for step in obs.chunks(per_step) {
+            outputs.extend(net.step(step, false)?.policy);
+        }
+        Ok(outputs)
+    }
+
     /// [`Trainer::evaluate`] with a probe: a lesion applied from its step of
     /// every trial on, the state recorded at every step, and every trial's
     /// figures kept. The tasks and the action draws are those of the plain
@@ -347,6 +379,13 @@ impl Trainer {
         probe: &mut Probe,
     ) -> Result<EvalSummary, TrainError> {
         let _guard = tch::no_grad_guard();
+        // A network trained on targets predicts: its output is the answer,
+        // not the mean of a policy to sample around.
+        let mode = if self.config.train.algo == Algo::Supervised {
+            ActionMode::Greedy
+        } else {
+            mode
+        };
         let (n_lif, _) = self.agent.neuron_count();
         let std = gaussian_std(&self.agent)?;
         let mut summary = EvalAccumulator::with_capacity(trials);
@@ -367,7 +406,7 @@ impl Trainer {
                     net.lesion(lesion, step, &mut held)?;
                 }
                 let logging = log.is_some();
-                let out = net.step(&batch, logging)?;
+                let out = net.step(batch.obs(), logging)?;
                 let mut snapshot = if probe.record {
                     net.snapshot()?
                 } else {

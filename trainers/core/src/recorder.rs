@@ -10,7 +10,7 @@ use crate::TrainError;
 use crate::records::{EvalSummary, UpdateStats};
 
 /// Columns of train.csv.
-pub const TRAIN_COLUMNS: [&str; 19] = [
+pub const TRAIN_COLUMNS: [&str; 20] = [
     "update",
     "env_steps",
     "wall_s",
@@ -30,6 +30,7 @@ pub const TRAIN_COLUMNS: [&str; 19] = [
     "clip_fraction",
     "rewired",
     "synapses",
+    "mse",
 ];
 
 /// Columns of eval.csv.
@@ -149,6 +150,7 @@ pub fn train_row(stats: &UpdateStats, wall_s: f64, rollbacks: usize) -> Vec<Stri
         opt(stats.clip_fraction),
         stats.rewired.map_or(String::new(), |v| v.to_string()),
         stats.synapses.map_or(String::new(), |v| v.to_string()),
+        opt(stats.mse),
     ]
 }
 

@@ -47,6 +47,9 @@ pub struct UpdateStats {
     /// Sparse or sign-constrained networks: existing synapses after the
     /// update, input and recurrent (None for a dense network).
     pub synapses: Option<u64>,
+    /// Supervised training: the mean squared error of the predictions over
+    /// every step of the update's trials (None for the RL trainers).
+    pub mse: Option<f64>,
     /// Where the update's wall time went.
     pub phases: PhaseTimes,
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use lsnn_rl_env::{Space, TaskDistribution, derive_seed};
+use lsnn_rl_env::{Objective, Space, TaskDistribution, derive_seed};
 use lsnn_rl_neural::{ActionHead, ActorCritic, SpikingKernel};
 use tch::Device;
 
@@ -75,7 +75,7 @@ impl Trainer {
         // A built-in algorithm must be the one the configuration names (its
         // config.toml and checkpoints say so); an algorithm of the caller's
         // own is the caller's choice.
-        let built_in = [Algo::A2c, Algo::Ppo].map(Algo::as_str);
+        let built_in = [Algo::A2c, Algo::Ppo, Algo::Supervised].map(Algo::as_str);
         if built_in.contains(&algorithm.name()) && algorithm.name() != config.train.algo.as_str() {
             return Err(crate::ConfigError::Invalid {
                 key: "train.algo".to_string(),
@@ -87,6 +87,7 @@ impl Trainer {
             }
             .into());
         }
+        check_objective(&config, dist.as_ref())?;
         let probe = Batch::start(dist.as_ref(), config.inputs, 0, 0, 1)?;
         let obs_size = probe.obs().len();
         let head = match probe.action_space() {
@@ -292,6 +293,7 @@ impl Trainer {
             clip_fraction: report.clip_fraction,
             rewired: synapses.map(|_| rewired as u64),
             synapses,
+            mse: report.mse,
             phases: PhaseTimes {
                 rollout: report.rollout,
                 backward: report.backward,
@@ -315,4 +317,27 @@ impl Trainer {
             Bptt::Auto | Bptt::Manual => self.agent.spiking_kernel(),
         }
     }
+}
+
+/// A built-in algorithm must fit what the tasks teach: the supervised
+/// trainer needs targets, the RL trainers need rewards.
+fn check_objective(config: &RunConfig, dist: &dyn TaskDistribution) -> Result<(), TrainError> {
+    let algo = config.train.algo;
+    let reason = match (algo, dist.objective()) {
+        (Algo::Supervised, Objective::Reward) => format!(
+            "needs a task with targets (function-net, function-sine); {} is a reward task: use \"a2c\" or \"ppo\"",
+            dist.spec()
+        ),
+        (Algo::A2c | Algo::Ppo, Objective::Regression) => format!(
+            "{} is a supervised task (targets, not rewards): use \"supervised\" (lsnn-rl train picks it when no algorithm is named)",
+            dist.spec()
+        ),
+        _ => return Ok(()),
+    };
+    Err(crate::ConfigError::Invalid {
+        key: "train.algo".to_string(),
+        value: algo.as_str().to_string(),
+        reason,
+    }
+    .into())
 }

@@ -191,7 +191,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     let header = std::fs::read_to_string(split.path().join("train.csv")).unwrap();
     let header = header.lines().next().unwrap();
     assert!(
-        header.ends_with("approx_kl,clip_fraction,rewired,synapses"),
+        header.ends_with("approx_kl,clip_fraction,rewired,synapses,mse"),
         "{header}"
     );
 }

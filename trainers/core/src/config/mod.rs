@@ -70,6 +70,10 @@ pub enum Algo {
     /// Proximal policy optimisation for recurrent policies: several epochs
     /// of clipped-surrogate steps over minibatches of whole trials per update.
     Ppo,
+    /// Supervised learning-to-learn: backpropagation through time of the
+    /// predictions' mean squared error over whole trials of a task family
+    /// with targets (`function-*`); one optimiser step per update.
+    Supervised,
 }
 
 impl Algo {
@@ -78,6 +82,7 @@ impl Algo {
         match self {
             Algo::A2c => "a2c",
             Algo::Ppo => "ppo",
+            Algo::Supervised => "supervised",
         }
     }
 }
@@ -107,7 +112,7 @@ pub enum OnNonFinite {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
-    /// The algorithm: "a2c" or "ppo".
+    /// The algorithm: "a2c", "ppo" or "supervised" (tasks with targets).
     pub algo: Algo,
     /// Total updates of the run (each: `batch` trials, one optimiser step).
     pub updates: usize,
