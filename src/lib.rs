@@ -52,10 +52,12 @@ pub fn run_cli(registry: Registry) -> ExitCode {
     cli::run(registry)
 }
 
-/// A registry of every built-in environment: the bandits and the mazes.
+/// A registry of every built-in environment: the bandits, the mazes and the
+/// function families of supervised learning-to-learn.
 pub fn builtin_registry() -> Result<Registry, SpecError> {
     let mut registry = Registry::new();
     lsnn_rl_bandits::register(&mut registry)?;
     lsnn_rl_mazes::register(&mut registry)?;
+    lsnn_rl_functions::register(&mut registry)?;
     Ok(registry)
 }

@@ -80,6 +80,9 @@ pub enum AlgoArg {
     A2c,
     /// Proximal policy optimisation (whole trials, clipped surrogate).
     Ppo,
+    /// Supervised learning-to-learn on tasks with targets (function-*);
+    /// picked for them when no algorithm is named.
+    Supervised,
 }
 
 impl From<AlgoArg> for lsnn_rl_trainer::Algo {
@@ -87,6 +90,7 @@ impl From<AlgoArg> for lsnn_rl_trainer::Algo {
         match a {
             AlgoArg::A2c => Self::A2c,
             AlgoArg::Ppo => Self::Ppo,
+            AlgoArg::Supervised => Self::Supervised,
         }
     }
 }

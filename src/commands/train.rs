@@ -9,14 +9,15 @@ use std::time::Instant;
 
 use anyhow::bail;
 use lsnn_rl_a2c::{ActionMode, EvalSummary, UpdateStats};
-use lsnn_rl_env::Registry;
-use lsnn_rl_trainer::ScheduleChoice;
+use lsnn_rl_env::{Objective, Registry};
+use lsnn_rl_trainer::{Algo, ScheduleChoice};
 use lsnn_rl_trainer::run::{Progress, RunDir, Start};
 
 use crate::common::agent::{agent_label, agent_row};
 use crate::common::baselines::tables::env_table;
 use crate::common::baselines::{ScoreRequest, compute, gittins_cache};
 use crate::common::config::{ConfigLayers, ValidatedConfig};
+use crate::common::fewshot;
 use crate::common::runtime::{
     DeviceChoice, FINAL_EVAL_SEED, algorithm, device, make_dist, set_threads,
 };
@@ -142,6 +143,18 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
     };
     let resume = matches!(request.config, ConfigSource::Resume { .. });
     let dist = make_dist(registry, &config.get().env)?;
+    let config = match &request.config {
+        // A task with targets trains by the supervised trainer unless the
+        // user named an algorithm (the trainer refuses a mismatch).
+        ConfigSource::Fresh(layers)
+            if dist.objective() == Objective::Regression
+                && config.get().train.algo != Algo::Supervised
+                && !layers.names_algo() =>
+        {
+            config.with_algo(Algo::Supervised)?
+        }
+        _ => config,
+    };
     if let (Some(recipe), false) = (&config.get().recipe, resume) {
         // Said first, even with --quiet: the run is not on the plain defaults.
         eprintln!(
@@ -184,6 +197,9 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             request.out.display()
         );
     }
+    if dist.objective() == Objective::Regression {
+        return print_error_curve(registry, request, &trainer, &dist, started, device);
+    }
     let summary = trainer.evaluate(
         dist.as_ref(),
         trainer.config().train.eval_trials,
@@ -218,5 +234,48 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
         let row = agent_row(dist.spec(), &label, &summary, FINAL_EVAL_SEED);
         print!("{}", env_table(&[row]));
     }
+    Ok(())
+}
+
+/// The end of a supervised run: the error per examples seen of the trained
+/// network beside the untrained one and the few-shot baselines, printed and
+/// written to `analysis/fewshot-curve.csv`.
+fn print_error_curve(
+    registry: &Registry,
+    request: &TrainRequest,
+    trainer: &lsnn_rl_a2c::Trainer,
+    dist: &Arc<dyn lsnn_rl_env::TaskDistribution>,
+    started: Instant,
+    device: tch::Device,
+) -> anyhow::Result<()> {
+    let config = trainer.config().clone();
+    let untrained = lsnn_rl_a2c::Trainer::for_evaluation(
+        config.clone().validated()?,
+        dist.clone(),
+        device,
+        algorithm(&config),
+    )?;
+    let curve = fewshot::error_curve(
+        registry,
+        trainer,
+        &untrained,
+        dist,
+        config.train.eval_trials,
+        FINAL_EVAL_SEED,
+        request.quiet,
+    )?;
+    if !request.quiet {
+        eprintln!(
+            "trained {} updates ({} env steps) in {:.1} s; run directory {}",
+            trainer.updates_done(),
+            trainer.env_steps(),
+            started.elapsed().as_secs_f64(),
+            request.out.display()
+        );
+    }
+    print!("{}", curve.table());
+    let path = fewshot::curve_csv_path(&request.out);
+    curve.write(&path)?;
+    eprintln!("wrote {}", path.display());
     Ok(())
 }

@@ -42,6 +42,25 @@ pub struct ConfigLayers {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidatedConfig(ValidRunConfig);
 
+impl ConfigLayers {
+    /// Whether a layer names the training algorithm: `--algo`, a `--set
+    /// train.algo=...`, or `algo` in the file's `[train]` table. When none
+    /// does, `train` picks it from the task.
+    pub fn names_algo(&self) -> bool {
+        let in_set = self
+            .set
+            .iter()
+            .any(|s| s.split('=').next().is_some_and(|k| k.trim() == "train.algo"));
+        let in_file = self.file.as_ref().is_some_and(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.get("train").and_then(|t| t.get("algo")).is_some())
+        });
+        self.algo.is_some() || in_set || in_file
+    }
+}
+
 impl ValidatedConfig {
     /// The configuration of a fresh run: the file (or the defaults of the
     /// agent and environment with the tuned recipe of their family, if the
@@ -114,6 +133,13 @@ impl ValidatedConfig {
             }
             _ => (Self(stored), None),
         })
+    }
+
+    /// The same configuration with the training algorithm `algo`, checked again.
+    pub fn with_algo(self, algo: lsnn_rl_trainer::Algo) -> anyhow::Result<Self> {
+        let mut config = self.0.into_inner();
+        config.train.algo = algo;
+        Ok(Self(config.validated()?))
     }
 
     /// The configuration.

@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod baselines;
 pub mod config;
 pub mod episodes;
+pub mod fewshot;
 pub mod lesions;
 pub mod navigation;
 pub mod output;

@@ -71,6 +71,7 @@ pub fn algorithm(config: &lsnn_rl_trainer::RunConfig) -> Box<dyn lsnn_rl_trainer
     match config.train.algo {
         lsnn_rl_trainer::Algo::A2c => Box::new(lsnn_rl_a2c::A2c::new()),
         lsnn_rl_trainer::Algo::Ppo => Box::new(lsnn_rl_ppo::Ppo::new()),
+        lsnn_rl_trainer::Algo::Supervised => Box::new(lsnn_rl_supervised::Supervised::new()),
     }
 }
 

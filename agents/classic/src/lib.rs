@@ -1,6 +1,8 @@
 //! Classical baselines for lsnn-rl, as [`Policy`] implementations: bandit
-//! algorithms for `Discrete(k)` action spaces (bandit arms), and navigation
-//! baselines for the mazes and the arena ([`navigation`]).
+//! algorithms for `Discrete(k)` action spaces (bandit arms), navigation
+//! baselines for the mazes and the arena ([`navigation`]), and few-shot
+//! regression baselines for the supervised function families
+//! ([`regression`]).
 //!
 //! # Example
 //!
@@ -50,23 +52,29 @@
 //! | `gittins` | [`Gittins`], on a [`GittinsTable`] of finite-horizon indices |
 //! | `oracle` | [`Oracle`]: the environment's shortest-path move (navigation) |
 //! | `explorer` | [`Explorer`]: systematic search, then the shortest known path to the goal (navigation) |
+//! | `family-mean` | [`FamilyMean`]: the family's mean function at the input (regression) |
+//! | `kernel-ridge` | [`KernelRidge`]: Gaussian-kernel ridge regression on the trial's examples around the family mean (regression) |
 //!
 //! [`make_policy`] builds any of them from a spec such as
 //! `eps-greedy:eps=0.05`; [`algorithms`] and [`parameters`] list what it
 //! accepts, and [`default_algorithms`] what suits a [`TaskKind`]. Every
-//! policy draws its randomness from the stream `act` is given, and rejects
-//! rewards that break its model in `observe`.
+//! policy draws its randomness from the stream `act` is given; the bandit
+//! policies reject rewards that break their model in `observe`, and the
+//! regression policies learn what they need from the task family in
+//! [`Policy::prepare`], which [`lsnn_rl_env::evaluate`] calls.
 //!
 //! [`scoring`] plays them on whole task distributions and formats the
 //! results as `lsnn-rl baselines` prints them.
 //!
 //! [`Policy`]: lsnn_rl_env::Policy
+//! [`Policy::prepare`]: lsnn_rl_env::Policy::prepare
 
 mod arms;
 pub mod gittins;
 mod greedy;
 pub mod navigation;
 mod random;
+pub mod regression;
 pub mod scoring;
 mod spec;
 mod thompson;
@@ -76,9 +84,10 @@ pub use gittins::{CacheOutcome, Gittins, GittinsError, GittinsTable};
 pub use greedy::{EpsilonGreedy, Estimate};
 pub use navigation::{ArenaExplorer, Explorer, GridExplorer, Oracle};
 pub use random::Random;
+pub use regression::{BinnedMean, FamilyMean, KernelRidge, RidgeParams};
 pub use spec::{
-    ALGORITHMS, AlgoError, BANDIT_ALGORITHMS, NAVIGATION_ALGORITHMS, TaskKind, algorithms,
-    default_algorithms, make_policy, parameters,
+    ALGORITHMS, AlgoError, BANDIT_ALGORITHMS, NAVIGATION_ALGORITHMS, REGRESSION_ALGORITHMS,
+    TaskKind, algorithms, default_algorithms, make_policy, parameters,
 };
 pub use thompson::Thompson;
 pub use ucb::Ucb1;

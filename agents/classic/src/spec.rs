@@ -5,7 +5,10 @@ use std::path::Path;
 
 use lsnn_rl_env::Policy;
 
-use crate::{EpsilonGreedy, Estimate, Explorer, Gittins, Oracle, Random, Thompson, Ucb1};
+use crate::{
+    EpsilonGreedy, Estimate, Explorer, FamilyMean, Gittins, KernelRidge, Oracle, Random,
+    RidgeParams, Thompson, Ucb1,
+};
 
 /// The algorithms [`make_policy`] builds, by name.
 pub const ALGORITHMS: &[&str] = &[
@@ -17,6 +20,8 @@ pub const ALGORITHMS: &[&str] = &[
     "gittins",
     "oracle",
     "explorer",
+    "family-mean",
+    "kernel-ridge",
 ];
 
 /// The bandit algorithms: what `lsnn-rl baselines` runs on a bandit task.
@@ -33,7 +38,12 @@ pub const BANDIT_ALGORITHMS: &[&str] = &[
 /// `lsnn-rl baselines` runs on a navigation task.
 pub const NAVIGATION_ALGORITHMS: &[&str] = &["random", "explorer", "oracle"];
 
-/// The two families of tasks the baselines are made for.
+/// The few-shot regression baselines, from the learner that ignores the
+/// examples to the one that fits them: what `lsnn-rl baselines` runs on a
+/// supervised function family.
+pub const REGRESSION_ALGORITHMS: &[&str] = &["family-mean", "kernel-ridge"];
+
+/// The families of tasks the baselines are made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskKind {
     /// Bandits: actions are arms, scored by reward and regret.
@@ -42,6 +52,10 @@ pub enum TaskKind {
     /// `shortest_path` and whose steps report `goal_reached` (see
     /// [`lsnn_rl_env::is_goal_task`]).
     Navigation,
+    /// Supervised function learning ([`lsnn_rl_env::Objective::Regression`]):
+    /// actions are predictions of each step's target, scored by the squared
+    /// error.
+    Regression,
 }
 
 /// The algorithms to run on a kind of task when the user names none.
@@ -49,6 +63,7 @@ pub fn default_algorithms(kind: TaskKind) -> &'static [&'static str] {
     match kind {
         TaskKind::Bandit => BANDIT_ALGORITHMS,
         TaskKind::Navigation => NAVIGATION_ALGORITHMS,
+        TaskKind::Regression => REGRESSION_ALGORITHMS,
     }
 }
 
@@ -87,6 +102,14 @@ pub fn algorithms() -> &'static [(&'static str, &'static str)] {
             "explorer",
             "navigation: systematic search with a memory of where it has been, then the shortest known path back to the goal",
         ),
+        (
+            "family-mean",
+            "regression: the family's mean function at the input, estimated from the family's training tasks; ignores the trial's examples",
+        ),
+        (
+            "kernel-ridge",
+            "regression: Gaussian-kernel ridge regression on the trial's examples around the family mean, kernel tuned on the family's training tasks",
+        ),
     ]
 }
 
@@ -98,7 +121,17 @@ pub fn parameters(algorithm: &str) -> Option<&'static [(&'static str, &'static s
         "none (sample averages, default) or beta (Beta(1, 1) posterior means, as the RL^2 baselines)",
     );
     Some(match algorithm {
-        "random" | "gittins" | "oracle" => &[],
+        "random" | "gittins" | "oracle" | "family-mean" => &[],
+        "kernel-ridge" => &[
+            (
+                "lengthscale",
+                "length scale l > 0 of the kernel exp(-|a-b|^2 / (2 l^2)) (default: tuned in prepare over 0.1 to 2)",
+            ),
+            (
+                "lambda",
+                "ridge >= 0 (default: tuned in prepare over 1e-4 to 0.1)",
+            ),
+        ],
         "explorer" => &[(
             "radius",
             "the goal radius the arena search assumes, above 0 and below 0.5 (default 0.1, arena-water's)",
@@ -223,13 +256,17 @@ pub fn make_policy(spec: &str, cache_dir: Option<&Path>) -> Result<Box<dyn Polic
         value: value.to_string(),
         reason: reason.to_string(),
     };
-    let number = |key: &str, default: f64, ok: fn(f64) -> bool, reason: &str| match value_of(key) {
-        None => Ok(default),
+    let optional = |key: &str, ok: fn(f64) -> bool, reason: &str| match value_of(key) {
+        None => Ok(None),
         Some(v) => v
             .parse::<f64>()
             .ok()
             .filter(|x| ok(*x))
+            .map(Some)
             .ok_or_else(|| bad(key, v, reason)),
+    };
+    let number = |key: &str, default: f64, ok: fn(f64) -> bool, reason: &str| {
+        optional(key, ok, reason).map(|x| x.unwrap_or(default))
     };
     let estimate = match value_of("prior") {
         None | Some("none") => Estimate::SampleMean,
@@ -279,6 +316,16 @@ pub fn make_policy(spec: &str, cache_dir: Option<&Path>) -> Result<Box<dyn Polic
             )?;
             Box::new(Explorer::new(radius))
         }
+        "family-mean" => Box::new(FamilyMean::new()),
+        "kernel-ridge" => {
+            let lengthscale = optional(
+                "lengthscale",
+                RidgeParams::valid_lengthscale,
+                "a finite number above 0",
+            )?;
+            let lambda = optional("lambda", RidgeParams::valid_lambda, "a finite number >= 0")?;
+            Box::new(KernelRidge::new(lengthscale, lambda))
+        }
         _ => unreachable!("parameters() knows every algorithm in ALGORITHMS"),
     })
 }
@@ -295,7 +342,7 @@ mod tests {
             assert_eq!(make_policy(name, None).unwrap().name(), name);
             assert!(parameters(name).is_some());
         }
-        for kind in [TaskKind::Bandit, TaskKind::Navigation] {
+        for kind in [TaskKind::Bandit, TaskKind::Navigation, TaskKind::Regression] {
             assert!(
                 default_algorithms(kind)
                     .iter()

@@ -93,6 +93,7 @@ impl Algorithm for Ppo {
             skipped: sums.skipped,
             approx_kl: Some(sums.approx_kl / steps),
             clip_fraction: Some(sums.clip_fraction / steps),
+            mse: None,
             rollout: rollout.wall,
             backward: sums.backward,
             optimiser: sums.optimiser,

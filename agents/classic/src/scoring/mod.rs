@@ -5,7 +5,8 @@
 //! Python package all score through here, so they print the same figures
 //! for the same request. Bandit tasks are scored by reward and regret;
 //! navigation tasks (whose steps report `goal_reached`) by the goal
-//! statistics of [`lsnn_rl_env::GoalSummary`].
+//! statistics of [`lsnn_rl_env::GoalSummary`]; regression tasks by their
+//! reward, minus the trial's summed squared error.
 //!
 //! ```
 //! use lsnn_rl_classic::scoring::{ScoreRequest, csv::to_csv, score, tables::env_table};
@@ -34,7 +35,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lsnn_rl_env::{
-    Action, EnvError, EvalSummary, MetaInputs, Registry, RunError, SpecError, Step,
+    Action, EnvError, EvalSummary, MetaInputs, Objective, Registry, RunError, SpecError, Step,
     TaskDistribution, evaluate_logged, is_goal_task, start_eval_trial_with_info,
 };
 
@@ -171,9 +172,13 @@ pub struct Scored {
     pub skipped: Vec<String>,
 }
 
-/// Whether `dist` is a navigation task: its reset info reports
-/// `shortest_path` (see [`lsnn_rl_env::is_goal_task`]).
+/// The kind of `dist`: regression when its objective says so, navigation
+/// when its reset info reports `shortest_path` (see
+/// [`lsnn_rl_env::is_goal_task`]), else a bandit.
 fn task_kind(dist: &dyn TaskDistribution, seed: u64) -> Result<TaskKind, ScoreError> {
+    if dist.objective() == Objective::Regression {
+        return Ok(TaskKind::Regression);
+    }
     let (_, _, info, _) =
         start_eval_trial_with_info(dist, seed, 0, MetaInputs::none()).map_err(|source| {
             ScoreError::Start {
