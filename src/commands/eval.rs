@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use lsnn_rl_a2c::EpisodeLog;
 use lsnn_rl_a2c::lesion::Lesion;
 use lsnn_rl_a2c::probe::Probe;
-use lsnn_rl_env::Registry;
+use lsnn_rl_env::{Objective, Registry};
 
 use crate::common::agent::{agent_label, agent_row};
 use crate::common::analysis::{analysis_dir, lesions_csv_path, write_rows};
 use crate::common::baselines::tables::env_table;
 use crate::common::episodes::episode_csv;
+use crate::common::fewshot;
 use crate::common::lesions::{lesion_row, lesion_table};
 use crate::common::output::{Indicator, write_atomically};
 use crate::common::runtime::{DeviceChoice, device, set_threads};
@@ -70,6 +71,25 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         request.quiet,
         &format!("evaluating {} trials of {}", request.trials, dist.spec()),
     );
+    if dist.objective() == Objective::Regression && request.lesions.is_empty() {
+        let untrained = fewshot::untrained(trainer.config(), &dist, device)?;
+        let curve = fewshot::error_curve(
+            registry,
+            &trainer,
+            &untrained,
+            &dist,
+            request.trials as usize,
+            request.seed,
+            wants_log.then_some(&mut log),
+            request.quiet,
+        )?;
+        progress.finish();
+        print!("{}", curve.table());
+        let path = fewshot::curve_csv_path(&request.run);
+        curve.write(&path)?;
+        eprintln!("wrote {}", path.display());
+        return write_logs(request, trainer.config(), &log);
+    }
     let mut intact = Probe::default();
     let summary = trainer.evaluate_probed(
         dist.as_ref(),
@@ -125,6 +145,15 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         write_rows(&path, &lesion_rows)?;
         eprintln!("wrote {}", path.display());
     }
+    write_logs(request, config, &log)
+}
+
+/// Writes the episode log and the spikes where the request asks for them.
+fn write_logs(
+    request: &EvalRequest,
+    config: &lsnn_rl_a2c::RunConfig,
+    log: &EpisodeLog,
+) -> anyhow::Result<()> {
     if let Some(path) = &request.csv {
         let label = config.agent.kind.as_str();
         write_atomically(path, &episode_csv(&[(label, &log.rows)])?)?;

@@ -83,6 +83,13 @@ pub fn page(data: &RunData, figures: &[Figure], analysis: &str) -> String {
     );
     html.push_str("<h2>Final evaluation</h2>\n");
     html.push_str(&table(&data.table));
+    if let Some(fewshot) = &data.fewshot {
+        // Tasks with targets: the reward is minus the squared error; the
+        // error per examples seen is what the run is about.
+        html.push_str("<h2>Learning from examples</h2>\n<pre>");
+        html.push_str(&escape(&fewshot.curve.table()));
+        html.push_str("</pre>\n");
+    }
     html.push_str("<h2>Plots</h2>\n");
     for f in figures {
         let _ = writeln!(

@@ -248,20 +248,15 @@ fn print_error_curve(
     started: Instant,
     device: tch::Device,
 ) -> anyhow::Result<()> {
-    let config = trainer.config().clone();
-    let untrained = lsnn_rl_a2c::Trainer::for_evaluation(
-        config.clone().validated()?,
-        dist.clone(),
-        device,
-        algorithm(&config),
-    )?;
+    let untrained = fewshot::untrained(trainer.config(), dist, device)?;
     let curve = fewshot::error_curve(
         registry,
         trainer,
         &untrained,
         dist,
-        config.train.eval_trials,
+        trainer.config().train.eval_trials,
         FINAL_EVAL_SEED,
+        None,
         request.quiet,
     )?;
     if !request.quiet {

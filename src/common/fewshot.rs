@@ -56,7 +56,9 @@ pub fn step_errors(rows: &[LogRow]) -> Vec<f64> {
 /// The error curve of `trainer`'s network on `trials` functions of `dist`
 /// (evaluation seed `seed`), of the same network with its initial weights
 /// (`untrained`, built from the run's configuration and seed), and of the
-/// few-shot baselines on the same functions and inputs.
+/// few-shot baselines on the same functions and inputs. The trained
+/// network's steps (and spikes, if asked) go to `log` when given.
+#[allow(clippy::too_many_arguments)]
 pub fn error_curve(
     registry: &Registry,
     trainer: &Trainer,
@@ -64,14 +66,16 @@ pub fn error_curve(
     dist: &Arc<dyn TaskDistribution>,
     trials: usize,
     seed: u64,
+    log: Option<&mut EpisodeLog>,
     quiet: bool,
 ) -> anyhow::Result<ErrorCurve> {
-    let mut series = Vec::new();
-    for (name, network) in [("network", trainer), ("untrained network", untrained)] {
-        let mut log = EpisodeLog::default();
-        network.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(&mut log))?;
-        series.push((name.to_string(), step_errors(&log.rows)));
-    }
+    let mut own = EpisodeLog::default();
+    let log = log.unwrap_or(&mut own);
+    trainer.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(log))?;
+    let mut series = vec![("network".to_string(), step_errors(&log.rows))];
+    let mut before = EpisodeLog::default();
+    untrained.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(&mut before))?;
+    series.push(("untrained network".to_string(), step_errors(&before.rows)));
     let score = ScoreRequest {
         envs: vec![dist.spec().to_string()],
         trials: trials as u64,
@@ -154,6 +158,21 @@ impl ErrorCurve {
         }
         write_atomically(path, self.to_csv().as_bytes())
     }
+}
+
+/// The run's network with the weights it started from (its configuration
+/// and seed): the "before training" row of the error curve.
+pub fn untrained(
+    config: &lsnn_rl_a2c::RunConfig,
+    dist: &Arc<dyn TaskDistribution>,
+    device: tch::Device,
+) -> anyhow::Result<Trainer> {
+    Ok(Trainer::for_evaluation(
+        config.clone().validated()?,
+        dist.clone(),
+        device,
+        crate::common::runtime::algorithm(config),
+    )?)
 }
 
 /// Where `eval` and `train` write a run's error curve.

@@ -107,6 +107,7 @@ impl ScaledSines {
                 phase: 0.0,
             },
             20,
+            lsnn_rl_functions::Presentation::default(),
         )
     }
 }

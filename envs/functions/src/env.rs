@@ -27,10 +27,14 @@ pub const EXAMPLES: &str = "examples";
 /// the prediction it grades, so the prediction at step t has seen t
 /// examples. Each step's info reports the inputs (`x0`...), the `target`,
 /// the `prediction` and the `examples` seen.
+///
+/// What the observation holds beyond x_t, the previous target and the flag
+/// is the [`Presentation`]'s.
 pub struct FunctionEnv {
     name: String,
     function: Function,
     examples: usize,
+    presentation: Presentation,
     inputs: Rng,
     /// The current input x_t and the step t; None before the first reset.
     current: Option<(Vec<f64>, usize)>,
@@ -39,12 +43,19 @@ pub struct FunctionEnv {
 }
 
 impl FunctionEnv {
-    /// A task of `examples` steps that asks for `function`.
-    pub fn new(name: &str, function: Function, examples: usize) -> Self {
+    /// A task of `examples` steps that asks for `function`, observed as
+    /// `presentation` says.
+    pub fn new(
+        name: &str,
+        function: Function,
+        examples: usize,
+        presentation: Presentation,
+    ) -> Self {
         let d = function.inputs();
         Self {
             name: name.to_string(),
-            observation_space: observation_space(d),
+            observation_space: observation_space(d, presentation),
+            presentation,
             action_space: action_space(),
             function,
             examples,
@@ -66,13 +77,33 @@ impl FunctionEnv {
     }
 }
 
+/// How a step shows the task, beyond x_t, the previous target and the flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Presentation {
+    /// The teacher shows the whole previous example: the observation also
+    /// repeats x_{t-1}, so a network need not hold the previous input in
+    /// memory to pair it with its target.
+    pub pairs: bool,
+    /// Gaussian tuning curves per input (0: none): each x_i is also shown
+    /// as the responses of this many units with centres evenly spaced over
+    /// [-1, 1] and widths of their spacing, a population code.
+    pub population: usize,
+}
+
 /// The observation space of a family with `d` inputs: x in [-1, 1]^d, the
-/// previous target, and the teacher flag in {0, 1}.
-pub fn observation_space(d: usize) -> Space {
+/// previous target, the teacher flag in {0, 1}; then with `pairs` the
+/// previous input in [-1, 1]^d, and the population code of x_t in [0, 1].
+pub fn observation_space(d: usize, presentation: Presentation) -> Space {
     let mut low = vec![-1.0; d];
     let mut high = vec![1.0; d];
     low.extend([-PREDICTION_LIMIT, 0.0]);
     high.extend([PREDICTION_LIMIT, 1.0]);
+    if presentation.pairs {
+        low.extend(vec![-1.0; d]);
+        high.extend(vec![1.0; d]);
+    }
+    low.extend(vec![0.0; d * presentation.population]);
+    high.extend(vec![1.0; d * presentation.population]);
     Space::bounded_box(low, high)
 }
 
@@ -81,12 +112,34 @@ pub fn action_space() -> Space {
     Space::uniform_box(-PREDICTION_LIMIT, PREDICTION_LIMIT, &[1])
 }
 
-fn observation(x: &[f64], previous_target: Option<f64>) -> Vec<f32> {
+/// The observation of step t: x_t, the previous target and the flag, then
+/// (with `pairs`) the previous input, zeros before the first example, and
+/// the population code of x_t.
+fn observation(
+    x: &[f64],
+    previous_target: Option<f64>,
+    previous_x: &[f64],
+    presentation: Presentation,
+) -> Vec<f32> {
     let mut obs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     // Clamped into the observation space (the built-in families stay inside).
     let shown = previous_target.unwrap_or(0.0) as f32;
     obs.push(shown.clamp(-PREDICTION_LIMIT, PREDICTION_LIMIT));
     obs.push(if previous_target.is_some() { 1.0 } else { 0.0 });
+    if presentation.pairs {
+        obs.extend(previous_x.iter().map(|&v| v as f32));
+    }
+    let units = presentation.population;
+    if units > 0 {
+        let spacing = 2.0 / (units.max(2) - 1) as f64;
+        for &value in x {
+            for j in 0..units {
+                let centre = -1.0 + j as f64 * spacing;
+                let z = (value - centre) / spacing;
+                obs.push((-0.5 * z * z).exp() as f32);
+            }
+        }
+    }
     obs
 }
 
@@ -112,7 +165,8 @@ impl Env for FunctionEnv {
             self.inputs = rng_from_seed(seed);
         }
         let x = self.draw_input();
-        let obs = observation(&x, None);
+        let zeros = vec![0.0; x.len()];
+        let obs = observation(&x, None, &zeros, self.presentation);
         self.current = Some((x, 0));
         (obs, Info::new())
     }
@@ -150,7 +204,7 @@ impl Env for FunctionEnv {
         info.set(PREDICTION, prediction as f64);
         info.set(EXAMPLES, t as f64);
         let next = self.draw_input();
-        let obs = observation(&next, Some(target));
+        let obs = observation(&next, Some(target), &x, self.presentation);
         self.current = Some((next, t + 1));
         Ok(Step {
             obs,

@@ -43,7 +43,7 @@ use lsnn_rl_env::{
     TaskDistribution, derive_seed, rng_from_seed,
 };
 
-pub use env::{EXAMPLES, FunctionEnv, INPUT_KEYS, PREDICTION, PREDICTION_LIMIT};
+pub use env::{EXAMPLES, FunctionEnv, INPUT_KEYS, PREDICTION, PREDICTION_LIMIT, Presentation};
 pub use function::{Family, Function};
 
 /// The most inputs a `function-net` may take.
@@ -51,6 +51,9 @@ pub const MAX_INPUTS: usize = INPUT_KEYS.len();
 
 /// The most hidden units a `function-net` may have.
 pub const MAX_HIDDEN: usize = 1000;
+
+/// The most population-code units per input.
+pub const MAX_POPULATION: usize = 100;
 
 /// The most examples a trial may hold.
 pub const MAX_EXAMPLES: usize = 100_000;
@@ -60,6 +63,16 @@ const EXAMPLES_PARAM: ParamInfo = ParamInfo::new(
     "30",
     "input/target examples per trial (steps), at least 1",
 );
+const TEACHER_PARAM: ParamInfo = ParamInfo::new(
+    "teacher",
+    "target",
+    "what step t shows of the previous example: target (f(x_{t-1})) or pair (x_{t-1} and f(x_{t-1}))",
+);
+const POPULATION_PARAM: ParamInfo = ParamInfo::new(
+    "population",
+    "0",
+    "Gaussian tuning curves per input that also show x_t (a population code), 0 or 2 to 100",
+);
 
 /// A family of functions, one drawn per trial.
 #[derive(Clone, Debug)]
@@ -67,6 +80,7 @@ pub struct FunctionTasks {
     spec: String,
     family: Family,
     examples: usize,
+    presentation: Presentation,
 }
 
 impl FunctionTasks {
@@ -103,7 +117,7 @@ impl TaskDistribution for FunctionTasks {
     }
 
     fn observation_space(&self) -> Space {
-        env::observation_space(self.family.inputs())
+        env::observation_space(self.family.inputs(), self.presentation)
     }
 
     fn action_space(&self) -> Space {
@@ -118,7 +132,12 @@ impl TaskDistribution for FunctionTasks {
         // The function is the first draw: `eval_function` repeats it.
         let function = self.family.draw(rng);
         let name = self.spec.split(':').next().unwrap_or(&self.spec);
-        Box::new(FunctionEnv::new(name, function, self.examples))
+        Box::new(FunctionEnv::new(
+            name,
+            function,
+            self.examples,
+            self.presentation,
+        ))
     }
 }
 
@@ -152,10 +171,22 @@ fn build(params: &Params) -> Result<FunctionTasks, SpecError> {
             }
         }
     };
+    let population = params.usize_at_least("population", 0)?;
+    if population == 1 || population > MAX_POPULATION {
+        return Err(params.bad_value(
+            "population",
+            format!("0 (none) or 2 to {MAX_POPULATION} units per input"),
+        ));
+    }
+    let presentation = Presentation {
+        pairs: params.choice("teacher", &["target", "pair"])? == 1,
+        population,
+    };
     Ok(FunctionTasks {
         spec: params.canonical_spec(),
         family,
         examples,
+        presentation,
     })
 }
 
@@ -173,6 +204,8 @@ pub fn register(registry: &mut Registry) -> Result<(), SpecError> {
                 "sd of the hidden weights and biases (steeper functions when larger), 0.001 to 100",
             ),
             EXAMPLES_PARAM,
+            TEACHER_PARAM,
+            POPULATION_PARAM,
         ],
         |p| Ok(Box::new(build(p)?) as Box<dyn TaskDistribution>),
     ))?;
@@ -182,13 +215,15 @@ pub fn register(registry: &mut Registry) -> Result<(), SpecError> {
         vec![
             ParamInfo::new("inputs", "1", "inputs x ~ U[-1,1]^inputs, 1 to 4"),
             EXAMPLES_PARAM,
+            TEACHER_PARAM,
+            POPULATION_PARAM,
         ],
         |p| Ok(Box::new(build(p)?) as Box<dyn TaskDistribution>),
     ))?;
     registry.register(RegistryEntry::new(
         "function-sine",
         "supervised: learn a sin(pi x + phase), a ~ U[0.1,1], phase ~ U[0,2pi), from the examples of a trial",
-        vec![EXAMPLES_PARAM],
+        vec![EXAMPLES_PARAM, TEACHER_PARAM, POPULATION_PARAM],
         |p| Ok(Box::new(build(p)?) as Box<dyn TaskDistribution>),
     ))
 }

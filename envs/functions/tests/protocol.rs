@@ -137,3 +137,53 @@ fn bad_specs_and_actions_are_errors_that_say_what_to_do() {
         Err(EnvError::EpisodeOver { .. })
     ));
 }
+
+#[test]
+fn the_pair_teacher_repeats_the_previous_input() {
+    let dist = registry()
+        .make("function-net:examples=4,teacher=pair")
+        .unwrap();
+    assert_eq!(dist.observation_space().flat_size(), 6);
+    let mut task = dist.sample_task(&mut rng_from_seed(8));
+    let (first, _) = task.reset(Some(1));
+    assert_eq!(&first[2..], &[0.0, 0.0, 0.0, 0.0]);
+    let mut shown = first[..2].to_vec();
+    for _ in 0..4 {
+        let step = task.step(&Action::Continuous(vec![0.0])).unwrap();
+        let target = step.info.get(TARGET).unwrap() as f32;
+        // x_{t-1} comes back after f(x_{t-1}) and the flag.
+        assert_eq!(&step.obs[2..], &[target, 1.0, shown[0], shown[1]]);
+        shown = step.obs[..2].to_vec();
+    }
+    let err = registry()
+        .make("function-sine:teacher=both")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("teacher"), "{err}");
+}
+
+#[test]
+fn a_population_code_shows_the_input_as_tuning_curves() {
+    let dist = registry()
+        .make("function-sine:examples=3,population=5")
+        .unwrap();
+    assert_eq!(dist.observation_space().flat_size(), 3 + 5);
+    let mut task = dist.sample_task(&mut rng_from_seed(2));
+    let (obs, _) = task.reset(Some(4));
+    let x = obs[0] as f64;
+    // Units centred at -1, -0.5, 0, 0.5, 1 with width 0.5.
+    for (j, &response) in obs[3..].iter().enumerate() {
+        let centre = -1.0 + 0.5 * j as f64;
+        let expected = (-0.5 * ((x - centre) / 0.5).powi(2)).exp();
+        assert!(
+            (response as f64 - expected).abs() < 1e-6,
+            "unit {j}: {obs:?}"
+        );
+    }
+    assert!(dist.observation_space().contains_flat(&obs));
+    for bad in ["function-sine:population=1", "function-sine:population=101"] {
+        let err = registry().make(bad).err().unwrap().to_string();
+        assert!(err.contains("population"), "{err}");
+    }
+}

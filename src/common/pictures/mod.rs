@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod decoding;
+pub mod fewshot;
 pub mod learning;
 pub mod navigation;
 pub mod raster;
@@ -88,6 +89,17 @@ pub struct RunData {
     pub baseline_logs: Vec<(String, Vec<LogRow>)>,
     /// A sparse or sign-constrained network's synapses (None: dense).
     pub synapses: Option<synapses::SynapseData>,
+    /// Tasks with targets: the error per examples seen, and one test
+    /// function's prediction surface (None for reward tasks).
+    pub fewshot: Option<FewShotData>,
+}
+
+/// What the pictures of a supervised run show.
+pub struct FewShotData {
+    /// The error curve of the network, the untrained network and the baselines.
+    pub curve: crate::common::fewshot::ErrorCurve,
+    /// One test function's surface (families of one or two inputs).
+    pub surface: Option<crate::common::fewshot::Surface>,
 }
 
 /// A point of a learning curve.
@@ -157,6 +169,36 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
     };
     let computed = compute(registry, &score, request.quiet)
         .context("cannot score the baselines for the plots")?;
+    let fewshot = if dist.objective() == lsnn_rl_env::Objective::Regression {
+        use crate::common::fewshot::{ErrorCurve, step_errors, surface, untrained};
+        let before = untrained(&config, &dist, tch::Device::Cpu)?;
+        let mut before_log = EpisodeLog::default();
+        before.evaluate(
+            dist.as_ref(),
+            trials,
+            request.seed,
+            ActionMode::Greedy,
+            Some(&mut before_log),
+        )?;
+        let mut series = vec![
+            ("network".to_string(), step_errors(&log.rows)),
+            ("untrained network".to_string(), step_errors(&before_log.rows)),
+        ];
+        for (algo, rows) in &computed.logs {
+            series.push((algo.clone(), step_errors(rows)));
+        }
+        Some(FewShotData {
+            curve: ErrorCurve {
+                env: dist.spec().to_string(),
+                trials,
+                seed: request.seed,
+                series,
+            },
+            surface: surface(&trainer, dist.as_ref(), request.seed, 0)?,
+        })
+    } else {
+        None
+    };
     let label = agent_label(&config, &request.run);
     let mut table = vec![agent_row(dist.spec(), &label, &summary, request.seed)];
     table.extend(computed.rows);
@@ -178,6 +220,7 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         table,
         baseline_logs: computed.logs,
         synapses,
+        fewshot,
     })
 }
 
@@ -194,6 +237,12 @@ pub fn draw_all(data: &RunData) -> anyhow::Result<Vec<Figure>> {
     }
     if let Some(synapses) = &data.synapses {
         figures.push(synapses::connectivity(data, synapses)?);
+    }
+    if let Some(fewshot) = &data.fewshot {
+        figures.push(fewshot::error_curve(&fewshot.curve)?);
+        if let Some(surface) = &fewshot.surface {
+            figures.push(fewshot::surface(surface, &data.env, data.seed)?);
+        }
     }
     let navigation = data
         .log

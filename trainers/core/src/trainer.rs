@@ -325,7 +325,7 @@ fn check_objective(config: &RunConfig, dist: &dyn TaskDistribution) -> Result<()
     let algo = config.train.algo;
     let reason = match (algo, dist.objective()) {
         (Algo::Supervised, Objective::Reward) => format!(
-            "needs a task with targets (function-net, function-sine); {} is a reward task: use \"a2c\" or \"ppo\"",
+            "needs a task with targets (the function-* families); {} is a reward task: use \"a2c\" or \"ppo\"",
             dist.spec()
         ),
         (Algo::A2c | Algo::Ppo, Objective::Regression) => format!(

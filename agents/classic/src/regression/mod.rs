@@ -27,7 +27,8 @@ mod mean;
 mod ridge;
 
 use lsnn_rl_env::{
-    Action, Env, MetaInputs, Objective, Space, TARGET, TaskDistribution, start_eval_trial,
+    Action, Env, MetaInputs, Objective, Space, TARGET, TaskDistribution, rng_from_seed,
+    start_eval_trial,
 };
 
 pub use mean::{BinnedMean, FamilyMean};
@@ -61,14 +62,25 @@ pub(crate) fn family_inputs(policy: &str, dist: &dyn TaskDistribution) -> Result
         ));
     }
     prediction_bounds(policy, &dist.action_space())?;
+    // The inputs are the info keys x0, x1, ... of a step (the observation
+    // may repeat the previous input after the flag, so its size alone does
+    // not tell).
+    let mut task = dist.sample_task(&mut rng_from_seed(MEAN_SALT));
+    task.reset(Some(0));
+    let step = task
+        .step(&Action::Continuous(vec![0.0]))
+        .map_err(|e| format!("{policy} cannot play {}: {e}", dist.spec()))?;
+    let inputs = (0..)
+        .take_while(|i| step.info.get(&format!("x{i}")).is_some())
+        .count();
     let flat = dist.observation_space().flat_size();
-    if flat < 3 {
+    if inputs == 0 || flat < inputs + 2 {
         return Err(format!(
-            "{policy} reads observations [x (at least one input), previous target, teacher flag], but {} observes {flat} values",
+            "{policy} reads observations [x (at least one input, reported as x0, x1, ... in the info), previous target, teacher flag], but {} observes {flat} values with {inputs} inputs",
             dist.spec()
         ));
     }
-    Ok(flat - 2)
+    Ok(inputs)
 }
 
 /// The bounds of a one-prediction action space (a box of one value); an
