@@ -60,7 +60,12 @@ fn train_picks_the_supervised_trainer_and_eval_logs_the_predictions() {
     assert!(config.contains("algo = \"supervised\""), "{config}");
     // The error per examples seen, for the network and every predictor.
     let table = stdout(&out);
-    for row in ["network", "untrained network", "family-mean", "kernel-ridge"] {
+    for row in [
+        "network",
+        "untrained network",
+        "family-mean",
+        "kernel-ridge",
+    ] {
         assert!(table.contains(row), "{row} missing:\n{table}");
     }
     assert!(table.contains("k=0") && table.contains("k=7"), "{table}");
@@ -88,7 +93,11 @@ fn train_picks_the_supervised_trainer_and_eval_logs_the_predictions() {
         log.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("(5 functions, seed 9)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("(5 functions, seed 9)"),
+        "{}",
+        stdout(&out)
+    );
     let text = std::fs::read_to_string(&log).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let column = |name: &str| header.iter().position(|&c| c == name).unwrap();
@@ -111,7 +120,11 @@ fn plot_draws_the_error_curve_and_the_surface() {
     assert!(train(&run, &[]).status.success());
     let out = lsnn_rl(&["plot", run.to_str().unwrap(), "--quiet", "--trials", "10"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    for file in ["fewshot-curve.png", "fewshot-surface.png", "learning-curve.png"] {
+    for file in [
+        "fewshot-curve.png",
+        "fewshot-surface.png",
+        "learning-curve.png",
+    ] {
         let bytes = std::fs::read(run.join("plots").join(file)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{file}");
     }
@@ -130,7 +143,10 @@ fn the_few_shot_baselines_score_a_function_family() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("family-mean") && text.contains("kernel-ridge"), "{text}");
+    assert!(
+        text.contains("family-mean") && text.contains("kernel-ridge"),
+        "{text}"
+    );
     assert!(!text.contains("thompson"), "{text}");
 }
 

@@ -10,8 +10,9 @@
 # AGENT: lsnn, lif, lstm or gru; SEEDS (default "1 2 3"); UPDATES (default
 # 20000, the same for every agent: equal environment steps); ENV (default
 # function-net: 2 inputs, 10 sigmoid hidden units, 30 examples per trial).
-# Runs go to runs/fewshot/AGENT-SEED (complete ones are kept), each run's
-# curve to docs/results/fewshot/AGENT-SEED.csv; the table over seeds is
+# Runs go to runs/fewshot/NAME-SEED (NAME defaults to AGENT; set NAME=...
+# for a variant with train flags; complete runs are kept), each run's curve
+# to docs/results/fewshot/NAME-SEED.csv; the table over seeds is
 # scripts/experiments/fewshot-tables.py's. LSNN_RL_BIN pins a built binary.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,16 +23,17 @@ env="${4:-function-net}"
 shift $(( $# < 4 ? $# : 4 ))
 [ "${1:-}" = "--" ] && shift
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
+name="${NAME:-$agent}"
 out="$root/docs/results/fewshot"
 mkdir -p "$out" "$root/runs/fewshot"
 for seed in $seeds; do
-    run="$root/runs/fewshot/$agent-$seed"
+    run="$root/runs/fewshot/$name-$seed"
     if [ ! -f "$run.done" ]; then
         start=$(date +%s)
         "$lsnn_rl" train --env "$env" --agent "$agent" --seed "$seed" --updates "$updates" \
             --out "$run" --overwrite --threads 1 --quiet "$@" > /dev/null
-        echo "$agent seed $seed: trained in $(( $(date +%s) - start )) s" | tee "$run.done"
+        echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" | tee "$run.done"
     fi
     "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --threads 1 --quiet
-    cp "$run/analysis/fewshot-curve.csv" "$out/$agent-$seed.csv"
+    cp "$run/analysis/fewshot-curve.csv" "$out/$name-$seed.csv"
 done

@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::bail;
 use lsnn_rl_a2c::{ActionMode, EvalSummary, UpdateStats};
 use lsnn_rl_env::{Objective, Registry};
-use lsnn_rl_trainer::{Algo, ScheduleChoice};
 use lsnn_rl_trainer::run::{Progress, RunDir, Start};
+use lsnn_rl_trainer::{Algo, ScheduleChoice};
 
 use crate::common::agent::{agent_label, agent_row};
 use crate::common::baselines::tables::env_table;

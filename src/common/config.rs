@@ -47,10 +47,11 @@ impl ConfigLayers {
     /// train.algo=...`, or `algo` in the file's `[train]` table. When none
     /// does, `train` picks it from the task.
     pub fn names_algo(&self) -> bool {
-        let in_set = self
-            .set
-            .iter()
-            .any(|s| s.split('=').next().is_some_and(|k| k.trim() == "train.algo"));
+        let in_set = self.set.iter().any(|s| {
+            s.split('=')
+                .next()
+                .is_some_and(|k| k.trim() == "train.algo")
+        });
         let in_file = self.file.as_ref().is_some_and(|path| {
             std::fs::read_to_string(path)
                 .ok()

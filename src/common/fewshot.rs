@@ -74,7 +74,13 @@ pub fn error_curve(
     trainer.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(log))?;
     let mut series = vec![("network".to_string(), step_errors(&log.rows))];
     let mut before = EpisodeLog::default();
-    untrained.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(&mut before))?;
+    untrained.evaluate(
+        dist.as_ref(),
+        trials,
+        seed,
+        ActionMode::Greedy,
+        Some(&mut before),
+    )?;
     series.push(("untrained network".to_string(), step_errors(&before.rows)));
     let score = ScoreRequest {
         envs: vec![dist.spec().to_string()],
@@ -85,7 +91,8 @@ pub fn error_curve(
         threads: None,
         gittins_cache: gittins_cache(),
     };
-    let computed = compute(registry, &score, quiet).context("cannot score the few-shot baselines")?;
+    let computed =
+        compute(registry, &score, quiet).context("cannot score the few-shot baselines")?;
     for (algo, rows) in computed.logs {
         series.push((algo, step_errors(&rows)));
     }
@@ -103,7 +110,7 @@ impl ErrorCurve {
         let mut out = String::from("examples");
         for (name, _) in &self.series {
             out.push(',');
-            out.push_str(&name.replace(' ', "_").replace('-', "_"));
+            out.push_str(&name.replace([' ', '-'], "_"));
         }
         out.push('\n');
         let steps = self.series.iter().map(|s| s.1.len()).max().unwrap_or(0);
@@ -134,7 +141,13 @@ impl ErrorCurve {
             "{} ({} functions, seed {}): mean squared error after k examples\n",
             self.env, self.trials, self.seed
         );
-        let width = self.series.iter().map(|s| s.0.len()).max().unwrap_or(0).max(9);
+        let width = self
+            .series
+            .iter()
+            .map(|s| s.0.len())
+            .max()
+            .unwrap_or(0)
+            .max(9);
         let _ = write!(out, "{:width$}", "predictor");
         for k in &shown {
             let _ = write!(out, " {:>9}", format!("k={k}"));

@@ -23,7 +23,9 @@ pub fn error_curve(curve: &ErrorCurve) -> anyhow::Result<Figure> {
         .iter()
         .flat_map(|s| s.1.iter().copied())
         .filter(|v| v.is_finite() && *v > 0.0);
-    let (low, high) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (low, high) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
     let (low, high) = if high > 0.0 {
         (low / 1.5, high * 1.5)
     } else {
@@ -116,7 +118,9 @@ pub fn surface(surface: &Surface, env: &str, seed: u64) -> anyhow::Result<Figure
         let (title, body) = root.split_vertically(40);
         title
             .titled(
-                &format!("{env}: test function (seed {seed}, trial 0) and the network's prediction"),
+                &format!(
+                    "{env}: test function (seed {seed}, trial 0) and the network's prediction"
+                ),
                 font(18),
             )
             .map_err(drawing)?;
@@ -154,7 +158,11 @@ fn heat_maps(
     let step = 2.0 / (side.max(2) - 1) as f64;
     let mut maps = vec![("target f".to_string(), &surface.target, 0)];
     for (k, values) in &surface.predictions {
-        maps.push((format!("after {k} example{}", if *k == 1 { "" } else { "s" }), values, *k));
+        maps.push((
+            format!("after {k} example{}", if *k == 1 { "" } else { "s" }),
+            values,
+            *k,
+        ));
     }
     for (cell, (name, values, k)) in cells.iter().zip(maps) {
         let mut chart = ChartBuilder::on(cell)
@@ -162,7 +170,10 @@ fn heat_maps(
             .margin(8)
             .x_label_area_size(25)
             .y_label_area_size(35)
-            .build_cartesian_2d(-1.0 - step / 2.0..1.0 + step / 2.0, -1.0 - step / 2.0..1.0 + step / 2.0)
+            .build_cartesian_2d(
+                -1.0 - step / 2.0..1.0 + step / 2.0,
+                -1.0 - step / 2.0..1.0 + step / 2.0,
+            )
             .map_err(drawing)?;
         chart
             .configure_mesh()
@@ -176,7 +187,10 @@ fn heat_maps(
             .draw_series(surface.grid.chunks(2).zip(values.iter()).map(|(x, &v)| {
                 let (x0, x1) = (x[0], x[1]);
                 Rectangle::new(
-                    [(x0 - step / 2.0, x1 - step / 2.0), (x0 + step / 2.0, x1 + step / 2.0)],
+                    [
+                        (x0 - step / 2.0, x1 - step / 2.0),
+                        (x0 + step / 2.0, x1 + step / 2.0),
+                    ],
                     diverging(v, top).filled(),
                 )
             }))
@@ -212,10 +226,18 @@ fn curves(
         .draw()
         .map_err(drawing)?;
     let line = |values: &[f64]| -> Vec<(f64, f64)> {
-        surface.grid.iter().copied().zip(values.iter().copied()).collect()
+        surface
+            .grid
+            .iter()
+            .copied()
+            .zip(values.iter().copied())
+            .collect()
     };
     chart
-        .draw_series(LineSeries::new(line(&surface.target), BLACK.stroke_width(3)))
+        .draw_series(LineSeries::new(
+            line(&surface.target),
+            BLACK.stroke_width(3),
+        ))
         .map_err(drawing)?
         .label("target f")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(3)));

@@ -182,7 +182,10 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
         )?;
         let mut series = vec![
             ("network".to_string(), step_errors(&log.rows)),
-            ("untrained network".to_string(), step_errors(&before_log.rows)),
+            (
+                "untrained network".to_string(),
+                step_errors(&before_log.rows),
+            ),
         ];
         for (algo, rows) in &computed.logs {
             series.push((algo.clone(), step_errors(rows)));

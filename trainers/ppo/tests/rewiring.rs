@@ -1,4 +1,5 @@
-//! Deep R rewiring end to end, for both trainers (A2C and PPO) and both
+//! Deep R rewiring end to end, for every trainer (A2C, PPO, and the
+//! supervised trainer on a function family) and both
 //! backward passes (the CPU kernel's and autograd): the number of existing
 //! synapses never changes, no weight changes sign, dormant weights are
 //! exactly zero in every checkpoint, the same seed rewires the same
@@ -17,13 +18,18 @@ use tch::{Device, Tensor};
 fn dist(spec: &str) -> Arc<dyn TaskDistribution> {
     let mut registry = Registry::new();
     lsnn_rl_bandits::register(&mut registry).unwrap();
+    lsnn_rl_functions::register(&mut registry).unwrap();
     Arc::from(registry.make(spec).unwrap())
 }
 
 /// A small sparse LSNN with Dale's law and rewiring. A high learning rate
 /// and some noise, so that synapses really go dormant in a few updates.
 fn sparse_config(seed: u64, algo: Algo, bptt: Bptt) -> RunConfig {
-    let mut config = RunConfig::new("bandit-dependent:pulls=10", AgentKind::Lsnn, seed);
+    let env = match algo {
+        Algo::Supervised => "function-linear:examples=10",
+        Algo::A2c | Algo::Ppo => "bandit-dependent:pulls=10",
+    };
+    let mut config = RunConfig::new(env, AgentKind::Lsnn, seed);
     config.agent.n_lif = 12;
     config.agent.n_alif = 12;
     config.agent.connectivity = 0.2;
@@ -57,6 +63,7 @@ fn trainer(config: RunConfig) -> Trainer {
             Box::new(Ppo::new()),
         )
         .unwrap(),
+        Algo::Supervised => lsnn_rl_supervised::trainer(config, dist, Device::Cpu).unwrap(),
     }
 }
 
@@ -87,7 +94,7 @@ fn check_matrix(label: &str, synapses: &Synapses, weights: &[f32], first: &Synap
 #[test]
 fn rewiring_keeps_synapse_count_and_signs_in_both_trainers_and_backward_passes() {
     tch::set_num_threads(1);
-    for algo in [Algo::A2c, Algo::Ppo] {
+    for algo in [Algo::A2c, Algo::Ppo, Algo::Supervised] {
         for bptt in [Bptt::Manual, Bptt::Autograd] {
             let label = format!("{algo:?} {bptt:?}");
             let mut trainer = trainer(sparse_config(1, algo, bptt));
@@ -144,6 +151,7 @@ fn run_to(
     let algorithm: Box<dyn lsnn_rl_trainer::Algorithm> = match config.train.algo {
         Algo::A2c => Box::new(lsnn_rl_a2c::A2c::new()),
         Algo::Ppo => Box::new(Ppo::new()),
+        Algo::Supervised => Box::new(lsnn_rl_supervised::Supervised::new()),
     };
     train(
         &RunDir::new(dir),
@@ -159,7 +167,7 @@ fn run_to(
 #[test]
 fn checkpoints_keep_dormant_weights_at_zero_and_a_resumed_run_replays() {
     tch::set_num_threads(1);
-    for algo in [Algo::A2c, Algo::Ppo] {
+    for algo in [Algo::A2c, Algo::Ppo, Algo::Supervised] {
         let config = sparse_config(2, algo, Bptt::Auto);
         let straight = tempfile::tempdir().unwrap();
         let full = run_to(straight.path(), &config, true, None);

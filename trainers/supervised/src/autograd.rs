@@ -9,18 +9,17 @@ use lsnn_rl_trainer::rollout::Batch;
 use lsnn_rl_trainer::{RunConfig, TrainError};
 use tch::{Device, Kind, Tensor};
 
-use crate::{Totals, play_predictions};
+use crate::{Chunks, Totals, play_predictions};
 
-/// Plays the batch through the tensor network in chunks of `chunk` steps
-/// and backpropagates sum(mask (prediction - target)^2) / `denom` (plus the
+/// Plays the batch through the tensor network in chunks of `chunks.len` steps
+/// and backpropagates sum(mask (prediction - target)^2) / `chunks.denom` (plus the
 /// rate penalty) with autograd.
 pub(crate) fn backprop_autograd(
     agent: &lsnn_rl_neural::ActorCritic,
     config: &RunConfig,
     device: Device,
     batch: &mut Batch,
-    chunk: usize,
-    denom: f64,
+    chunks: Chunks,
     totals: &mut Totals,
 ) -> Result<(), TrainError> {
     let t = &config.train;
@@ -31,7 +30,7 @@ pub(crate) fn backprop_autograd(
     let mut state = agent.initial_state(batch_size)?;
     let mut start = 0;
     while start < trial_steps {
-        let len = chunk.min(trial_steps - start);
+        let len = chunks.len.min(trial_steps - start);
         let mut outputs = Vec::with_capacity(len);
         let mut targets = Vec::with_capacity(len * batch_size);
         let mut mask = Vec::with_capacity(len * batch_size);
@@ -58,14 +57,12 @@ pub(crate) fn backprop_autograd(
         totals.rollout += rollout_start.elapsed();
         let backward_start = Instant::now();
         let predictions = Tensor::stack(&outputs, 0).view([(len * batch_size) as i64, -1]);
-        let targets = Tensor::from_slice(&targets)
-            .to_device(device)
-            .view([-1, 1]);
+        let targets = Tensor::from_slice(&targets).to_device(device).view([-1, 1]);
         let mask = Tensor::from_slice(&mask).to_device(device).view([-1, 1]);
         let squared = (predictions - targets).square() * mask;
         let sum = squared.sum(Kind::Float);
         totals.squared_error += sum.double_value(&[]);
-        let mut loss = sum / denom;
+        let mut loss = sum / chunks.denom;
         if let Some(spikes) = spike_sum {
             let rate = spikes.sum_dim_intlist(0, false, Kind::Float)
                 / ((batch_size * len) as f64 * k_steps);

@@ -65,7 +65,21 @@ pub fn trainer(
     dist: std::sync::Arc<dyn lsnn_rl_env::TaskDistribution>,
     device: Device,
 ) -> Result<Trainer, TrainError> {
-    Trainer::new(config.validated()?, dist, device, Box::new(Supervised::new()))
+    Trainer::new(
+        config.validated()?,
+        dist,
+        device,
+        Box::new(Supervised::new()),
+    )
+}
+
+/// How one update cuts its trials for backpropagation.
+#[derive(Clone, Copy)]
+pub(crate) struct Chunks {
+    /// Steps per chunk (the whole trial without `train.truncate`).
+    pub len: usize,
+    /// What the summed squared error is divided by: B x trial steps.
+    pub denom: f64,
 }
 
 /// What the chunks of one update record and add up.

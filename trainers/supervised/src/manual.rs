@@ -10,10 +10,10 @@ use lsnn_rl_trainer::penalty::rate_penalty_spike_gradient;
 use lsnn_rl_trainer::rollout::Batch;
 use lsnn_rl_trainer::{RunConfig, TrainError};
 
-use crate::{Supervised, Totals, play_predictions};
+use crate::{Chunks, Supervised, Totals, play_predictions};
 
-/// Plays the batch through the CPU kernel in chunks of `chunk` steps and
-/// accumulates the gradient of sum(mask (prediction - target)^2) / `denom`
+/// Plays the batch through the CPU kernel in chunks of `chunks.len` steps and
+/// accumulates the gradient of sum(mask (prediction - target)^2) / `chunks.denom`
 /// (plus the rate penalty) in the network's variables.
 pub(crate) fn backprop_manual(
     algo: &mut Supervised,
@@ -21,8 +21,7 @@ pub(crate) fn backprop_manual(
     config: &RunConfig,
     kernel: &SpikingKernel,
     batch: &mut Batch,
-    chunk: usize,
-    denom: f64,
+    chunks: Chunks,
     totals: &mut Totals,
 ) -> Result<(), TrainError> {
     let t = &config.train;
@@ -37,7 +36,7 @@ pub(crate) fn backprop_manual(
     let mut predictions = Vec::new();
     let mut start = 0;
     while start < trial_steps {
-        let len = chunk.min(trial_steps - start);
+        let len = chunks.len.min(trial_steps - start);
         let mut features = std::mem::take(&mut algo.features);
         features.clear();
         tape.clear();
@@ -61,7 +60,7 @@ pub(crate) fn backprop_manual(
                 let i = row * outputs_per_row + a;
                 let error = (predictions[i] - y) as f64;
                 totals.squared_error += m as f64 * error * error;
-                d_outputs[i] = (2.0 * m as f64 * error / denom) as f32;
+                d_outputs[i] = (2.0 * m as f64 * error / chunks.denom) as f32;
             }
         }
         let d_values = vec![0.0f32; targets.len()];

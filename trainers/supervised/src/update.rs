@@ -7,7 +7,7 @@ use lsnn_rl_trainer::algorithm::{Algorithm, UpdateContext, UpdateReport};
 
 use crate::autograd::backprop_autograd;
 use crate::manual::backprop_manual;
-use crate::{Supervised, Totals};
+use crate::{Chunks, Supervised, Totals};
 
 impl Algorithm for Supervised {
     fn name(&self) -> &'static str {
@@ -18,13 +18,15 @@ impl Algorithm for Supervised {
         let t = &ctx.config.train;
         let batch_size = ctx.batch.len();
         let trial_steps = ctx.batch.trial_steps;
-        let chunk = if t.truncate == 0 {
-            trial_steps
-        } else {
-            t.truncate.min(trial_steps)
+        let chunks = Chunks {
+            len: if t.truncate == 0 {
+                trial_steps
+            } else {
+                t.truncate.min(trial_steps)
+            },
+            // The loss is a mean over every step of every trial.
+            denom: (batch_size * trial_steps) as f64,
         };
-        // The loss is a mean over every step of every trial.
-        let denom = (batch_size * trial_steps) as f64;
         let mut totals = Totals::default();
         match ctx.kernel.take() {
             Some(kernel) => backprop_manual(
@@ -33,8 +35,7 @@ impl Algorithm for Supervised {
                 ctx.config,
                 &kernel,
                 ctx.batch,
-                chunk,
-                denom,
+                chunks,
                 &mut totals,
             )?,
             None => backprop_autograd(
@@ -42,8 +43,7 @@ impl Algorithm for Supervised {
                 ctx.config,
                 ctx.device,
                 ctx.batch,
-                chunk,
-                denom,
+                chunks,
                 &mut totals,
             )?,
         }

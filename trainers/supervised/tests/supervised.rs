@@ -80,9 +80,18 @@ fn a_small_lsnn_learns_to_learn_linear_maps() {
     // Predicting the family's mean (0) scores its variance, 1/3 + 1/4; with
     // fixed weights the trained network must do much better once it has
     // seen a few examples of the map, and much better than before training.
-    assert!((0.45..0.75).contains(&after[0]), "no example yet: {after:?}");
-    assert!(late(&after) < 0.7 * after[0], "no learning within the trial: {after:?}");
-    assert!(late(&after) < 0.7 * late(&before), "before {before:?} after {after:?}");
+    assert!(
+        (0.45..0.75).contains(&after[0]),
+        "no example yet: {after:?}"
+    );
+    assert!(
+        late(&after) < 0.7 * after[0],
+        "no learning within the trial: {after:?}"
+    );
+    assert!(
+        late(&after) < 0.7 * late(&before),
+        "before {before:?} after {after:?}"
+    );
 }
 
 #[test]
@@ -101,9 +110,17 @@ fn manual_and_autograd_backward_passes_give_the_same_updates() {
     let (auto_w, auto_s) = run(Bptt::Autograd);
     for (m, a) in manual_s.iter().zip(&auto_s) {
         let (m_mse, a_mse) = (m.mse.unwrap(), a.mse.unwrap());
-        assert!((m_mse - a_mse).abs() < 1e-5 * a_mse, "mse {m_mse} vs {a_mse}");
+        assert!(
+            (m_mse - a_mse).abs() < 1e-5 * a_mse,
+            "mse {m_mse} vs {a_mse}"
+        );
         let rel = (m.grad_norm - a.grad_norm).abs() / a.grad_norm;
-        assert!(rel < 1e-4, "gradient norms {} vs {}", m.grad_norm, a.grad_norm);
+        assert!(
+            rel < 1e-4,
+            "gradient norms {} vs {}",
+            m.grad_norm,
+            a.grad_norm
+        );
         assert!(m.rate_lif.is_some() && m.rate_alif.is_some());
     }
     for ((name, m), (_, a)) in manual_w.iter().zip(&auto_w) {
@@ -131,7 +148,10 @@ fn an_lstm_and_a_gru_train_by_autograd() {
             last = trainer.update().unwrap();
         }
         assert!(first.grad_norm > 0.0 && last.rate_lif.is_none());
-        assert!(last.mse.unwrap() < first.mse.unwrap(), "{kind:?}: {first:?} {last:?}");
+        assert!(
+            last.mse.unwrap() < first.mse.unwrap(),
+            "{kind:?}: {first:?} {last:?}"
+        );
     }
 }
 
@@ -218,7 +238,10 @@ fn tasks_and_algorithms_that_do_not_fit_are_refused() {
     .err()
     .expect("a reward task is refused")
     .to_string();
-    assert!(err.contains("train.algo") && err.contains("reward task"), "{err}");
+    assert!(
+        err.contains("train.algo") && err.contains("reward task"),
+        "{err}"
+    );
     // An RL algorithm on a task with targets.
     let mut config = small_config(1);
     config.train.algo = Algo::A2c;
