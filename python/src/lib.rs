@@ -25,8 +25,8 @@ use lsnn_rl_env::{Registry, SpecError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-/// The registry of every built-in environment: the bandits and the mazes,
-/// as the `lsnn-rl` binary has it.
+/// The registry of every built-in environment: the bandits, the mazes and
+/// the function families, as the `lsnn-rl` binary has it.
 fn registry() -> Result<&'static Registry, &'static SpecError> {
     static REGISTRY: OnceLock<Result<Registry, SpecError>> = OnceLock::new();
     REGISTRY
@@ -34,6 +34,7 @@ fn registry() -> Result<&'static Registry, &'static SpecError> {
             let mut registry = Registry::new();
             lsnn_rl_bandits::register(&mut registry)?;
             lsnn_rl_mazes::register(&mut registry)?;
+            lsnn_rl_functions::register(&mut registry)?;
             Ok(registry)
         })
         .as_ref()

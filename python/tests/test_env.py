@@ -23,6 +23,9 @@ def test_the_registry_lists_every_family_with_parameters() -> None:
         "bandit-eleven-arm",
         "bandit-gaussian",
         "bandit-restless",
+        "function-linear",
+        "function-net",
+        "function-sine",
         "maze-random",
         "maze-water-grid",
     ]
