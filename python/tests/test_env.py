@@ -44,6 +44,10 @@ def test_gymnasium_check_env_passes(env_id: str, meta_inputs: bool) -> None:
         warnings.simplefilter("always")
         check_env(env)
     messages = [str(w.message) for w in caught]
+    if env_id.startswith("function-"):
+        # A prediction lives in the targets' range, [-10, 10], not the
+        # normalised [-1, 1] Gymnasium recommends for policies' actions.
+        messages = [m for m in messages if "symmetric and normalized" not in m]
     # The only warnings: the previous-reward input is unbounded, as rewards are.
     assert all("infinity" in m for m in messages), messages
     assert bool(messages) == meta_inputs
