@@ -61,6 +61,8 @@ run lsnn-300-sparse $net 5000 --agent lsnn "${norate[@]}" --set agent.n_lif=150 
     --set agent.connectivity=0.1 --set train.rewiring=true
 # Round 5: inputs also as a population code (10 Gaussian units per input).
 run lsnn-pop10 $net:population=10 5000 --agent lsnn
+# Round 6: ten network steps per example (the input held for all of them).
+run lsnn-norate-k10 $net 5000 --agent lsnn "${norate[@]}" --set agent.k_steps=10
 
 {
     echo "variant,updates,train_s,k0,k1,k2,k3,k5,k10,k20,k29"

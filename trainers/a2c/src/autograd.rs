@@ -64,7 +64,7 @@ pub(crate) fn backprop_autograd(
                 loss += rate_penalty(&rate, &t, share);
             }
             let rates: Vec<f32> = rate.detach().f_to_device(Device::Cpu)?.try_into()?;
-            totals.add_rates(&rates, n_lif, len);
+            totals.rates.add(&rates, n_lif, len);
         }
         loss.f_backward()?;
         totals.report.backward += backward_start.elapsed();

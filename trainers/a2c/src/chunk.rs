@@ -4,6 +4,7 @@
 use lsnn_rl_env::Action;
 use lsnn_rl_trainer::TrainError;
 use lsnn_rl_trainer::algorithm::UpdateReport;
+use lsnn_rl_trainer::penalty::RateSums;
 use lsnn_rl_trainer::rollout::Batch;
 
 /// How one update splits its trials into chunks for backpropagation.
@@ -25,28 +26,9 @@ pub(crate) struct UpdateTotals {
     pub value_loss: f64,
     pub entropy: f64,
     /// Mean LIF and ALIF rates, each weighted by its chunk's length.
-    pub rate_sums: Option<(f64, f64)>,
+    pub rates: RateSums,
     pub steps_taken: u64,
     pub report: UpdateReport,
-}
-
-impl UpdateTotals {
-    /// Adds a chunk of `len` steps with these per-neuron rates (LIF neurons first).
-    pub fn add_rates(&mut self, rates: &[f32], n_lif: usize, len: usize) {
-        let mean = |r: &[f32]| {
-            if r.is_empty() {
-                0.0
-            } else {
-                r.iter().map(|&x| x as f64).sum::<f64>() / r.len() as f64
-            }
-        };
-        let (lif, alif) = rates.split_at(n_lif.min(rates.len()));
-        let sums = self.rate_sums.unwrap_or((0.0, 0.0));
-        self.rate_sums = Some((
-            sums.0 + mean(lif) * len as f64,
-            sums.1 + mean(alif) * len as f64,
-        ));
-    }
 }
 
 /// What the loss of one chunk needs per step and trial, `[len, B]` row-major.

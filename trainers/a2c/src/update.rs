@@ -52,7 +52,7 @@ impl Algorithm for A2c {
             policy_loss,
             value_loss,
             entropy,
-            rate_sums,
+            rates,
             steps_taken,
             mut report,
         } = totals;
@@ -65,12 +65,7 @@ impl Algorithm for A2c {
         report.entropy = entropy * denom / steps_taken.max(1) as f64;
         report.grad_norm = step.grad_norm;
         report.skipped = step.skipped;
-        report.rate_lif = rate_sums
-            .filter(|_| n_lif > 0)
-            .map(|s| s.0 / trial_steps as f64);
-        report.rate_alif = rate_sums
-            .filter(|_| n_alif > 0)
-            .map(|s| s.1 / trial_steps as f64);
+        (report.rate_lif, report.rate_alif) = rates.means(trial_steps, n_lif, n_alif);
         report.optimiser = optimiser;
         Ok(report)
     }

@@ -34,3 +34,48 @@ pub fn rate_penalty_spike_gradient(
         })
         .collect()
 }
+
+/// The mean firing rates of an update's LIF and ALIF neurons, each chunk of
+/// the trials weighted by its length (what `train.csv`'s `rate_lif` and
+/// `rate_alif` report).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RateSums {
+    /// Sums of (mean rate x chunk length), LIF and ALIF; None until a
+    /// chunk with spikes was added.
+    sums: Option<(f64, f64)>,
+}
+
+impl RateSums {
+    /// Adds a chunk of `len` steps with these per-neuron rates (the first
+    /// `n_lif` of them the LIF neurons').
+    pub fn add(&mut self, rates: &[f32], n_lif: usize, len: usize) {
+        let mean = |r: &[f32]| {
+            if r.is_empty() {
+                0.0
+            } else {
+                r.iter().map(|&x| x as f64).sum::<f64>() / r.len() as f64
+            }
+        };
+        let (lif, alif) = rates.split_at(n_lif.min(rates.len()));
+        let sums = self.sums.unwrap_or((0.0, 0.0));
+        self.sums = Some((
+            sums.0 + mean(lif) * len as f64,
+            sums.1 + mean(alif) * len as f64,
+        ));
+    }
+
+    /// The mean LIF and ALIF rates over `trial_steps` steps; None for a
+    /// population the network does not have, or without spikes (LSTM, GRU).
+    pub fn means(
+        &self,
+        trial_steps: usize,
+        n_lif: usize,
+        n_alif: usize,
+    ) -> (Option<f64>, Option<f64>) {
+        let of = |sum: f64, n: usize| (n > 0).then_some(sum / trial_steps as f64);
+        match self.sums {
+            Some((lif, alif)) => (of(lif, n_lif), of(alif, n_alif)),
+            None => (None, None),
+        }
+    }
+}

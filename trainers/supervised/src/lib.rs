@@ -90,28 +90,9 @@ pub(crate) struct Totals {
     /// Steps played.
     pub steps: u64,
     /// Mean LIF and ALIF rates, each weighted by its chunk's length.
-    pub rate_sums: Option<(f64, f64)>,
+    pub rates: lsnn_rl_trainer::penalty::RateSums,
     pub rollout: std::time::Duration,
     pub backward: std::time::Duration,
-}
-
-impl Totals {
-    /// Adds a chunk of `len` steps with these per-neuron rates (LIF first).
-    pub fn add_rates(&mut self, rates: &[f32], n_lif: usize, len: usize) {
-        let mean = |r: &[f32]| {
-            if r.is_empty() {
-                0.0
-            } else {
-                r.iter().map(|&x| x as f64).sum::<f64>() / r.len() as f64
-            }
-        };
-        let (lif, alif) = rates.split_at(n_lif.min(rates.len()));
-        let sums = self.rate_sums.unwrap_or((0.0, 0.0));
-        self.rate_sums = Some((
-            sums.0 + mean(lif) * len as f64,
-            sums.1 + mean(alif) * len as f64,
-        ));
-    }
 }
 
 /// Plays one step of every running trial with the network's predictions

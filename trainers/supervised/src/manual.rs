@@ -74,7 +74,7 @@ pub(crate) fn backprop_manual(
             .collect();
         let share = len as f64 / trial_steps as f64;
         let d_spike = rate_penalty_spike_gradient(&rates, t, share, spikes_per_neuron);
-        totals.add_rates(&rates, n_lif, len);
+        totals.rates.add(&rates, n_lif, len);
         let grads = kernel.backward(&mut tape, batch_size, &head_grads.features, &d_spike);
         agent.accumulate_core_grads(&grads)?;
         algo.features = features;

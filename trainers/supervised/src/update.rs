@@ -50,14 +50,14 @@ impl Algorithm for Supervised {
         let mse = totals.squared_error / totals.steps.max(1) as f64;
         let (step, optimiser) = ctx.optimiser_step(mse.is_finite())?;
         let (n_lif, n_alif) = ctx.agent.neuron_count();
-        let rate = |sum: f64, n: usize| (n > 0).then_some(sum / trial_steps as f64);
+        let (rate_lif, rate_alif) = totals.rates.means(trial_steps, n_lif, n_alif);
         Ok(UpdateReport {
             env_steps: totals.steps,
             mse: Some(if step.injected { f64::NAN } else { mse }),
             grad_norm: step.grad_norm,
             skipped: step.skipped,
-            rate_lif: totals.rate_sums.and_then(|s| rate(s.0, n_lif)),
-            rate_alif: totals.rate_sums.and_then(|s| rate(s.1, n_alif)),
+            rate_lif,
+            rate_alif,
             rollout: totals.rollout,
             backward: totals.backward,
             optimiser,
