@@ -221,6 +221,7 @@ impl Sweep {
 
         // The base configuration: a config file, then the [base] keys.
         let mut base = raw.base;
+        let mut algo_named = false;
         let mut config = match base.remove("config") {
             Some(toml::Value::String(p)) => {
                 let path = folder.join(&p);
@@ -230,6 +231,9 @@ impl Sweep {
                         path.display()
                     )
                 })?;
+                algo_named = text
+                    .parse::<toml::Table>()
+                    .is_ok_and(|t| t.get("train").and_then(|t| t.get("algo")).is_some());
                 RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
             }
             Some(other) => {
@@ -239,6 +243,8 @@ impl Sweep {
         };
         let mut overrides = Vec::new();
         flatten("", &base, &mut overrides);
+        let names_algo = |sets: &[String]| sets.iter().any(|s| s.starts_with("train.algo="));
+        algo_named |= names_algo(&overrides);
         config = config
             .with_overrides(&overrides)
             .context("in [base] (its keys are those of `lsnn-rl config`)")?;
@@ -268,14 +274,22 @@ impl Sweep {
                 sets.push(format!("{}={value}", axis.config_key));
             }
             let name = cell_name(&axes, &params);
-            let cell_config = config
+            let mut cell_config = config
                 .with_overrides(&sets)
                 .with_context(|| format!("cell {name}"))?;
-            registry.params(&cell_config.env).with_context(|| {
+            let dist = registry.make(&cell_config.env).with_context(|| {
                 format!(
                     "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
                 )
             })?;
+            // As `lsnn-rl train`: a task with targets trains by the
+            // supervised trainer unless the file names an algorithm.
+            if dist.objective() == lsnn_rl_env::Objective::Regression
+                && !algo_named
+                && !names_algo(&sets)
+            {
+                cell_config.train.algo = lsnn_rl_trainer::Algo::Supervised;
+            }
             let eval_env = with_env_params(&cell_config.env, raw.eval.env_params.as_deref())
                 .with_context(|| format!("cell {name}: [eval] env_params"))?;
             if raw.eval.env_params.is_some() {
@@ -352,6 +366,25 @@ mod tests {
             Path::new("/tmp/sweeps/s.toml"),
             &crate::builtin_registry().unwrap(),
         )
+    }
+
+    #[test]
+    fn function_families_train_by_the_supervised_trainer_unless_named() {
+        let text = "output = \"out\"\n[base]\nenv = \"function-sine\"\n[axes]\nseed = [1, 2]\n";
+        let sweep = parse(text).unwrap();
+        assert!(
+            sweep
+                .cells
+                .iter()
+                .all(|c| c.config.train.algo == lsnn_rl_trainer::Algo::Supervised)
+        );
+        let named = text.replace("[axes]", "train.algo = \"a2c\"\n[axes]");
+        let sweep = parse(&named).unwrap();
+        assert_eq!(sweep.cells[0].config.train.algo, lsnn_rl_trainer::Algo::A2c);
+        // Reward tasks keep the default.
+        let bandit = text.replace("function-sine", "bandit-dependent");
+        let sweep = parse(&bandit).unwrap();
+        assert_eq!(sweep.cells[1].config.train.algo, lsnn_rl_trainer::Algo::A2c);
     }
 
     #[test]

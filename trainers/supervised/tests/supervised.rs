@@ -256,3 +256,39 @@ fn tasks_and_algorithms_that_do_not_fit_are_refused() {
     .to_string();
     assert!(err.contains("train.algo"), "{err}");
 }
+
+#[test]
+fn a_non_finite_update_is_skipped_and_a_streak_rolls_back() {
+    tch::set_num_threads(1);
+    let mut config = small_config(6);
+    config.train.updates = 8;
+    config.train.nonfinite_limit = 2;
+    config.train.inject_nonfinite = vec![5, 6];
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dist(&config.env);
+    let trainer = train(
+        &RunDir::new(dir.path()),
+        Start::Fresh(config.validated().unwrap()),
+        dist,
+        Device::Cpu,
+        Box::new(Supervised::new()),
+        &mut StopAfter(None),
+    )
+    .unwrap();
+    assert_eq!(trainer.updates_done(), 8);
+    // The streak of two rolled back to the checkpoint of update 4 with half
+    // the learning rate; every row of train.csv is a finite, applied update.
+    assert_eq!(trainer.lr_factor(), 0.5);
+    let csv = std::fs::read_to_string(dir.path().join("train.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|&c| c == name).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 8);
+    assert!(rows.iter().all(|r| r[at("skipped")] == "0"));
+    assert_eq!(rows[7][at("rollbacks")], "1");
+    assert!(lsnn_rl_trainer::checkpoint::weights_finite(&trainer));
+}
