@@ -155,7 +155,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub overwrite: bool,
     /// After training, also score the classical baselines on the same
-    /// evaluation tasks and print them in one table with the agent.
+    /// evaluation tasks and print them in one table with the agent (tasks
+    /// with targets always print their few-shot baselines).
     #[arg(long)]
     pub baselines: bool,
     /// Where tensors live.

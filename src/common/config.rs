@@ -53,13 +53,17 @@ impl ConfigLayers {
                 .is_some_and(|k| k.trim() == "train.algo")
         });
         let in_file = self.file.as_ref().is_some_and(|path| {
-            std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| text.parse::<toml::Table>().ok())
-                .is_some_and(|t| t.get("train").and_then(|t| t.get("algo")).is_some())
+            std::fs::read_to_string(path).is_ok_and(|text| toml_names_algo(&text))
         });
         self.algo.is_some() || in_set || in_file
     }
+}
+
+/// Whether a run configuration's TOML text sets `algo` in its `[train]`
+/// table (else the task decides: see `lsnn-rl train`).
+pub fn toml_names_algo(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .is_ok_and(|t| t.get("train").and_then(|t| t.get("algo")).is_some())
 }
 
 impl ValidatedConfig {

@@ -72,16 +72,6 @@ pub fn error_curve(
     let mut own = EpisodeLog::default();
     let log = log.unwrap_or(&mut own);
     trainer.evaluate(dist.as_ref(), trials, seed, ActionMode::Greedy, Some(log))?;
-    let mut series = vec![("network".to_string(), step_errors(&log.rows))];
-    let mut before = EpisodeLog::default();
-    untrained.evaluate(
-        dist.as_ref(),
-        trials,
-        seed,
-        ActionMode::Greedy,
-        Some(&mut before),
-    )?;
-    series.push(("untrained network".to_string(), step_errors(&before.rows)));
     let score = ScoreRequest {
         envs: vec![dist.spec().to_string()],
         trials: trials as u64,
@@ -93,18 +83,43 @@ pub fn error_curve(
     };
     let computed =
         compute(registry, &score, quiet).context("cannot score the few-shot baselines")?;
-    for (algo, rows) in computed.logs {
-        series.push((algo, step_errors(&rows)));
-    }
-    Ok(ErrorCurve {
-        env: dist.spec().to_string(),
-        trials,
-        seed,
-        series,
-    })
+    ErrorCurve::from_logs(untrained, dist, (trials, seed), &log.rows, &computed.logs)
 }
 
 impl ErrorCurve {
+    /// The curve of a trained network's evaluation log `network` (of
+    /// `trials` trials of `seed`), of `untrained` evaluated here on the same
+    /// functions, and of the baselines' logs on them.
+    pub fn from_logs(
+        untrained: &Trainer,
+        dist: &Arc<dyn TaskDistribution>,
+        (trials, seed): (usize, u64),
+        network: &[LogRow],
+        baselines: &[(String, Vec<LogRow>)],
+    ) -> anyhow::Result<Self> {
+        let mut before = EpisodeLog::default();
+        untrained.evaluate(
+            dist.as_ref(),
+            trials,
+            seed,
+            ActionMode::Greedy,
+            Some(&mut before),
+        )?;
+        let mut series = vec![
+            ("network".to_string(), step_errors(network)),
+            ("untrained network".to_string(), step_errors(&before.rows)),
+        ];
+        for (algo, rows) in baselines {
+            series.push((algo.clone(), step_errors(rows)));
+        }
+        Ok(ErrorCurve {
+            env: dist.spec().to_string(),
+            trials,
+            seed,
+            series,
+        })
+    }
+
     /// The curve as CSV: `examples` and one column per predictor.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("examples");
@@ -244,6 +259,11 @@ pub fn surface(
         .into_iter()
         .filter(|&k| k < tasks.examples())
         .collect();
+    if wanted.is_empty() {
+        // Trials too short to show a prediction after an example.
+        return Ok(None);
+    }
+    let probe_seed = lsnn_rl_env::derive_seed(seed, index);
     // The trial as an evaluation plays it, greedy: its observations step by step.
     let (mut trial, first, _) = start_eval_trial(dist, seed, index, trainer.config().inputs)?;
     let mut observations = vec![first];
@@ -251,7 +271,7 @@ pub fn surface(
     let mut predictions = Vec::new();
     for t in 0..wanted.iter().copied().max().unwrap_or(0) {
         // Re-run from the start: the network's state after t steps is not kept.
-        let prediction = trainer.outputs_for(&observations.concat(), t + 1, 1)?[t];
+        let prediction = trainer.outputs_for(&observations.concat(), t + 1, 1, probe_seed)?[t];
         let limit = lsnn_rl_functions::PREDICTION_LIMIT;
         let action = lsnn_rl_env::Action::Continuous(vec![prediction.clamp(-limit, limit)]);
         let step = trial.step(&action)?;
@@ -273,12 +293,10 @@ pub fn surface(
         }
         for x in grid.chunks(d) {
             let mut row = observations[k].clone();
-            for (slot, &value) in row.iter_mut().zip(x) {
-                *slot = value as f32;
-            }
+            tasks.replace_input(&mut row, x);
             obs.extend_from_slice(&row);
         }
-        let out = trainer.outputs_for(&obs, k + 1, points)?;
+        let out = trainer.outputs_for(&obs, k + 1, points, probe_seed)?;
         let at_k = out[k * points..(k + 1) * points]
             .iter()
             .map(|&p| p as f64)

@@ -129,18 +129,35 @@ fn observation(
     if presentation.pairs {
         obs.extend(previous_x.iter().map(|&v| v as f32));
     }
-    let units = presentation.population;
-    if units > 0 {
-        let spacing = 2.0 / (units.max(2) - 1) as f64;
-        for &value in x {
-            for j in 0..units {
-                let centre = -1.0 + j as f64 * spacing;
-                let z = (value - centre) / spacing;
-                obs.push((-0.5 * z * z).exp() as f32);
-            }
-        }
-    }
+    obs.extend(population_code(x, presentation.population));
     obs
+}
+
+/// The responses of `units` Gaussian tuning curves per input (centres
+/// evenly spaced over [-1, 1], widths of their spacing), input by input.
+fn population_code(x: &[f64], units: usize) -> impl Iterator<Item = f32> + '_ {
+    let spacing = 2.0 / (units.max(2) - 1) as f64;
+    x.iter().flat_map(move |&value| {
+        (0..units).map(move |j| {
+            let z = (value - (-1.0 + j as f64 * spacing)) / spacing;
+            (-0.5 * z * z).exp() as f32
+        })
+    })
+}
+
+/// `obs`, an observation of a task presented as `presentation`, with its
+/// input replaced by `x`: the first d values and the population code; the
+/// previous target, the flag and a pair teacher's previous input stay.
+pub fn replace_input(obs: &mut [f32], x: &[f64], presentation: Presentation) {
+    let d = x.len();
+    for (slot, &value) in obs.iter_mut().zip(x) {
+        *slot = value as f32;
+    }
+    let start = d + 2 + if presentation.pairs { d } else { 0 };
+    let code = population_code(x, presentation.population);
+    for (slot, value) in obs[start..].iter_mut().zip(code) {
+        *slot = value;
+    }
 }
 
 impl Env for FunctionEnv {

@@ -102,6 +102,14 @@ impl FunctionTasks {
         self.examples
     }
 
+    /// `obs`, an observation of this family (with anything appended after
+    /// it), with the input x_t replaced by `x` wherever it shows: the first
+    /// d values and the population code. For asking a network what it
+    /// predicts at inputs of the caller's choice.
+    pub fn replace_input(&self, obs: &mut [f32], x: &[f64]) {
+        env::replace_input(obs, x, self.presentation);
+    }
+
     /// The function of trial `index` of an evaluation seeded with `seed`:
     /// the one [`lsnn_rl_env::start_eval_trial`] plays (for pictures of the
     /// target beside a network's prediction).

@@ -182,6 +182,23 @@ fn a_population_code_shows_the_input_as_tuning_curves() {
         );
     }
     assert!(dist.observation_space().contains_flat(&obs));
+    // Replacing the input rewrites x and its code, nothing else.
+    let tasks = FunctionTasks::from_spec(dist.spec()).unwrap();
+    let mut moved = obs.clone();
+    tasks.replace_input(&mut moved, &[0.5]);
+    assert_eq!(moved[0], 0.5);
+    assert_eq!(&moved[1..3], &obs[1..3]);
+    assert!(
+        (moved[3 + 3] - 1.0).abs() < 1e-6,
+        "the unit at 0.5: {moved:?}"
+    );
+    // Back at the observed x (an f32, so the code may differ in its last bit).
+    let mut back = moved.clone();
+    tasks.replace_input(&mut back, &[x]);
+    assert!(
+        back.iter().zip(&obs).all(|(a, b)| (a - b).abs() < 1e-6),
+        "{back:?} {obs:?}"
+    );
     for bad in ["function-sine:population=1", "function-sine:population=101"] {
         let err = registry().make(bad).err().unwrap().to_string();
         assert!(err.contains("population"), "{err}");

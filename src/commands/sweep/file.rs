@@ -231,9 +231,7 @@ impl Sweep {
                         path.display()
                     )
                 })?;
-                algo_named = text
-                    .parse::<toml::Table>()
-                    .is_ok_and(|t| t.get("train").and_then(|t| t.get("algo")).is_some());
+                algo_named = crate::common::config::toml_names_algo(&text);
                 RunConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
             }
             Some(other) => {
@@ -257,6 +255,8 @@ impl Sweep {
             .map(|(key, value)| Axis::parse(key, value.into_inner()))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut cells = Vec::new();
+        // Each spec built once (a maze's layout pools take a moment).
+        let mut objectives: Vec<(String, lsnn_rl_env::Objective)> = Vec::new();
         let total: usize = axes.iter().map(|a| a.values.len()).product();
         for index in 0..total {
             // Mixed radix, the last axis fastest.
@@ -277,16 +277,21 @@ impl Sweep {
             let mut cell_config = config
                 .with_overrides(&sets)
                 .with_context(|| format!("cell {name}"))?;
-            let dist = registry.make(&cell_config.env).with_context(|| {
-                format!(
-                    "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
-                )
-            })?;
+            let objective = match objectives.iter().find(|(spec, _)| *spec == cell_config.env) {
+                Some((_, objective)) => *objective,
+                None => {
+                    let dist = registry.make(&cell_config.env).with_context(|| {
+                        format!(
+                            "cell {name}: run `lsnn-rl envs` to see the environments and their parameters"
+                        )
+                    })?;
+                    objectives.push((cell_config.env.clone(), dist.objective()));
+                    dist.objective()
+                }
+            };
             // As `lsnn-rl train`: a task with targets trains by the
             // supervised trainer unless the file names an algorithm.
-            if dist.objective() == lsnn_rl_env::Objective::Regression
-                && !algo_named
-                && !names_algo(&sets)
+            if objective == lsnn_rl_env::Objective::Regression && !algo_named && !names_algo(&sets)
             {
                 cell_config.train.algo = lsnn_rl_trainer::Algo::Supervised;
             }

@@ -170,33 +170,16 @@ pub fn gather(registry: &Registry, request: &PictureRequest) -> anyhow::Result<R
     let computed = compute(registry, &score, request.quiet)
         .context("cannot score the baselines for the plots")?;
     let fewshot = if dist.objective() == lsnn_rl_env::Objective::Regression {
-        use crate::common::fewshot::{ErrorCurve, step_errors, surface, untrained};
+        use crate::common::fewshot::{ErrorCurve, surface, untrained};
         let before = untrained(&config, &dist, tch::Device::Cpu)?;
-        let mut before_log = EpisodeLog::default();
-        before.evaluate(
-            dist.as_ref(),
-            trials,
-            request.seed,
-            ActionMode::Greedy,
-            Some(&mut before_log),
-        )?;
-        let mut series = vec![
-            ("network".to_string(), step_errors(&log.rows)),
-            (
-                "untrained network".to_string(),
-                step_errors(&before_log.rows),
-            ),
-        ];
-        for (algo, rows) in &computed.logs {
-            series.push((algo.clone(), step_errors(rows)));
-        }
         Some(FewShotData {
-            curve: ErrorCurve {
-                env: dist.spec().to_string(),
-                trials,
-                seed: request.seed,
-                series,
-            },
+            curve: ErrorCurve::from_logs(
+                &before,
+                &dist,
+                (trials, request.seed),
+                &log.rows,
+                &computed.logs,
+            )?,
             surface: surface(&trainer, dist.as_ref(), request.seed, 0)?,
         })
     } else {

@@ -340,12 +340,15 @@ impl Trainer {
     /// obs_size]` row-major: `rows` sequences stepped side by side from the
     /// initial state, through the same forward pass as [`Trainer::evaluate`].
     /// Returns `[steps, rows, A]`. For probing the network on inputs of the
-    /// caller's choice (the prediction surface after k examples).
+    /// caller's choice (the prediction surface after k examples). `seed`
+    /// seeds LibTorch's generator as an evaluation does (Poisson input
+    /// spikes), so the same call gives the same outputs.
     pub fn outputs_for(
         &self,
         obs: &[f32],
         steps: usize,
         rows: usize,
+        seed: u64,
     ) -> Result<Vec<f32>, TrainError> {
         let per_step = rows * self.agent.obs_size();
         if rows == 0 || obs.len() != steps * per_step {
@@ -356,6 +359,7 @@ impl Trainer {
             )));
         }
         let _guard = tch::no_grad_guard();
+        tch::manual_seed(derive_seed(seed, TORCH_SALT) as i64);
         let mut net = self.eval_network(rows)?;
         let mut outputs = Vec::new();
         for step in obs.chunks(per_step) {

@@ -87,7 +87,9 @@ impl Trainer {
             }
             .into());
         }
-        check_objective(&config, dist.as_ref())?;
+        if built_in.contains(&algorithm.name()) {
+            check_objective(&config, dist.as_ref())?;
+        }
         let probe = Batch::start(dist.as_ref(), config.inputs, 0, 0, 1)?;
         let obs_size = probe.obs().len();
         let head = match probe.action_space() {
@@ -320,18 +322,24 @@ impl Trainer {
 }
 
 /// A built-in algorithm must fit what the tasks teach: the supervised
-/// trainer needs targets, the RL trainers need rewards.
+/// trainer needs targets (and one prediction per step), the RL trainers need
+/// rewards.
 fn check_objective(config: &RunConfig, dist: &dyn TaskDistribution) -> Result<(), TrainError> {
     let algo = config.train.algo;
+    let spec = dist.spec();
     let reason = match (algo, dist.objective()) {
         (Algo::Supervised, Objective::Reward) => format!(
-            "needs a task with targets (the function-* families); {} is a reward task: use \"a2c\" or \"ppo\"",
-            dist.spec()
+            "the supervised trainer (and a network it trained) needs a task with targets, such as the function-* families; {spec} is a reward task, for \"a2c\" or \"ppo\""
         ),
         (Algo::A2c | Algo::Ppo, Objective::Regression) => format!(
-            "{} is a supervised task (targets, not rewards): use \"supervised\" (lsnn-rl train picks it when no algorithm is named)",
-            dist.spec()
+            "{spec} is a supervised task (targets, not rewards): it trains with \"supervised\" (lsnn-rl train picks it when no algorithm is named), and a network trained by meta-RL cannot be scored on it"
         ),
+        (Algo::Supervised, Objective::Regression) => match dist.action_space() {
+            Space::Box(b) if b.low.len() == 1 => return Ok(()),
+            space => format!(
+                "the supervised trainer predicts one value per step, but {spec} asks for actions in {space}; give the task a Box action space of one value"
+            ),
+        },
         _ => return Ok(()),
     };
     Err(crate::ConfigError::Invalid {

@@ -249,12 +249,15 @@ fn tasks_and_algorithms_that_do_not_fit_are_refused() {
         config.clone().validated().unwrap(),
         dist(&config.env),
         Device::Cpu,
-        Box::new(Supervised::new()),
+        Box::new(lsnn_rl_a2c::A2c::new()),
     )
     .err()
     .expect("a mismatch is an error")
     .to_string();
-    assert!(err.contains("train.algo"), "{err}");
+    assert!(
+        err.contains("train.algo") && err.contains("supervised task"),
+        "{err}"
+    );
 }
 
 #[test]
