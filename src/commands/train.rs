@@ -197,16 +197,6 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             request.out.display()
         );
     }
-    if dist.objective() == Objective::Regression {
-        return print_error_curve(registry, request, &trainer, &dist, started, device);
-    }
-    let summary = trainer.evaluate(
-        dist.as_ref(),
-        trainer.config().train.eval_trials,
-        FINAL_EVAL_SEED,
-        ActionMode::Sample,
-        None,
-    )?;
     if !request.quiet {
         eprintln!(
             "trained {} updates ({} env steps) in {:.1} s; run directory {}",
@@ -216,6 +206,16 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
             request.out.display()
         );
     }
+    if dist.objective() == Objective::Regression {
+        return print_error_curve(registry, request, &trainer, &dist, device);
+    }
+    let summary = trainer.evaluate(
+        dist.as_ref(),
+        trainer.config().train.eval_trials,
+        FINAL_EVAL_SEED,
+        ActionMode::Sample,
+        None,
+    )?;
     let label = agent_label(trainer.config(), &request.out);
     if request.baselines {
         let score = ScoreRequest {
@@ -245,7 +245,6 @@ fn print_error_curve(
     request: &TrainRequest,
     trainer: &lsnn_rl_a2c::Trainer,
     dist: &Arc<dyn lsnn_rl_env::TaskDistribution>,
-    started: Instant,
     device: tch::Device,
 ) -> anyhow::Result<()> {
     let untrained = fewshot::untrained(trainer.config(), dist, device)?;
@@ -259,15 +258,6 @@ fn print_error_curve(
         None,
         request.quiet,
     )?;
-    if !request.quiet {
-        eprintln!(
-            "trained {} updates ({} env steps) in {:.1} s; run directory {}",
-            trainer.updates_done(),
-            trainer.env_steps(),
-            started.elapsed().as_secs_f64(),
-            request.out.display()
-        );
-    }
     print!("{}", curve.table());
     let path = fewshot::curve_csv_path(&request.out);
     curve.write(&path)?;
