@@ -38,6 +38,12 @@ pub const RECIPES: &[Recipe] = &[
         agent: "lsnn",
         text: include_str!("../../configs/maze-water-grid/lsnn.toml"),
     },
+    Recipe {
+        path: "configs/function-net/lsnn.toml",
+        family: "function-net",
+        agent: "lsnn",
+        text: include_str!("../../configs/function-net/lsnn.toml"),
+    },
 ];
 
 /// The sections a recipe may set.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The screening behind docs/RESULTS.md section 8 (learning-to-learn from a
 # teacher): every variant trained 5000 updates on function-net with training
-# seed 1, then evaluated on 1000 functions of the tuning seed 2000003 (never
+# seed 1 (plain defaults, no recipe), then evaluated on 1000 functions of the tuning seed 2000003 (never
 # the reporting seed 1000003). Writes runs/fewshot-screen/NAME and
 # docs/results/fewshot/screening.csv (the error after k examples per variant).
 #
@@ -22,7 +22,7 @@ run() { # NAME ENV UPDATES TRAIN_FLAGS...
     if [ ! -f "$out.done" ]; then
         local start
         start=$(date +%s)
-        "$lsnn_rl" train --env "$env" --seed 1 --updates "$updates" --out "$out" --overwrite \
+        "$lsnn_rl" train --env "$env" --seed 1 --updates "$updates" --out "$out" --overwrite --no-recipe \
             --threads 1 --quiet "$@" > /dev/null
         echo "$(( $(date +%s) - start ))" > "$out.done"
     fi
