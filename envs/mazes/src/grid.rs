@@ -20,6 +20,11 @@ pub enum GridObservation {
     /// `2 * size + 4` floats: the one-hot column `x` (`size` floats), the
     /// one-hot row `y` (`size` floats), then the agent cell's four wall bits.
     OneHot,
+    /// `size^2 + 4` floats: a place code, one unit per cell (row by row from
+    /// `(0, 0)`), 1 for the agent's cell, then its four wall bits. Each
+    /// position has an input of its own, so "the goal is here" can be tied
+    /// to one input rather than to a conjunction of a row and a column.
+    Cell,
     /// 6 floats: `x / (size - 1)`, `y / (size - 1)`, then the agent cell's
     /// four wall bits.
     Coords,
@@ -40,6 +45,7 @@ impl GridObservation {
     pub fn len(self, size: usize) -> usize {
         match self {
             Self::OneHot => 2 * size + 4,
+            Self::Cell => size * size + 4,
             Self::Coords => 6,
             Self::Local { view } => 4 * (2 * view + 1) * (2 * view + 1),
         }
@@ -61,6 +67,11 @@ impl GridObservation {
                 obs.resize(2 * size, 0.0);
                 obs[cell.x] = 1.0;
                 obs[size + cell.y] = 1.0;
+                obs.extend(bits(cell));
+            }
+            Self::Cell => {
+                obs.resize(size * size, 0.0);
+                obs[cell.y * size + cell.x] = 1.0;
                 obs.extend(bits(cell));
             }
             Self::Coords => {

@@ -23,7 +23,7 @@ const MAX_PENALTY: f64 = 1000.0;
 const MAX_SIGMA: f64 = 10.0;
 
 /// The names of `obs` for `maze-water-grid`.
-const GRID_OBS: [&str; 2] = ["onehot", "coords"];
+const GRID_OBS: [&str; 3] = ["onehot", "coords", "cell"];
 
 /// One registered environment: what the registry lists, and how to build it.
 struct Entry {
@@ -56,7 +56,7 @@ const ENTRIES: [Entry; 3] = [
             ParamInfo::new(
                 "obs",
                 "onehot",
-                "position code before the 4 wall bits: onehot (one-hot x, then one-hot y) or coords (x, y scaled to [0,1])",
+                "position code before the 4 wall bits: onehot (one-hot x, then one-hot y), coords (x, y scaled to [0,1]) or cell (one unit per cell, a place code)",
             ),
         ],
         build: |p| Ok(Box::new(water_grid(p)?)),
@@ -196,7 +196,8 @@ fn water_grid(params: &Params) -> Result<GridTasks, SpecError> {
     let wall_penalty = params.f64_in("wall_penalty", 0.0, MAX_PENALTY)?;
     let observation = match params.choice("obs", &GRID_OBS)? {
         0 => GridObservation::OneHot,
-        _ => GridObservation::Coords,
+        1 => GridObservation::Coords,
+        _ => GridObservation::Cell,
     };
     let rules = GridRules::water_grid(observation, steps, wall_penalty);
     Ok(GridTasks::open_grid(params.canonical_spec(), size, rules))

@@ -28,6 +28,7 @@ fn distributions() -> &'static [Box<dyn TaskDistribution>] {
         specs.extend(
             [
                 "maze-water-grid:size=2,steps=6,obs=coords,wall_penalty=0.5",
+                "maze-water-grid:size=3,steps=6,obs=cell",
                 "maze-random:size=2,horizon=3,episodes=3",
                 "maze-random:size=3,layouts=any,start=random,view=2,horizon=5",
                 "maze-random:size=9,layouts=test,pool=20,view=1,horizon=6",

@@ -85,6 +85,14 @@ fn defaults_fill_the_canonical_spec() {
             200,
         ),
         (
+            "maze-water-grid:obs=cell,size=4",
+            "maze-water-grid:size=4,steps=100,wall_penalty=0,obs=cell",
+            20,
+            Space::discrete(4),
+            1,
+            100,
+        ),
+        (
             "maze-water-grid:obs=coords,size=4",
             "maze-water-grid:size=4,steps=100,wall_penalty=0,obs=coords",
             6,

@@ -66,7 +66,7 @@ pub mod trainer;
 
 pub use algorithm::{Algorithm, UpdateContext, UpdateReport};
 pub use config::{
-    Advantage, Algo, Bptt, ConfigError, OnNonFinite, RunConfig, Schedule, ScheduleChoice,
+    Advantage, Algo, Bptt, ConfigError, OnNonFinite, RatePenalty, RunConfig, Schedule, ScheduleChoice,
     TrainConfig, ValidRunConfig,
 };
 pub use records::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, UpdateStats};

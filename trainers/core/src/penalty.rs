@@ -4,20 +4,27 @@
 
 use tch::{Kind, Tensor};
 
-use crate::config::TrainConfig;
+use crate::config::{RatePenalty, TrainConfig};
 
 /// The firing-rate penalty `w * share * sum_j (rate_j - target)^2` over the
 /// neurons' rates `[n]` (spikes per network step, carrying the surrogate
-/// gradient). A chunk of a trial weighs by its `share` of the trial, so
-/// chunked and whole-trial runs weigh the penalty alike.
+/// gradient); with `rate_penalty = "above"` only the rates above the target
+/// count. A chunk of a trial weighs by its `share` of the trial, so chunked
+/// and whole-trial runs weigh the penalty alike.
 pub fn rate_penalty(rate: &Tensor, t: &TrainConfig, share: f64) -> Tensor {
-    (rate - t.rate_target).square().sum(Kind::Float) * (t.rate_weight * share)
+    let excess = rate - t.rate_target;
+    let excess = match t.rate_penalty {
+        RatePenalty::Both => excess,
+        RatePenalty::Above => excess.relu(),
+    };
+    excess.square().sum(Kind::Float) * (t.rate_weight * share)
 }
 
 /// The gradient of [`rate_penalty`] with respect to each spike of neuron j,
 /// the same for all its spikes: `2 w share (rate_j - target) / S`, where
-/// `S` spikes-worth of steps make the rate (B x len x K). Empty without a
-/// penalty.
+/// `S` spikes-worth of steps make the rate (B x len x K); with
+/// `rate_penalty = "above"`, 0 for rates at or below the target. Empty
+/// without a penalty.
 pub fn rate_penalty_spike_gradient(
     rates: &[f32],
     t: &TrainConfig,
@@ -30,7 +37,12 @@ pub fn rate_penalty_spike_gradient(
     rates
         .iter()
         .map(|&rate| {
-            (2.0 * t.rate_weight * share * (rate as f64 - t.rate_target) / spikes_per_neuron) as f32
+            let excess = rate as f64 - t.rate_target;
+            let excess = match t.rate_penalty {
+                RatePenalty::Both => excess,
+                RatePenalty::Above => excess.max(0.0),
+            };
+            (2.0 * t.rate_weight * share * excess / spikes_per_neuron) as f32
         })
         .collect()
 }
@@ -77,5 +89,55 @@ impl RateSums {
             Some((lif, alif)) => (of(lif, n_lif), of(alif, n_alif)),
             None => (None, None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written gradient per spike equals autograd's gradient of
+    /// the tensor penalty, where the rate is the spikes summed over `S`
+    /// spike slots divided by `S`.
+    fn check_gradient(mode: RatePenalty) -> Vec<f32> {
+        let t = TrainConfig {
+            rate_weight: 0.7,
+            rate_target: 0.1,
+            rate_penalty: mode,
+            ..TrainConfig::default()
+        };
+        let slots = 8.0;
+        let spike_sums = Tensor::from_slice(&[0.0f32, 0.5, 1.0, 2.0, 4.0]).set_requires_grad(true);
+        let rate = &spike_sums / slots;
+        rate_penalty(&rate, &t, 0.5).backward();
+        let autograd = Vec::<f32>::try_from(spike_sums.grad()).unwrap();
+        let rates = Vec::<f32>::try_from(rate.detach()).unwrap();
+        let manual = rate_penalty_spike_gradient(&rates, &t, 0.5, slots);
+        for (m, a) in manual.iter().zip(&autograd) {
+            assert!((m - a).abs() <= 1e-6 * a.abs().max(1e-3), "{manual:?} vs {autograd:?}");
+        }
+        manual
+    }
+
+    #[test]
+    fn both_sides_pull_quiet_and_busy_neurons_to_the_target() {
+        let grad = check_gradient(RatePenalty::Both);
+        // Rates 0, 0.0625 sit below the target 0.1 (negative gradient: fire more).
+        assert!(grad[0] < 0.0 && grad[1] < 0.0);
+        assert!(grad[3] > 0.0 && grad[4] > 0.0);
+    }
+
+    #[test]
+    fn a_ceiling_leaves_neurons_below_the_target_alone() {
+        let grad = check_gradient(RatePenalty::Above);
+        assert_eq!(&grad[..2], &[0.0, 0.0]);
+        assert!(grad[2] > 0.0 && grad[3] > grad[2] && grad[4] > grad[3]);
+        let t = TrainConfig {
+            rate_penalty: RatePenalty::Above,
+            rate_target: 0.5,
+            ..TrainConfig::default()
+        };
+        let quiet = Tensor::from_slice(&[0.0f32, 0.25, 0.5]);
+        assert_eq!(rate_penalty(&quiet, &t, 1.0).double_value(&[]), 0.0);
     }
 }

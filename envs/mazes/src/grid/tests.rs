@@ -92,6 +92,10 @@ fn onehot_observation_and_wall_bits() {
     assert_eq!(step.obs, [1., 0., 0., 0., 0., 1., 0., 0., 1., 1.]);
     let coords = GridObservation::Coords.encode(env.layout(), Cell::new(2, 1));
     assert_eq!(coords, [1.0, 0.5, 0., 1., 0., 0.]);
+    // The place code: x = 2, y = 1 is unit 1 * 3 + 2 of the 9; walls east only.
+    let place = GridObservation::Cell.encode(env.layout(), Cell::new(2, 1));
+    assert_eq!(place, [0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1., 0., 0.]);
+    assert_eq!(place.len(), GridObservation::Cell.len(3));
 }
 
 #[test]

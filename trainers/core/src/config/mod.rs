@@ -36,6 +36,17 @@ impl Schedule {
     }
 }
 
+/// Which firing rates the firing-rate penalty pulls towards `rate_target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RatePenalty {
+    /// Every neuron's rate, from above and below: `(rate_j - target)^2`.
+    Both,
+    /// Only rates above the target: `max(0, rate_j - target)^2`, a ceiling
+    /// that leaves quiet neurons alone.
+    Above,
+}
+
 /// How advantages are estimated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -139,6 +150,9 @@ pub struct TrainConfig {
     pub rate_weight: f64,
     /// Target firing rate per network step (default 0.05, i.e. 50 Hz at dt = 1 ms).
     pub rate_target: f64,
+    /// Which rates the penalty pulls: "both" (default, towards the target
+    /// from either side) or "above" (a ceiling: only rates above the target).
+    pub rate_penalty: RatePenalty,
     /// Adam learning rate at the first update.
     pub lr: f64,
     /// Learning rate at the last update.
@@ -227,6 +241,7 @@ impl Default for TrainConfig {
             entropy_schedule: Schedule::Linear,
             rate_weight: 1.0,
             rate_target: 0.05,
+            rate_penalty: RatePenalty::Both,
             lr: 3e-3,
             lr_final: 3e-4,
             lr_schedule: Schedule::Cosine,
