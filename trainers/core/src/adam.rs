@@ -93,10 +93,17 @@ impl Adam {
             if !g.defined() {
                 continue;
             }
-            *m = &*m * self.beta1 + &g * (1.0 - self.beta1);
-            *v = &*v * self.beta2 + g.square() * (1.0 - self.beta2);
-            let denom = (&*v / bias2).sqrt() + self.eps;
-            let update = (&*m / bias1) / denom * lr;
+            // In place on the moments and the weights: the same operations
+            // in the same order as m = b1 m + (1 - b1) g, so the same bits,
+            // without new moment tensors at every step.
+            let _ = m.g_mul_scalar_(self.beta1);
+            let _ = m.g_add_(&(&g * (1.0 - self.beta1)));
+            let _ = v.g_mul_scalar_(self.beta2);
+            let _ = v.g_add_(&(g.square() * (1.0 - self.beta2)));
+            let mut denom = &*v / bias2;
+            let _ = denom.sqrt_().g_add_scalar_(self.eps);
+            let mut update = &*m / bias1;
+            let _ = update.g_div_(&denom).g_mul_scalar_(lr);
             let _ = p.f_sub_(&update).map(|_| ());
         }
     }

@@ -66,8 +66,8 @@ pub mod trainer;
 
 pub use algorithm::{Algorithm, UpdateContext, UpdateReport};
 pub use config::{
-    Advantage, Algo, Bptt, ConfigError, OnNonFinite, RatePenalty, RunConfig, Schedule, ScheduleChoice,
-    TrainConfig, ValidRunConfig,
+    Advantage, Algo, Bptt, ConfigError, OnNonFinite, RatePenalty, RunConfig, Schedule,
+    ScheduleChoice, TrainConfig, ValidRunConfig,
 };
 pub use records::{EpisodeLog, EvalSummary, LogRow, PhaseTimes, SpikeEvent, UpdateStats};
 pub use rollout::ActionMode;

@@ -114,7 +114,10 @@ mod tests {
         let rates = Vec::<f32>::try_from(rate.detach()).unwrap();
         let manual = rate_penalty_spike_gradient(&rates, &t, 0.5, slots);
         for (m, a) in manual.iter().zip(&autograd) {
-            assert!((m - a).abs() <= 1e-6 * a.abs().max(1e-3), "{manual:?} vs {autograd:?}");
+            assert!(
+                (m - a).abs() <= 1e-6 * a.abs().max(1e-3),
+                "{manual:?} vs {autograd:?}"
+            );
         }
         manual
     }
