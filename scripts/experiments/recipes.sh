@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The confirming runs of the shipped recipes (issue 15; docs/RESULTS.md,
+# "Recipes against the old defaults"): train AGENT on ENV with the recipe
+# that `lsnn-rl train` picks by itself (configs/FAMILY/AGENT.toml), one run
+# per seed, then evaluate it on 1000 tasks of the reporting seed 1000003.
+#
+#     scripts/experiments/recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]
+#
+# Examples (the rows of RESULTS.md):
+#     scripts/experiments/recipes.sh maze-water-grid lsnn "1 2 3"
+#     scripts/experiments/recipes.sh bandit-bernoulli:arms=10,pulls=100 lsnn 1
+#     scripts/experiments/recipes.sh bandit-bernoulli:arms=5,pulls=10 lsnn "1 2 3"
+#
+# Runs go to runs/recipes/NAME-SEED (NAME: the environment id and the agent,
+# or NAME=... for a variant with train flags; complete runs are kept, so an
+# interrupted script picks up where it stopped), each evaluation's table to
+# docs/results/recipes/NAME-SEED.txt with the training time in seconds of
+# one core. LSNN_RL_BIN pins a built binary.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+env="${1:?usage: recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]}"
+agent="${2:?usage: recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]}"
+seeds="${3:-1 2 3}"
+shift $(( $# < 3 ? $# : 3 ))
+[ "${1:-}" = "--" ] && shift
+lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
+name="${NAME:-$(echo "${env%%:*}-$agent${env#"${env%%:*}"}" | tr ':,=' '-__')}"
+out="$root/docs/results/recipes"
+mkdir -p "$out" "$root/runs/recipes"
+for seed in $seeds; do
+    run="$root/runs/recipes/$name-$seed"
+    if [ ! -f "$run.done" ]; then
+        start=$(date +%s)
+        "$lsnn_rl" train --env "$env" --agent "$agent" --seed "$seed" \
+            --out "$run" --overwrite --threads 1 --quiet "$@" > /dev/null
+        echo "$(( $(date +%s) - start ))" > "$run.done"
+    fi
+    {
+        "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --threads 1 --quiet
+        echo "trained in $(cat "$run.done") s of one core"
+    } | tee "$out/$name-$seed.txt"
+done
