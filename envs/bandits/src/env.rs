@@ -212,16 +212,8 @@ impl Env for BanditEnv {
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
-        let Some(pulls_done) = self.pulls_done else {
-            return Err(EnvError::NotReset {
-                env: self.name.clone(),
-            });
-        };
-        if pulls_done >= self.pulls {
-            return Err(EnvError::EpisodeOver {
-                env: self.name.clone(),
-            });
-        }
+        let pulls_done =
+            EnvError::running(&self.name, self.pulls_done, |&done| done >= self.pulls)?;
         let arm = match action {
             Action::Discrete(arm) if *arm < self.expected.len() => *arm,
             _ => {

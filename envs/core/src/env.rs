@@ -121,6 +121,22 @@ pub enum EnvError {
 }
 
 impl EnvError {
+    /// The episode under way, for `step` to go on with, or the error for
+    /// stepping without one: [`EnvError::NotReset`] when `episode` is None
+    /// (never reset), [`EnvError::EpisodeOver`] when `over` says it ended.
+    pub fn running<T>(
+        env: &str,
+        episode: Option<T>,
+        over: impl FnOnce(&T) -> bool,
+    ) -> Result<T, Self> {
+        let env = || env.to_string();
+        match episode {
+            None => Err(EnvError::NotReset { env: env() }),
+            Some(episode) if over(&episode) => Err(EnvError::EpisodeOver { env: env() }),
+            Some(episode) => Ok(episode),
+        }
+    }
+
     /// The error for `action` outside `space`.
     pub fn invalid_action(env: &str, action: &Action, space: &Space) -> Self {
         EnvError::InvalidAction {
@@ -199,5 +215,17 @@ mod tests {
             err.to_string(),
             "invalid action 7 for bandit: the action space is Discrete(5)"
         );
+    }
+
+    #[test]
+    fn running_tells_a_missing_reset_from_an_ended_episode() {
+        let over = |steps: &usize| *steps >= 3;
+        assert_eq!(EnvError::running("maze", Some(2), over), Ok(2));
+        let not_reset = EnvError::running("maze", None, over).unwrap_err();
+        assert_eq!(not_reset, EnvError::NotReset { env: "maze".into() });
+        assert!(not_reset.to_string().contains("call reset first"));
+        let ended = EnvError::running("maze", Some(3), over).unwrap_err();
+        assert_eq!(ended, EnvError::EpisodeOver { env: "maze".into() });
+        assert!(ended.to_string().contains("call reset to start a new one"));
     }
 }

@@ -34,10 +34,8 @@
 //!     }
 //!
 //!     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
-//!         let pulled = self.pulled.ok_or(EnvError::NotReset { env: "doors".into() })?;
-//!         if pulled == self.pulls {
-//!             return Err(EnvError::EpisodeOver { env: "doors".into() });
-//!         }
+//!         // NotReset before the first reset, EpisodeOver after the last pull.
+//!         let pulled = EnvError::running("doors", self.pulled, |&p| p == self.pulls)?;
 //!         let &Action::Discrete(door @ 0..=1) = action else {
 //!             return Err(EnvError::invalid_action("doors", action, &self.action_space));
 //!         };

@@ -189,21 +189,13 @@ impl Env for FunctionEnv {
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
-        let Some((x, t)) = self.current.take() else {
-            return Err(EnvError::NotReset {
-                env: self.name.clone(),
-            });
-        };
-        if t >= self.examples {
-            self.current = Some((x, t));
-            return Err(EnvError::EpisodeOver {
-                env: self.name.clone(),
-            });
-        }
+        let (x, t) = EnvError::running(&self.name, self.current.as_ref(), |(_, t)| {
+            *t >= self.examples
+        })?;
+        let (x, t) = (x.clone(), *t);
         let prediction = match action {
             Action::Continuous(p) if p.len() == 1 && self.action_space.contains(action) => p[0],
             _ => {
-                self.current = Some((x, t));
                 return Err(EnvError::invalid_action(
                     &self.name,
                     action,

@@ -312,16 +312,7 @@ impl Env for ArenaEnv {
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
-        let Some(mut episode) = self.episode else {
-            return Err(EnvError::NotReset {
-                env: self.name.clone(),
-            });
-        };
-        if episode.over {
-            return Err(EnvError::EpisodeOver {
-                env: self.name.clone(),
-            });
-        }
+        let mut episode = EnvError::running(&self.name, self.episode, |e| e.over)?;
         let (dx, dy) = self
             .displacement(action)
             .ok_or_else(|| EnvError::invalid_action(&self.name, action, &self.action_space))?;

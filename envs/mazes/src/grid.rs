@@ -396,16 +396,7 @@ impl Env for GridEnv {
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
-        let Some(mut episode) = self.episode else {
-            return Err(EnvError::NotReset {
-                env: self.name.clone(),
-            });
-        };
-        if episode.over {
-            return Err(EnvError::EpisodeOver {
-                env: self.name.clone(),
-            });
-        }
+        let mut episode = EnvError::running(&self.name, self.episode, |e| e.over)?;
         let dir = match action {
             Action::Discrete(index) => Direction::from_index(*index),
             Action::Continuous(_) => None,
