@@ -85,17 +85,20 @@ fn rel_error(a: &[f32], b: &[f32]) -> f64 {
 
 #[test]
 fn the_thread_count_changes_no_bit() {
-    let batch = 2 * BLOCK_ROWS + 5;
-    for k_steps in [1, 2] {
-        for recurrent in [RecurrentProduct::Auto, RecurrentProduct::Dense] {
-            let one = run(batch, k_steps, 1, recurrent);
-            assert!(one.3 > 100.0, "too few spikes to test: {}", one.3);
-            for threads in [2, 3, 8] {
-                let many = run(batch, k_steps, threads, recurrent);
-                assert!(
-                    one == many,
-                    "K={k_steps} {recurrent:?}: {threads} threads differ from one"
-                );
+    // Each thread takes a run of consecutive blocks: 3 blocks (the last one
+    // short) and 6 blocks, cut into runs of 1 to 3 blocks by 2 to 8 threads.
+    for batch in [2 * BLOCK_ROWS + 5, 5 * BLOCK_ROWS + 3] {
+        for k_steps in [1, 2] {
+            for recurrent in [RecurrentProduct::Auto, RecurrentProduct::Dense] {
+                let one = run(batch, k_steps, 1, recurrent);
+                assert!(one.3 > 100.0, "too few spikes to test: {}", one.3);
+                for threads in [2, 3, 4, 8] {
+                    let many = run(batch, k_steps, threads, recurrent);
+                    assert!(
+                        one == many,
+                        "B={batch} K={k_steps} {recurrent:?}: {threads} threads differ from one"
+                    );
+                }
             }
         }
     }

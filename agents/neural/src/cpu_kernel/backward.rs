@@ -62,10 +62,17 @@ impl SpikingKernel {
         let mut g_current = std::mem::take(&mut tape.g_current);
         g_current.clear();
         g_current.resize(net_steps * cells, 0.0);
-        let block = BLOCK_ROWS * n;
-        // One thread: no pool overhead, and one whole-batch product per step
-        // (equal bit for bit to the per-block products; see forward.rs).
-        let serial = rayon::current_num_threads() == 1;
+        // One thread: no pool overhead, and one whole-batch product per step;
+        // more: each thread one run of consecutive blocks of BLOCK_ROWS rows
+        // (as in forward.rs; products cut into row runs equal the whole-batch
+        // product bit for bit, so the thread count changes no result).
+        let serial = rayon::current_num_threads() == 1 || batch <= BLOCK_ROWS;
+        let block = if serial {
+            cells.max(1)
+        } else {
+            let blocks = batch.div_ceil(BLOCK_ROWS);
+            blocks.div_ceil(rayon::current_num_threads()).max(1) * BLOCK_ROWS * n
+        };
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
             let last_of_env_step = s % self.k_steps == self.k_steps - 1;
@@ -125,13 +132,10 @@ impl SpikingKernel {
                     );
                 }
                 // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
-                if !serial {
-                    self.add_recurrent_transposed(g_i, g_z);
-                }
+                self.add_recurrent_transposed(g_i, g_z);
             };
             if serial {
                 work.into_iter().for_each(block_step);
-                self.add_recurrent_transposed(&g_current[at], &mut g_z);
             } else {
                 work.into_par_iter().for_each(block_step);
             }
@@ -154,7 +158,10 @@ impl SpikingKernel {
             summed = acc;
             &summed
         };
-        let grads = self.weight_grads(tape, &g_current, per_env_step, batch, serial);
+        // The weight gradients sum over every step of every row: worth
+        // sharing out even for a single block.
+        let one_thread = rayon::current_num_threads() == 1;
+        let grads = self.weight_grads(tape, &g_current, per_env_step, batch, one_thread);
         tape.g_current = g_current;
         grads
     }

@@ -95,11 +95,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// The state cut into blocks of `block` cells (the last one may be shorter).
-fn blocks(state: &mut KernelState, block: usize) -> Vec<Rows<'_>> {
-    Rows::whole(state).pieces(block)
-}
-
 impl SpikingKernel {
     /// The all-zero state of `batch` samples.
     pub fn initial_state(&self, batch: usize) -> KernelState {
@@ -134,7 +129,8 @@ impl SpikingKernel {
         // One thread: whole-batch products and no pool overhead. A product
         // cut into row blocks equals the whole one bit for bit (a test in
         // gemm.rs checks it), so the results are the same either way.
-        let serial = rayon::current_num_threads() == 1;
+        // A batch of one block has nothing to share out either.
+        let serial = rayon::current_num_threads() == 1 || batch <= BLOCK_ROWS;
         let block = BLOCK_ROWS * n;
         if serial {
             gemm(batch, n_in, n, x, &self.w_in, 0.0, &mut state.input_current);
@@ -159,22 +155,18 @@ impl SpikingKernel {
                 tape.v_prev.extend_from_slice(&state.v);
                 tape.z_prev.extend_from_slice(&state.z);
             }
-            let all_dense =
-                self.rec_rows.is_none() && state.z.chunks(block).all(|z| !self.use_sparse(z));
-            if serial && all_dense {
-                state.current.copy_from_slice(&state.input_current);
-                gemm(batch, n, n, &state.z, &self.w_rec, 1.0, &mut state.current);
-                for rows in blocks(state, block) {
-                    self.update_rows(rows);
-                }
-            } else if serial {
-                for rows in blocks(state, block) {
-                    self.block_step(rows);
-                }
+            // Each thread takes one run of consecutive blocks (one thread: the
+            // whole batch), so a weight matrix is packed for its products once
+            // per thread and step rather than once per block.
+            if serial {
+                self.group_step(Rows::whole(state), block);
             } else {
-                blocks(state, block)
+                let groups = state.v.len().div_ceil(block);
+                let per_thread = groups.div_ceil(rayon::current_num_threads()).max(1);
+                Rows::whole(state)
+                    .pieces(per_thread * block)
                     .into_par_iter()
-                    .for_each(|rows| self.block_step(rows));
+                    .for_each(|rows| self.group_step(rows, block));
             }
             if let Some(tape) = tape.as_deref_mut() {
                 tape.threshold.extend_from_slice(&state.threshold);
@@ -201,27 +193,47 @@ impl SpikingKernel {
         }
     }
 
-    /// One network step of one block of rows.
-    fn block_step(&self, rows: Rows<'_>) {
+    /// One network step of a run of whole blocks of `block` cells. Whether a
+    /// block takes the sparse recurrent product is decided per block, as
+    /// always; consecutive dense blocks share one product, which equals their
+    /// per-block products bit for bit (a test in gemm.rs), so how the blocks
+    /// are grouped changes no result.
+    fn group_step(&self, rows: Rows<'_>, block: usize) {
         let n = self.n;
-        let count = rows.v.len() / n;
         // I = x W_in + z W_rec, with z the spikes before this step.
         rows.current.copy_from_slice(rows.input_current);
-        if let Some(synapses) = &self.rec_rows {
-            synapses.add_fired(rows.z, rows.current);
-        } else if self.use_sparse(rows.z) {
-            // Spikes are 0 or 1: z W_rec is the sum of the rows of W_rec of
-            // the neurons that fired.
-            for (current, z) in rows.current.chunks_exact_mut(n).zip(rows.z.chunks_exact(n)) {
-                for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
-                    let w = &self.w_rec[j * n..(j + 1) * n];
-                    for (c, &w) in current.iter_mut().zip(w) {
-                        *c += w;
+        let cells = rows.z.len();
+        let mut start = 0;
+        while start < cells {
+            let block_end = (start + block).min(cells);
+            let (z, current) = (
+                &rows.z[start..block_end],
+                &mut rows.current[start..block_end],
+            );
+            if let Some(synapses) = &self.rec_rows {
+                synapses.add_fired(z, current);
+                start = block_end;
+            } else if self.use_sparse(z) {
+                // Spikes are 0 or 1: z W_rec is the sum of the rows of W_rec
+                // of the neurons that fired.
+                for (current, z) in current.chunks_exact_mut(n).zip(z.chunks_exact(n)) {
+                    for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
+                        let w = &self.w_rec[j * n..(j + 1) * n];
+                        for (c, &w) in current.iter_mut().zip(w) {
+                            *c += w;
+                        }
                     }
                 }
+                start = block_end;
+            } else {
+                let mut end = block_end;
+                while end < cells && !self.use_sparse(&rows.z[end..(end + block).min(cells)]) {
+                    end = (end + block).min(cells);
+                }
+                let (z, current) = (&rows.z[start..end], &mut rows.current[start..end]);
+                gemm(z.len() / n, n, n, z, &self.w_rec, 1.0, current);
+                start = end;
             }
-        } else {
-            gemm(count, n, n, rows.z, &self.w_rec, 1.0, rows.current);
         }
         self.update_rows(rows);
     }

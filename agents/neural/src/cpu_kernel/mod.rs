@@ -14,13 +14,16 @@
 //! surrogate gradients autograd computes for the tensor version. A test checks
 //! them against autograd to 1e-5 (relative norm).
 //!
-//! Parallelism: the batch is cut into fixed blocks of [`BLOCK_ROWS`] samples that
-//! run on rayon's thread pool (its size is `--threads`), forward and backward, and
-//! the rows of the weight gradients are split over the threads. A matrix product
-//! cut into row blocks equals the whole product bit for bit (every element sums
-//! over the same terms in the same order; tests in `gemm.rs`), so the thread
-//! count never changes a result, and one thread runs the whole-batch products. Spikes are 0 or 1, so where few neurons fire
-//! the recurrent product is a sum of rows of `W_rec` ([`RecurrentProduct`]).
+//! Parallelism: the batch is cut into fixed blocks of [`BLOCK_ROWS`] samples, and
+//! each thread of rayon's pool (its size is `--threads`) takes one run of
+//! consecutive blocks, forward and backward; the rows of the weight gradients
+//! are split over the threads. A matrix product cut into row blocks equals the
+//! whole product bit for bit (every element sums over the same terms in the
+//! same order; tests in `gemm.rs`), so the thread count never changes a
+//! result: one thread runs whole-batch products, many threads one product per
+//! run (a weight matrix packed once per thread and step, not once per block).
+//! Spikes are 0 or 1, so where few neurons fire the recurrent product is a sum
+//! of rows of `W_rec` ([`RecurrentProduct`]), chosen per block.
 //!
 //! Files: `state.rs` (the state, the tape, the gradients), `gemm.rs` (the
 //! matrix products), `forward.rs` (the step), `backward.rs` (the backward pass
