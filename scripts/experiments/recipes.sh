@@ -20,9 +20,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 env="${1:?usage: recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]}"
 agent="${2:?usage: recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]}"
-seeds="${3:-1 2 3}"
-shift $(( $# < 3 ? $# : 3 ))
+shift 2
+seeds="1 2 3"
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+    seeds="$1"
+    shift
+fi
 [ "${1:-}" = "--" ] && shift
+if [ $# -gt 0 ] && [ -z "${NAME:-}" ]; then
+    echo "recipes.sh: train flags make a variant of the recipe; name its runs with NAME=..." >&2
+    exit 2
+fi
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
 name="${NAME:-$(echo "${env%%:*}-$agent${env#"${env%%:*}"}" | tr ':,=' '-__')}"
 out="$root/docs/results/recipes"

@@ -200,7 +200,7 @@ pub fn firing_rates(data: &RunData) -> anyhow::Result<Figure> {
         file: "firing-rates.png",
         title: "Firing rates".into(),
         caption: format!(
-            "Spikes per network step of each neuron over {} evaluation trials ({k_steps} network steps per environment step); the line is train.rate_target, the rate the regulariser pulls towards.",
+            "Spikes per network step of each neuron over {} evaluation trials ({k_steps} network steps per environment step); the line is train.rate_target, the rate the regulariser pulls towards (with train.rate_penalty = \"above\", the ceiling above which it pulls down).",
             data.summary.trials
         ),
         size: RATES_SIZE,

@@ -1,6 +1,6 @@
 //! The hand-derived backward pass through time over a recorded tape: the
-//! surrogate gradients autograd computes for the tensor version, block by
-//! block of batch rows in parallel (see the module's notes on parallelism).
+//! surrogate gradients autograd computes for the tensor version, one run of
+//! blocks of batch rows per thread (see the module's notes on parallelism).
 
 use rayon::prelude::*;
 
@@ -93,7 +93,7 @@ impl SpikingKernel {
                 .enumerate()
                 .collect();
             let tape = &*tape;
-            // One block of rows: the adjoints of its cells, overwritten.
+            // One run of rows: the adjoints of its cells, overwritten.
             let block_step = |(i, g): (usize, RowAdjoints<'_>)| {
                 let RowAdjoints {
                     v: g_v,

@@ -1,7 +1,8 @@
 //! The forward step: K network steps per environment step. The batch is cut
-//! into blocks of [`BLOCK_ROWS`] samples that run in parallel on the thread
-//! pool; per block and network step, one recurrent product (dense, or the sum
-//! of the rows of the neurons that fired) and one fused loop over the neurons.
+//! into blocks of [`BLOCK_ROWS`] samples, and each thread of the pool takes a
+//! run of consecutive blocks; per run and network step, one dense recurrent
+//! product over its consecutive dense blocks (the sum of the rows of the
+//! neurons that fired for a sparse block) and one fused loop over the neurons.
 
 use rayon::prelude::*;
 
@@ -117,8 +118,11 @@ impl SpikingKernel {
     /// One environment step (K network steps) on inputs `x` `[B, n_in]`; the new
     /// features are `state.trace`. With a tape, records what [`Self::backward`] needs.
     ///
-    /// Blocks of [`BLOCK_ROWS`] samples run in parallel on rayon's thread pool; the
-    /// blocks do not depend on the number of threads, so neither do the results.
+    /// Runs of consecutive blocks of [`BLOCK_ROWS`] samples run in parallel on
+    /// rayon's thread pool, one run per thread. How the blocks are grouped
+    /// depends on the number of threads; the results do not (every product
+    /// cut into row runs equals the whole-batch product bit for bit, and the
+    /// dense/sparse choice is made per block).
     ///
     /// # Panics
     /// If `x` or the state do not have this kernel's sizes.
@@ -132,13 +136,18 @@ impl SpikingKernel {
         // A batch of one block has nothing to share out either.
         let serial = rayon::current_num_threads() == 1 || batch <= BLOCK_ROWS;
         let block = BLOCK_ROWS * n;
+        // Blocks per thread: one run of consecutive blocks each.
+        let run_blocks = batch
+            .div_ceil(BLOCK_ROWS)
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
         if serial {
             gemm(batch, n_in, n, x, &self.w_in, 0.0, &mut state.input_current);
         } else {
             state
                 .input_current
-                .par_chunks_mut(block)
-                .zip(x.par_chunks(BLOCK_ROWS * n_in))
+                .par_chunks_mut(run_blocks * block)
+                .zip(x.par_chunks(run_blocks * BLOCK_ROWS * n_in))
                 .for_each(|(current, x)| {
                     gemm(x.len() / n_in, n_in, n, x, &self.w_in, 0.0, current);
                 });
@@ -161,10 +170,8 @@ impl SpikingKernel {
             if serial {
                 self.group_step(Rows::whole(state), block);
             } else {
-                let groups = state.v.len().div_ceil(block);
-                let per_thread = groups.div_ceil(rayon::current_num_threads()).max(1);
                 Rows::whole(state)
-                    .pieces(per_thread * block)
+                    .pieces(run_blocks * block)
                     .into_par_iter()
                     .for_each(|rows| self.group_step(rows, block));
             }

@@ -21,7 +21,8 @@
 //! whole product bit for bit (every element sums over the same terms in the
 //! same order; tests in `gemm.rs`), so the thread count never changes a
 //! result: one thread runs whole-batch products, many threads one product per
-//! run (a weight matrix packed once per thread and step, not once per block).
+//! run (`W_in` and `W_rec` packed once per thread and step, not once per
+//! block).
 //! Spikes are 0 or 1, so where few neurons fire the recurrent product is a sum
 //! of rows of `W_rec` ([`RecurrentProduct`]), chosen per block.
 //!
@@ -40,9 +41,10 @@ mod synapses;
 
 pub use bench::time_bare_products;
 
-/// Samples of the batch processed together: the unit of parallel work and of
-/// the choice between the dense and the sparse recurrent product. Fixed, not
-/// derived from the number of threads, so that results do not depend on it.
+/// Samples of the batch whose recurrent product is chosen together (dense,
+/// or the sum of the rows of the neurons that fired), and the unit of the
+/// runs that the threads share out. Fixed, not derived from the number of
+/// threads, so that results do not depend on it.
 pub const BLOCK_ROWS: usize = 16;
 
 /// A block whose share of spiking neurons in a network step is below this

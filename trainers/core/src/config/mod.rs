@@ -146,7 +146,8 @@ pub struct TrainConfig {
     /// How the entropy weight moves: "constant", "linear" or "cosine".
     pub entropy_schedule: Schedule,
     /// Weight of the firing-rate penalty sum_j (rate_j - rate_target)^2
-    /// (spiking agents; default 1.0, which keeps rates near the target).
+    /// (spiking agents; default 1.0, which keeps rates near the target; with
+    /// `rate_penalty = "above"` only rates above the target count).
     pub rate_weight: f64,
     /// Target firing rate per network step (default 0.05, i.e. 50 Hz at dt = 1 ms).
     pub rate_target: f64,
