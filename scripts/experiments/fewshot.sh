@@ -23,17 +23,15 @@ env="${4:-function-net}"
 shift $(( $# < 4 ? $# : 4 ))
 [ "${1:-}" = "--" ] && shift
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
+# shellcheck source=scripts/experiments/train-once.sh
+source "$root/scripts/experiments/train-once.sh"
 name="${NAME:-$agent}"
 out="$root/docs/results/fewshot"
 mkdir -p "$out" "$root/runs/fewshot"
 for seed in $seeds; do
     run="$root/runs/fewshot/$name-$seed"
-    if [ ! -f "$run.done" ]; then
-        start=$(date +%s)
-        "$lsnn_rl" train --env "$env" --agent "$agent" --seed "$seed" --updates "$updates" \
-            --out "$run" --overwrite --threads 1 --quiet "$@" > /dev/null
-        echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" | tee "$run.done"
-    fi
+    train_once "$run" --env "$env" --agent "$agent" --seed "$seed" --updates "$updates" "$@"
+    echo "$name seed $seed: trained in $(cat "$run.done") s"
     "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --threads 1 --quiet
     cp "$run/analysis/fewshot-curve.csv" "$out/$name-$seed.csv"
 done

@@ -32,17 +32,14 @@ if [ $# -gt 0 ] && [ -z "${NAME:-}" ]; then
     exit 2
 fi
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
+# shellcheck source=scripts/experiments/train-once.sh
+source "$root/scripts/experiments/train-once.sh"
 name="${NAME:-$(echo "${env%%:*}-$agent${env#"${env%%:*}"}" | tr ':,=' '-__')}"
 out="$root/docs/results/recipes"
 mkdir -p "$out" "$root/runs/recipes"
 for seed in $seeds; do
     run="$root/runs/recipes/$name-$seed"
-    if [ ! -f "$run.done" ]; then
-        start=$(date +%s)
-        "$lsnn_rl" train --env "$env" --agent "$agent" --seed "$seed" \
-            --out "$run" --overwrite --threads 1 --quiet "$@" > /dev/null
-        echo "$(( $(date +%s) - start ))" > "$run.done"
-    fi
+    train_once "$run" --env "$env" --agent "$agent" --seed "$seed" "$@"
     {
         "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --threads 1 --quiet
         echo "trained in $(cat "$run.done") s of one core"

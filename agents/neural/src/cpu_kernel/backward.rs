@@ -4,9 +4,9 @@
 
 use rayon::prelude::*;
 
+use super::SpikingKernel;
 use super::gemm::{gemm_add_a_bt, gemm_at_b_rows};
 use super::state::{KernelGrads, RowAdjoints, RowTape, Tape};
-use super::{BLOCK_ROWS, SpikingKernel};
 use crate::config::NeuronModel;
 
 impl SpikingKernel {
@@ -62,17 +62,11 @@ impl SpikingKernel {
         let mut g_current = std::mem::take(&mut tape.g_current);
         g_current.clear();
         g_current.resize(net_steps * cells, 0.0);
-        // One thread: no pool overhead, and one whole-batch product per step;
-        // more: each thread one run of consecutive blocks of BLOCK_ROWS rows
-        // (as in forward.rs; products cut into row runs equal the whole-batch
-        // product bit for bit, so the thread count changes no result).
-        let serial = rayon::current_num_threads() == 1 || batch <= BLOCK_ROWS;
-        let block = if serial {
-            cells.max(1)
-        } else {
-            let blocks = batch.div_ceil(BLOCK_ROWS);
-            blocks.div_ceil(rayon::current_num_threads()).max(1) * BLOCK_ROWS * n
-        };
+        // Serial: one whole-batch product per step and no pool overhead;
+        // else each thread one run of rows, as in forward.rs.
+        let run_rows = super::rows_per_thread(batch);
+        let serial = run_rows.is_none();
+        let block = run_rows.map_or(cells.max(1), |rows| rows * n);
         for s in (0..net_steps).rev() {
             let t = s / self.k_steps;
             let last_of_env_step = s % self.k_steps == self.k_steps - 1;

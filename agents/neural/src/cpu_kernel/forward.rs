@@ -130,27 +130,20 @@ impl SpikingKernel {
         let (batch, n, n_in) = (state.batch, self.n, self.n_in);
         assert_eq!(x.len(), batch * n_in, "x must be [B, n_in]");
         assert_eq!(state.v.len(), batch * n, "state must be [B, n]");
-        // One thread: whole-batch products and no pool overhead. A product
-        // cut into row blocks equals the whole one bit for bit (a test in
-        // gemm.rs checks it), so the results are the same either way.
-        // A batch of one block has nothing to share out either.
-        let serial = rayon::current_num_threads() == 1 || batch <= BLOCK_ROWS;
+        // Serial: whole-batch products and no pool overhead; the results
+        // are the same either way (see `rows_per_thread`).
+        let run_rows = super::rows_per_thread(batch);
         let block = BLOCK_ROWS * n;
-        // Blocks per thread: one run of consecutive blocks each.
-        let run_blocks = batch
-            .div_ceil(BLOCK_ROWS)
-            .div_ceil(rayon::current_num_threads())
-            .max(1);
-        if serial {
-            gemm(batch, n_in, n, x, &self.w_in, 0.0, &mut state.input_current);
-        } else {
+        if let Some(rows) = run_rows {
             state
                 .input_current
-                .par_chunks_mut(run_blocks * block)
-                .zip(x.par_chunks(run_blocks * BLOCK_ROWS * n_in))
+                .par_chunks_mut(rows * n)
+                .zip(x.par_chunks(rows * n_in))
                 .for_each(|(current, x)| {
                     gemm(x.len() / n_in, n_in, n, x, &self.w_in, 0.0, current);
                 });
+        } else {
+            gemm(batch, n_in, n, x, &self.w_in, 0.0, &mut state.input_current);
         }
         let mut tape = tape;
         if let Some(tape) = tape.as_deref_mut() {
@@ -167,13 +160,12 @@ impl SpikingKernel {
             // Each thread takes one run of consecutive blocks (one thread: the
             // whole batch), so a weight matrix is packed for its products once
             // per thread and step rather than once per block.
-            if serial {
-                self.group_step(Rows::whole(state), block);
-            } else {
-                Rows::whole(state)
-                    .pieces(run_blocks * block)
+            match run_rows {
+                Some(rows) => Rows::whole(state)
+                    .pieces(rows * n)
                     .into_par_iter()
-                    .for_each(|rows| self.group_step(rows, block));
+                    .for_each(|run| self.group_step(run, block)),
+                None => self.group_step(Rows::whole(state), block),
             }
             if let Some(tape) = tape.as_deref_mut() {
                 tape.threshold.extend_from_slice(&state.threshold);

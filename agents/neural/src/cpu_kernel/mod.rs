@@ -47,6 +47,19 @@ pub use bench::time_bare_products;
 /// threads, so that results do not depend on it.
 pub const BLOCK_ROWS: usize = 16;
 
+/// The batch rows each thread takes per step, forward and backward: one run
+/// of consecutive blocks of [`BLOCK_ROWS`] rows per thread; None where the
+/// whole batch runs serially (one thread, or a batch of one block: nothing
+/// to share out). Products cut into row runs equal the whole-batch product
+/// bit for bit, so this choice changes no result.
+fn rows_per_thread(batch: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads();
+    if threads == 1 || batch <= BLOCK_ROWS {
+        return None;
+    }
+    Some(batch.div_ceil(BLOCK_ROWS).div_ceil(threads) * BLOCK_ROWS)
+}
+
 /// A block whose share of spiking neurons in a network step is below this
 /// takes the sparse recurrent product ([`RecurrentProduct::Auto`]); measured
 /// with `lsnn-rl bench --recurrent` (docs/performance.md).
