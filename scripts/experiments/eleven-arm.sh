@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Results experiment 2b: train the eleven-arm sweep, then for every cell play
-# 1000 trials (seed 1000003) with its episode log and count the trials in
-# which the agent pulls the informative arm (10) first and the target (the
-# arm paying 5) on every later pull:
+# Results experiment 2b: train an eleven-arm sweep (default
+# scripts/experiments/eleven-arm.toml), then for every cell play 1000 trials
+# (seed 1000003) with its episode log and count the trials in which the
+# agent pulls the informative arm (10) first and the target (the arm paying
+# 5) on every later pull:
 #
-#     scripts/experiments/eleven-arm.sh [JOBS]
+#     scripts/experiments/eleven-arm.sh [JOBS] [SWEEP]
 #
-# Writes runs/results/eleven-arm.csv (the sweep's table) and
-# runs/results/eleven-arm-strategy.csv (agent,seed,mean_total_reward,
-# informative_first,informative_then_target).
+# Writes runs/results/NAME.csv (the sweep's table) and
+# runs/results/NAME-strategy.csv (env,agent,seed,mean_total_reward,
+# informative_first,informative_then_target), NAME being the sweep's name.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 jobs="${1:-$(nproc)}"
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
-"$root/scripts/experiments/run-sweep.sh" "$root/scripts/experiments/eleven-arm.toml" "$jobs"
-out="$root/runs/results/eleven-arm-strategy.csv"
-echo "agent,seed,mean_total_reward,informative_first,informative_then_target" > "$out.tmp"
-for run in "$root"/runs/results/eleven-arm/*/; do
+sweep="${2:-$root/scripts/experiments/eleven-arm.toml}"
+name="$(basename "$sweep" .toml)"
+"$root/scripts/experiments/run-sweep.sh" "$sweep" "$jobs"
+out="$root/runs/results/$name-strategy.csv"
+echo "env,agent,seed,mean_total_reward,informative_first,informative_then_target" > "$out.tmp"
+for run in "$root"/runs/results/"$name"/*/; do
     [[ -f "$run/final-eval.json" ]] || continue
     "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --csv "$run/episodes.csv" > /dev/null
     python3 - "$run" >> "$out.tmp" <<'PY'
@@ -39,8 +42,9 @@ for trial in steps.values():
         then_target += 1
 cell = json.load(open(f"{run}/final-eval.json"))
 params = dict(cell["params"])
+env = params.get("env", "bandit-eleven-arm")
 n = len(steps)
-print(f"{params['agent']},{params['seed']},{total / n:.3f},{first / n:.3f},{then_target / n:.3f}")
+print(f"{env},{params['agent']},{params['seed']},{total / n:.3f},{first / n:.3f},{then_target / n:.3f}")
 PY
 done
 mv "$out.tmp" "$out"

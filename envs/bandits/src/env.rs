@@ -93,7 +93,8 @@ impl Arms {
 /// A bandit environment: one task ([`Arms`]) played for `pulls` pulls.
 ///
 /// Observations are empty (a bandit shows nothing; the meta-RL inputs of a
-/// `Trial` carry the previous action and reward). The episode is the whole
+/// `Trial` carry the previous action and reward), unless the bandit was built
+/// [`with a payout code`](Self::with_payout_code). The episode is the whole
 /// trial: it is `terminated` after the last pull. Every step's info holds
 /// `arm` (the arm pulled), `expected_reward` (that arm's expected reward at
 /// that pull) and `best_expected_reward` (the best arm's), so regret is exact.
@@ -105,6 +106,8 @@ pub struct BanditEnv {
     pulls: usize,
     pulls_done: Option<usize>,
     rng: Rng,
+    /// The payouts a place-coded observation distinguishes (empty: no observation).
+    payout_code: Vec<f64>,
     observation_space: Space,
     action_space: Space,
 }
@@ -139,7 +142,43 @@ impl BanditEnv {
             pulls,
             pulls_done: None,
             rng: rng_from_seed(seed),
+            payout_code: Vec::new(),
         })
+    }
+
+    /// The same bandit observing the last pull's payout as a place code: one
+    /// unit per value of `payouts`, 1 for the value paid (the nearest one),
+    /// all 0 before the first pull. The reward input carries the same
+    /// number; the code makes each payout a separate input, which a spiking
+    /// network reads far more easily than one analogue value.
+    ///
+    /// Fails when `payouts` is empty or holds a value that is not finite.
+    pub fn with_payout_code(mut self, payouts: Vec<f64>) -> Result<Self, EnvError> {
+        if payouts.is_empty() || !payouts.iter().all(|p| p.is_finite()) {
+            return Err(EnvError::Unsupported {
+                env: self.name,
+                what: format!("a payout code of {payouts:?}; give at least one finite value"),
+            });
+        }
+        self.observation_space = Space::uniform_box(0.0, 1.0, &[payouts.len()]);
+        self.payout_code = payouts;
+        Ok(self)
+    }
+
+    /// The observation after a pull that paid `reward` (before the first
+    /// pull: `None`).
+    fn observe(&self, reward: Option<f64>) -> Vec<f32> {
+        let mut obs = vec![0.0; self.payout_code.len()];
+        if let Some(reward) = reward {
+            let nearest = (0..self.payout_code.len()).min_by(|&a, &b| {
+                let distance = |i: usize| (self.payout_code[i] - reward).abs();
+                distance(a).total_cmp(&distance(b))
+            });
+            if let Some(unit) = nearest {
+                obs[unit] = 1.0;
+            }
+        }
+        obs
     }
 
     /// The task: how each arm pays.
@@ -208,7 +247,7 @@ impl Env for BanditEnv {
         }
         self.expected = self.arms.initial_expected_rewards();
         self.pulls_done = Some(0);
-        (Vec::new(), Info::new())
+        (self.observe(None), Info::new())
     }
 
     fn step(&mut self, action: &Action) -> Result<Step, EnvError> {
@@ -237,7 +276,7 @@ impl Env for BanditEnv {
         self.drift();
         self.pulls_done = Some(pulls_done + 1);
         Ok(Step {
-            obs: Vec::new(),
+            obs: self.observe(Some(reward)),
             reward,
             terminated: pulls_done + 1 == self.pulls,
             truncated: false,

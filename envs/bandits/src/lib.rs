@@ -46,12 +46,13 @@
 //!   rewards `N(mu_a, sigma^2)`;
 //! - `bandit-dependent:difficulty=uniform,pulls=100`: two arms with
 //!   `p2 = 1 - p1` (Wang et al.);
-//! - `bandit-eleven-arm:pulls=5`: Wang et al.'s informative-arm task;
+//! - `bandit-eleven-arm:pulls=5,obs=none`: Wang et al.'s informative-arm task
+//!   (`obs=payout` shows the last payout as a place code);
 //! - `bandit-restless:volatility=low,pulls=100`: two arms whose
 //!   probabilities drift during the trial.
 //!
-//! Every task is a [`BanditEnv`]: an empty observation, `Discrete(arms)`
-//! actions, one episode of `pulls` pulls, and exact regret in each step's
+//! Every task is a [`BanditEnv`]: an empty observation (or the payout code),
+//! `Discrete(arms)` actions, one episode of `pulls` pulls, and exact regret in each step's
 //! info (`arm`, `expected_reward`, `best_expected_reward`), and the task
 //! variables `best_arm` and `arm0_mean` that `lsnn-rl analyze decode` reads.
 

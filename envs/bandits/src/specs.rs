@@ -35,6 +35,12 @@ const VOLATILITY: ParamInfo = ParamInfo::new(
     "sd of p1's reflected Gaussian step after each pull: low 0.02, high 0.1",
 );
 
+const OBS: ParamInfo = ParamInfo::new(
+    "obs",
+    "none",
+    "none: a bandit shows nothing; payout: the last payout as a place code (one unit per payout value)",
+);
+
 const fn pulls(default: &'static str) -> ParamInfo {
     ParamInfo::new("pulls", default, "pulls per trial, at least 1")
 }
@@ -69,7 +75,7 @@ const BANDITS: [Bandit; 5] = [
     Bandit {
         id: "bandit-eleven-arm",
         description: "Wang et al.'s 11 arms: a target pays 5, nine pay 1, arm 10 pays 0.1 x (target + 1)",
-        params: &[pulls("5")],
+        params: &[pulls("5"), OBS],
         build: |_| Ok(Prior::ElevenArm),
     },
     Bandit {
@@ -109,7 +115,15 @@ fn sigma(params: &Params) -> Result<f64, SpecError> {
 fn build(bandit: &Bandit, params: &Params) -> Result<BanditTasks, SpecError> {
     let prior = (bandit.build)(params)?;
     let pulls = params.usize_at_least("pulls", 1)?;
-    Ok(BanditTasks::new(params.canonical_spec(), prior, pulls))
+    let tasks = BanditTasks::new(params.canonical_spec(), prior, pulls);
+    if !bandit.params.iter().any(|p| p.name == OBS.name)
+        || params.choice(OBS.name, &["none", "payout"])? == 0
+    {
+        return Ok(tasks);
+    }
+    tasks
+        .with_payout_code()
+        .ok_or_else(|| params.bad_value(OBS.name, "this bandit's payouts are not a fixed set"))
 }
 
 /// Registers every bandit: `bandit-bernoulli`, `bandit-gaussian`,

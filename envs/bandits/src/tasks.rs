@@ -98,6 +98,23 @@ impl Prior {
         }
     }
 
+    /// Every payout a task of this prior can pay, where that is a fixed set
+    /// (the eleven-armed bandit: 0.1 to 1.0 from the informative arm, 1 and
+    /// 5), in increasing order; `None` for random payouts.
+    pub fn payouts(&self) -> Option<Vec<f64>> {
+        match self {
+            // 1.0 is both the informative arm's payout for target 9 and a
+            // plain arm's: one value, one unit.
+            Prior::ElevenArm => Some(
+                (1..=10)
+                    .map(|tenths| 0.1 * tenths as f64)
+                    .chain([5.0])
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// Draws the arms of one task.
     pub fn draw(&self, rng: &mut Rng) -> Arms {
         match *self {
@@ -137,13 +154,28 @@ pub struct BanditTasks {
     spec: String,
     prior: Prior,
     pulls: usize,
+    /// The payouts the observation place-codes (`obs=payout`); empty: none.
+    payout_code: Vec<f64>,
 }
 
 impl BanditTasks {
     /// Tasks drawn from `prior`, played for `pulls` pulls; `spec` names them
     /// in logs. Callers check the arguments (the spec parser does).
     pub(crate) fn new(spec: String, prior: Prior, pulls: usize) -> Self {
-        Self { spec, prior, pulls }
+        Self {
+            spec,
+            prior,
+            pulls,
+            payout_code: Vec::new(),
+        }
+    }
+
+    /// The same tasks observing the last payout as a place code
+    /// ([`BanditEnv::with_payout_code`]); `None` where the prior's payouts
+    /// are not a fixed set ([`Prior::payouts`]).
+    pub(crate) fn with_payout_code(mut self) -> Option<Self> {
+        self.payout_code = self.prior.payouts()?;
+        Some(self)
     }
 
     /// The prior tasks are drawn from.
@@ -161,8 +193,13 @@ impl BanditTasks {
     pub fn sample(&self, rng: &mut Rng) -> BanditEnv {
         let arms = self.prior.draw(rng);
         let seed = rng.random();
-        BanditEnv::new(self.spec.clone(), arms, self.pulls, seed)
-            .expect("the spec parser admits only playable priors")
+        let env = BanditEnv::new(self.spec.clone(), arms, self.pulls, seed)
+            .expect("the spec parser admits only playable priors");
+        if self.payout_code.is_empty() {
+            return env;
+        }
+        env.with_payout_code(self.payout_code.clone())
+            .expect("a prior's payouts are finite")
     }
 }
 
@@ -172,7 +209,10 @@ impl TaskDistribution for BanditTasks {
     }
 
     fn observation_space(&self) -> Space {
-        Space::uniform_box(0.0, 0.0, &[0])
+        match self.payout_code.len() {
+            0 => Space::uniform_box(0.0, 0.0, &[0]),
+            units => Space::uniform_box(0.0, 1.0, &[units]),
+        }
     }
 
     fn action_space(&self) -> Space {

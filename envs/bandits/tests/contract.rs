@@ -8,7 +8,8 @@ use lsnn_rl_env::{
 use proptest::prelude::*;
 
 /// Every registered spec at its defaults, and with 3 pulls where it has a
-/// `pulls` parameter, so short action sequences reach the end of a trial.
+/// `pulls` parameter, so short action sequences reach the end of a trial;
+/// and the observing variants (`obs=payout`).
 fn distributions() -> Vec<Box<dyn TaskDistribution>> {
     let mut registry = Registry::new();
     lsnn_rl_bandits::register(&mut registry).unwrap();
@@ -16,6 +17,9 @@ fn distributions() -> Vec<Box<dyn TaskDistribution>> {
     for entry in registry.entries() {
         if entry.params.iter().any(|p| p.name == "pulls") {
             specs.push(format!("{}:pulls=3", entry.id));
+        }
+        if entry.params.iter().any(|p| p.name == "obs") {
+            specs.push(format!("{}:obs=payout", entry.id));
         }
     }
     specs

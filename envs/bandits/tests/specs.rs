@@ -1,7 +1,7 @@
 //! Spec strings: the ids, their defaults, and the errors bad specs give.
 
 use lsnn_rl_bandits::{BanditTasks, Difficulty, Prior, Volatility, register};
-use lsnn_rl_env::{Registry, Space, SpecError, rng_from_seed};
+use lsnn_rl_env::{Action, Registry, Space, SpecError, rng_from_seed};
 
 fn registry() -> Registry {
     let mut registry = Registry::new();
@@ -75,7 +75,12 @@ fn defaults_fill_the_canonical_spec() {
             2,
             100,
         ),
-        ("bandit-eleven-arm", "bandit-eleven-arm:pulls=5", 11, 5),
+        (
+            "bandit-eleven-arm",
+            "bandit-eleven-arm:pulls=5,obs=none",
+            11,
+            5,
+        ),
         (
             "bandit-restless:pulls=50",
             "bandit-restless:volatility=low,pulls=50",
@@ -185,4 +190,51 @@ fn unknown_choices_list_the_valid_ones() {
     let (key, reason) = bad_value("bandit-restless:volatility=extreme");
     assert_eq!(key, "volatility");
     assert!(reason.contains("low|high"), "{reason}");
+    let (key, reason) = bad_value("bandit-eleven-arm:obs=reward");
+    assert_eq!(key, "obs");
+    assert!(reason.contains("none|payout"), "{reason}");
+}
+
+#[test]
+fn the_eleven_arm_payout_code_shows_the_last_payout_as_one_unit() {
+    let dist = registry().make("bandit-eleven-arm:obs=payout").unwrap();
+    assert_eq!(
+        dist.observation_space(),
+        Space::uniform_box(0.0, 1.0, &[11])
+    );
+    for seed in 0..20 {
+        let mut env = dist.sample_task(&mut rng_from_seed(seed));
+        let (obs, _) = env.reset(Some(seed));
+        assert_eq!(obs, vec![0.0; 11], "nothing paid yet");
+        // The informative arm pays 0.1 (target + 1): unit `target` lights up.
+        let informative = env.step(&Action::Discrete(10)).unwrap();
+        let target = (informative.reward * 10.0).round() as usize - 1;
+        let mut expected = vec![0.0; 11];
+        expected[target] = 1.0;
+        assert_eq!(informative.obs, expected, "seed {seed}");
+        // The target pays 5: the last unit.
+        let paid = env.step(&Action::Discrete(target)).unwrap();
+        assert_eq!(paid.reward, 5.0);
+        assert_eq!(paid.obs.iter().position(|&x| x == 1.0), Some(10));
+        assert_eq!(paid.obs.iter().sum::<f32>(), 1.0);
+        // A plain arm pays 1: the unit of 1.0.
+        let plain = env.step(&Action::Discrete((target + 1) % 10)).unwrap();
+        assert_eq!(plain.reward, 1.0);
+        assert_eq!(plain.obs.iter().position(|&x| x == 1.0), Some(9));
+    }
+    // The same tasks and rewards as without the code.
+    let plain = registry().make("bandit-eleven-arm").unwrap();
+    let (mut a, mut b) = (
+        dist.sample_task(&mut rng_from_seed(5)),
+        plain.sample_task(&mut rng_from_seed(5)),
+    );
+    a.reset(Some(1));
+    b.reset(Some(1));
+    for arm in [10, 3, 7, 0, 10] {
+        let (a, b) = (
+            a.step(&Action::Discrete(arm)),
+            b.step(&Action::Discrete(arm)),
+        );
+        assert_eq!(a.unwrap().reward, b.unwrap().reward);
+    }
 }
