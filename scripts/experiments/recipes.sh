@@ -10,12 +10,16 @@
 #     scripts/experiments/recipes.sh maze-water-grid lsnn "1 2 3"
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=10,pulls=100 lsnn 1
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=5,pulls=10 lsnn "1 2 3"
+#     scripts/experiments/recipes.sh arena-water:steps=100 lsnn "1 2 3"
+#     EVAL_ENV=maze-random:size=5,horizon=100,layouts=test \
+#         scripts/experiments/recipes.sh maze-random:size=5,horizon=100,layouts=train lsnn "1 2 3"
 #
 # Runs go to runs/recipes/NAME-SEED (NAME: the environment id and the agent,
 # or NAME=... for a variant with train flags; complete runs are kept, so an
 # interrupted script picks up where it stopped), each evaluation's table to
 # docs/results/recipes/NAME-SEED.txt with the training time in seconds of
-# one core. LSNN_RL_BIN pins a built binary.
+# one core. LSNN_RL_BIN pins a built binary; EVAL_ENV evaluates on another
+# spec than the training one (the random maze's test pool of layouts).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 env="${1:?usage: recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]}"
@@ -41,7 +45,7 @@ for seed in $seeds; do
     run="$root/runs/recipes/$name-$seed"
     train_once "$run" --env "$env" --agent "$agent" --seed "$seed" "$@"
     {
-        "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --threads 1 --quiet
+        "$lsnn_rl" eval --run "$run" ${EVAL_ENV:+--env "$EVAL_ENV"} --trials 1000 --seed 1000003 --threads 1 --quiet
         echo "trained in $(cat "$run.done") s of one core"
     } | tee "$out/$name-$seed.txt"
 done

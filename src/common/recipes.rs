@@ -39,6 +39,18 @@ pub const RECIPES: &[Recipe] = &[
         text: include_str!("../../configs/maze-water-grid/lsnn.toml"),
     },
     Recipe {
+        path: "configs/arena-water/lsnn.toml",
+        family: "arena-water",
+        agent: "lsnn",
+        text: include_str!("../../configs/arena-water/lsnn.toml"),
+    },
+    Recipe {
+        path: "configs/maze-random/lsnn.toml",
+        family: "maze-random",
+        agent: "lsnn",
+        text: include_str!("../../configs/maze-random/lsnn.toml"),
+    },
+    Recipe {
         path: "configs/function-net/lsnn.toml",
         family: "function-net",
         agent: "lsnn",
