@@ -23,39 +23,26 @@ pub struct Recipe {
     pub text: &'static str,
 }
 
+/// The recipe `configs/FAMILY/AGENT.toml`, its text compiled in.
+macro_rules! recipe {
+    ($family:literal, $agent:literal) => {
+        Recipe {
+            path: concat!("configs/", $family, "/", $agent, ".toml"),
+            family: $family,
+            agent: $agent,
+            text: include_str!(concat!("../../configs/", $family, "/", $agent, ".toml")),
+        }
+    };
+}
+
 /// Every recipe; a test checks that this list and the `configs/` folder
 /// agree.
 pub const RECIPES: &[Recipe] = &[
-    Recipe {
-        path: "configs/bandit-bernoulli/lsnn.toml",
-        family: "bandit-bernoulli",
-        agent: "lsnn",
-        text: include_str!("../../configs/bandit-bernoulli/lsnn.toml"),
-    },
-    Recipe {
-        path: "configs/maze-water-grid/lsnn.toml",
-        family: "maze-water-grid",
-        agent: "lsnn",
-        text: include_str!("../../configs/maze-water-grid/lsnn.toml"),
-    },
-    Recipe {
-        path: "configs/arena-water/lsnn.toml",
-        family: "arena-water",
-        agent: "lsnn",
-        text: include_str!("../../configs/arena-water/lsnn.toml"),
-    },
-    Recipe {
-        path: "configs/maze-random/lsnn.toml",
-        family: "maze-random",
-        agent: "lsnn",
-        text: include_str!("../../configs/maze-random/lsnn.toml"),
-    },
-    Recipe {
-        path: "configs/function-net/lsnn.toml",
-        family: "function-net",
-        agent: "lsnn",
-        text: include_str!("../../configs/function-net/lsnn.toml"),
-    },
+    recipe!("bandit-bernoulli", "lsnn"),
+    recipe!("maze-water-grid", "lsnn"),
+    recipe!("arena-water", "lsnn"),
+    recipe!("maze-random", "lsnn"),
+    recipe!("function-net", "lsnn"),
 ];
 
 /// The sections a recipe may set.
