@@ -19,7 +19,10 @@ name="$(basename "$sweep" .toml)"
 "$root/scripts/experiments/run-sweep.sh" "$sweep" "$jobs"
 out="$root/runs/results/$name-strategy.csv"
 echo "env,agent,seed,mean_total_reward,informative_first,informative_then_target" > "$out.tmp"
-for run in "$root"/runs/results/"$name"/*/; do
+# The sweep's own complete cells (not whatever else lies in its folder).
+runs=$("$lsnn_rl" sweep plan "$sweep" | awk '$(NF-1) == "complete" {print $NF}')
+[ -n "$runs" ] || echo "eleven-arm.sh: no complete cell in $sweep" >&2
+for run in $runs; do
     [[ -f "$run/final-eval.json" ]] || continue
     "$lsnn_rl" eval --run "$run" --trials 1000 --seed 1000003 --csv "$run/episodes.csv" > /dev/null
     python3 - "$run" >> "$out.tmp" <<'PY'
@@ -42,9 +45,10 @@ for trial in steps.values():
         then_target += 1
 cell = json.load(open(f"{run}/final-eval.json"))
 params = dict(cell["params"])
-env = params.get("env", "bandit-eleven-arm")
 n = len(steps)
-print(f"{env},{params['agent']},{params['seed']},{total / n:.3f},{first / n:.3f},{then_target / n:.3f}")
+csv.writer(sys.stdout, lineterminator="\n").writerow(
+    [cell["env"], params["agent"], params["seed"], f"{total / n:.3f}", f"{first / n:.3f}", f"{then_target / n:.3f}"]
+)
 PY
 done
 mv "$out.tmp" "$out"

@@ -123,7 +123,7 @@ fn build(bandit: &Bandit, params: &Params) -> Result<BanditTasks, SpecError> {
     }
     tasks
         .with_payout_code()
-        .ok_or_else(|| params.bad_value(OBS.name, "this bandit's payouts are not a fixed set"))
+        .ok_or_else(|| params.bad_value(OBS.name, "this bandit offers no payout code"))
 }
 
 /// Registers every bandit: `bandit-bernoulli`, `bandit-gaussian`,

@@ -98,9 +98,10 @@ impl Prior {
         }
     }
 
-    /// Every payout a task of this prior can pay, where that is a fixed set
-    /// (the eleven-armed bandit: 0.1 to 1.0 from the informative arm, 1 and
-    /// 5), in increasing order; `None` for random payouts.
+    /// The payouts a place-coded observation distinguishes, in increasing
+    /// order: every payout a task of the eleven-armed bandit can pay (0.1 to
+    /// 1.0 from the informative arm, 1 and 5); `None` where the prior offers
+    /// no payout code.
     pub fn payouts(&self) -> Option<Vec<f64>> {
         match self {
             // 1.0 is both the informative arm's payout for target 9 and a
@@ -374,6 +375,29 @@ mod tests {
             (above_three_quarters - 0.25).abs() < 0.035,
             "{above_three_quarters}"
         );
+    }
+
+    #[test]
+    fn only_the_eleven_armed_bandit_offers_a_payout_code() {
+        let tasks = |prior| BanditTasks::new("t".into(), prior, 5);
+        let coded = tasks(Prior::ElevenArm).with_payout_code().unwrap();
+        assert_eq!(
+            coded.observation_space(),
+            Space::uniform_box(0.0, 1.0, &[11])
+        );
+        assert_eq!(
+            Prior::ElevenArm.payouts().unwrap().last(),
+            Some(&5.0),
+            "the target's payout is coded"
+        );
+        for prior in [
+            Prior::Bernoulli { arms: 3 },
+            Prior::Dependent(Difficulty::Easy),
+            Prior::Restless(Volatility::Low),
+        ] {
+            assert!(prior.payouts().is_none(), "{prior:?}");
+            assert!(tasks(prior).with_payout_code().is_none(), "{prior:?}");
+        }
     }
 
     #[test]

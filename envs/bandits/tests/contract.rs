@@ -79,7 +79,7 @@ proptest! {
                 actions
                     .iter()
                     .map_while(|&a| env.step(&Action::Discrete(a % arms)).ok())
-                    .map(|step| (step.reward, step.info))
+                    .map(|step| (step.obs, step.reward, step.info))
                     .collect::<Vec<_>>()
             };
             prop_assert_eq!(play(), play(), "{}", dist.spec());

@@ -1,5 +1,7 @@
-//! The trainer end to end on small seeded bandit problems: it learns, it is
-//! deterministic, and a resumed run equals an uninterrupted one.
+//! The trainer end to end on seeded bandit problems: it learns (a small
+//! network on the easy dependent bandit; the default network finding the
+//! eleven-armed bandit's informative arm), it is deterministic, and a
+//! resumed run equals an uninterrupted one.
 
 mod common;
 
