@@ -1,0 +1,57 @@
+//! How far two threads can speed up the kernel's largest part, the
+//! recurrent product `z W_rec`: the whole product on one thread against two
+//! halves on two threads, cut by rows (what the kernel does: each thread a
+//! run of batch rows) or by columns (each thread half of `W_rec`'s columns,
+//! so each packs half the weights). Shapes of the `large` (B = 64, 1600
+//! neurons) and `wide` (B = 256, 400 neurons) presets. docs/performance.md
+//! quotes its medians.
+//!
+//!     cargo bench -p lsnn-rl-neural --bench split_products
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, Axis};
+
+fn split_products(c: &mut Criterion) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of two threads");
+    for (batch, n) in [(64, 1600), (256, 400)] {
+        // Spikes at about a fifth of the cells, weights of the kernel's size.
+        let z = Array2::from_shape_fn((batch, n), |(i, j)| ((i * 7 + j * 3) % 5 == 0) as u8 as f32);
+        let w = Array2::from_shape_fn((n, n), |(i, j)| ((i * 13 + j * 7) % 101) as f32 * 1e-3);
+        let mut out = Array2::<f32>::zeros((batch, n));
+        let mut group = c.benchmark_group(format!("z W_rec {batch}x{n}x{n}"));
+        group.sample_size(20);
+        group.bench_function("one thread", |b| {
+            b.iter(|| general_mat_mul(1.0, &z, &w, 0.0, &mut out))
+        });
+        group.bench_function("two threads, by rows", |b| {
+            b.iter(|| {
+                let half = batch / 2;
+                let (mut top, mut bottom) = out.view_mut().split_at(Axis(0), half);
+                let (z_top, z_bottom) = z.view().split_at(Axis(0), half);
+                pool.join(
+                    || general_mat_mul(1.0, &z_top, &w, 0.0, &mut top),
+                    || general_mat_mul(1.0, &z_bottom, &w, 0.0, &mut bottom),
+                );
+            })
+        });
+        group.bench_function("two threads, by columns", |b| {
+            b.iter(|| {
+                let half = n / 2;
+                let (mut left, mut right) = out.view_mut().split_at(Axis(1), half);
+                let (w_left, w_right) = w.view().split_at(Axis(1), half);
+                pool.join(
+                    || general_mat_mul(1.0, &z, &w_left, 0.0, &mut left),
+                    || general_mat_mul(1.0, &z, &w_right, 0.0, &mut right),
+                );
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, split_products);
+criterion_main!(benches);
