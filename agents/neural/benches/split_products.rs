@@ -27,30 +27,38 @@ fn split_products(c: &mut Criterion) {
         group.bench_function("one thread", |b| {
             b.iter(|| general_mat_mul(1.0, &z, &w, 0.0, &mut out))
         });
-        group.bench_function("two threads, by rows", |b| {
-            b.iter(|| {
-                let half = batch / 2;
-                let (mut top, mut bottom) = out.view_mut().split_at(Axis(0), half);
-                let (z_top, z_bottom) = z.view().split_at(Axis(0), half);
-                pool.join(
-                    || general_mat_mul(1.0, &z_top, &w, 0.0, &mut top),
-                    || general_mat_mul(1.0, &z_bottom, &w, 0.0, &mut bottom),
-                );
-            })
-        });
-        group.bench_function("two threads, by columns", |b| {
-            b.iter(|| {
-                let half = n / 2;
-                let (mut left, mut right) = out.view_mut().split_at(Axis(1), half);
-                let (w_left, w_right) = w.view().split_at(Axis(1), half);
-                pool.join(
-                    || general_mat_mul(1.0, &z, &w_left, 0.0, &mut left),
-                    || general_mat_mul(1.0, &z, &w_right, 0.0, &mut right),
-                );
-            })
-        });
+        for (name, axis) in [
+            ("two threads, by rows", Axis(0)),
+            ("two threads, by columns", Axis(1)),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| in_halves(&pool, &z, &w, &mut out, axis))
+            });
+        }
         group.finish();
     }
+}
+
+/// `out = z w` as two products on the pool's two threads: the rows of `z`
+/// and `out` cut in half (`Axis(0)`), or the columns of `w` and `out`.
+fn in_halves(
+    pool: &rayon::ThreadPool,
+    z: &Array2<f32>,
+    w: &Array2<f32>,
+    out: &mut Array2<f32>,
+    axis: Axis,
+) {
+    let half = out.len_of(axis) / 2;
+    let ((z0, z1), (w0, w1)) = if axis == Axis(0) {
+        (z.view().split_at(axis, half), (w.view(), w.view()))
+    } else {
+        ((z.view(), z.view()), w.view().split_at(axis, half))
+    };
+    let (mut out0, mut out1) = out.view_mut().split_at(axis, half);
+    pool.join(
+        || general_mat_mul(1.0, &z0, &w0, 0.0, &mut out0),
+        || general_mat_mul(1.0, &z1, &w1, 0.0, &mut out1),
+    );
 }
 
 criterion_group!(benches, split_products);
