@@ -172,8 +172,8 @@ impl BanditTasks {
     }
 
     /// The same tasks observing the last payout as a place code
-    /// ([`BanditEnv::with_payout_code`]); `None` where the prior's payouts
-    /// are not a fixed set ([`Prior::payouts`]).
+    /// ([`BanditEnv::with_payout_code`]); `None` where the prior offers no
+    /// payout code ([`Prior::payouts`]).
     pub(crate) fn with_payout_code(mut self) -> Option<Self> {
         self.payout_code = self.prior.payouts()?;
         Some(self)
