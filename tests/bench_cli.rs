@@ -150,3 +150,122 @@ fn unknown_presets_and_unavailable_devices_are_clear_errors() {
         assert_clean_failure(&out, &["cuda", "--device cpu"]);
     }
 }
+
+/// Every file of a run directory with its bytes, for "only read" checks.
+fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_of(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().unwrap();
+    let trained = lsnn_rl(
+        dir.path(),
+        &[
+            "train",
+            "--quiet",
+            "--out",
+            run_arg,
+            "--env",
+            "bandit-bernoulli:arms=3,pulls=12",
+            "--updates",
+            "6",
+            "--threads",
+            "1",
+            "--set",
+            "agent.n_lif=7",
+            "--set",
+            "agent.n_alif=5",
+            "--set",
+            "agent.k_steps=2",
+            "--set",
+            "train.batch=5",
+            "--set",
+            "train.eval_every=0",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let before = files_of(&run);
+    let csv_path = dir.path().join("bench.csv");
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--run",
+            run_arg,
+            "--repeats",
+            "2",
+            "--warmup",
+            "1",
+            "--recurrent",
+            "sparse",
+            "--quiet",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let get = |row: &csv::StringRecord, column: &str| {
+        let i = header.iter().position(|h| h == column).unwrap();
+        row[i].to_string()
+    };
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        // The run's own task, batch and network, not a preset's.
+        assert_eq!(get(row, "preset"), format!("run:{run_arg}"));
+        assert_eq!(get(row, "env"), "bandit-bernoulli:arms=3,pulls=12");
+        assert_eq!(get(row, "batch"), "5");
+        assert_eq!(get(row, "neurons"), "12");
+        assert_eq!(get(row, "trial_steps"), "12");
+        assert_eq!(get(row, "recurrent"), "sparse");
+        assert_eq!(get(row, "model"), "eprop2020");
+    }
+    let rate: f64 = get(&rows[0], "rate").parse().unwrap();
+    assert!((0.0..=1.0).contains(&rate), "a firing rate, got {rate}");
+    assert!(get(&rows[1], "rate").is_empty(), "inference has no update");
+    // Timing a run writes nothing into it.
+    assert!(files_of(&run) == before, "bench changed the run's files");
+}
+
+#[test]
+fn bench_run_errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-run");
+    let out = lsnn_rl(
+        dir.path(),
+        &["bench", "--run", missing.to_str().unwrap(), "--quiet"],
+    );
+    assert_clean_failure(&out, &["no-such-run", "not a run directory"]);
+    // A run and presets are two different subjects (clap's usage error).
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--run",
+            missing.to_str().unwrap(),
+            "--preset",
+            "small",
+        ],
+    );
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("'--run <RUN>' cannot be used with '--preset <NAME>'"),
+        "{err}"
+    );
+}

@@ -87,6 +87,7 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   lsnn-rl bench --preset small --bptt autograd
   lsnn-rl bench --scaling --csv scaling.csv
   lsnn-rl bench --preset wide,large --device cuda
+  lsnn-rl bench --run runs/quickstart --recurrent dense
 
 Presets (LSNN, K = 1, inputs: previous action, previous reward, step):
   small       bandit-bernoulli:arms=2,pulls=100, B = 64, 50 LIF + 50 ALIF
@@ -206,6 +207,12 @@ pub struct BenchArgs {
     /// No progress bar on stderr (there is none when stderr is not a terminal).
     #[arg(long)]
     pub quiet: bool,
+    /// Time a trained run instead of the presets: its configuration (task,
+    /// agent, batch, K) with the weights and optimiser state of its newest
+    /// checkpoint, so the firing rates are the ones it trained to. The
+    /// run's files are only read.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["presets", "scaling", "model", "connectivity"])]
+    pub run: Option<PathBuf>,
 }
 
 /// Flags of `lsnn-rl envs`.
@@ -350,6 +357,7 @@ impl BenchArgs {
                 BptArg::Manual => lsnn_rl_a2c::Bptt::Manual,
             },
             quiet: self.quiet,
+            run: self.run,
         }
     }
 }

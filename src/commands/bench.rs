@@ -1,7 +1,9 @@
 //! `lsnn-rl bench`: the speed and memory of whole A2C updates (and of
-//! inference-only rollouts) on fixed presets, or a scaling table.
+//! inference-only rollouts) on fixed presets, a scaling table, or a trained
+//! run's own configuration and weights.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -9,11 +11,12 @@ use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::MetaInputs;
 use lsnn_rl_neural::cpu_kernel::{RecurrentProduct, time_bare_products};
 use lsnn_rl_neural::{AgentKind, NeuronModel};
+use lsnn_rl_trainer::checkpoint;
 
-use lsnn_rl_env::Registry;
+use lsnn_rl_env::{Registry, TaskDistribution};
 
 use crate::common::output::{Indicator, write_atomically};
-use crate::common::runtime::{DeviceChoice, device, make_dist};
+use crate::common::runtime::{DeviceChoice, device, make_dist, open_run};
 
 /// A `lsnn-rl bench` request.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +49,10 @@ pub struct BenchRequest {
     pub bptt: Bptt,
     /// No progress bar.
     pub quiet: bool,
+    /// Time this trained run (its configuration, and the weights and
+    /// optimiser state of its newest checkpoint) instead of the presets:
+    /// its updates at the firing rates it trained to.
+    pub run: Option<std::path::PathBuf>,
 }
 
 /// One benchmark setting: an LSNN agent on a task, a batch and a truncation.
@@ -111,14 +118,25 @@ fn scaling() -> Vec<Preset> {
     out
 }
 
+/// What one row times: a preset's fresh network or a trained run's.
+#[derive(Clone, Debug)]
+struct Subject {
+    name: String,
+    env: String,
+    batch: usize,
+    neurons: usize,
+    truncate: usize,
+    k_steps: usize,
+    model: NeuronModel,
+    connectivity: f64,
+}
+
 /// One line of the results.
 struct Row {
-    preset: Preset,
+    subject: Subject,
     mode: &'static str,
     threads: usize,
-    model: NeuronModel,
     recurrent: RecurrentProduct,
-    connectivity: f64,
     /// Mean firing rate (spikes per neuron per step) of the timed train updates.
     rate: Option<f64>,
     device: String,
@@ -182,30 +200,6 @@ fn median_min_max(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
 /// Runs `lsnn-rl bench`.
 pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
     let device = device(request.device)?;
-    let bptt = request.bptt;
-    let all = if request.scaling {
-        scaling()
-    } else {
-        presets()
-    };
-    let chosen: Vec<Preset> = if request.presets.is_empty() {
-        all
-    } else {
-        let mut chosen = Vec::new();
-        for name in &request.presets {
-            match all.iter().find(|p| &p.name == name) {
-                Some(p) => chosen.push(p.clone()),
-                None => bail!(
-                    "unknown preset '{name}'; the presets are: {}",
-                    all.iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
-        }
-        chosen
-    };
     if let Some(bad) = request
         .connectivity
         .iter()
@@ -215,15 +209,27 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
             "--connectivity {bad} must lie in (0, 1]: the share of recurrent synapses that exist (1 = dense)"
         );
     }
-    let measurements = 2 * chosen.len() * request.threads.len() * request.connectivity.len();
+    // Each row: a subject with one connectivity; the run's own when timing a run.
+    let jobs: Vec<Job> = match &request.run {
+        Some(run) => {
+            let job = Job::Run(run.clone());
+            vec![job]
+        }
+        None => chosen_presets(request)?
+            .into_iter()
+            .flat_map(|preset| {
+                request
+                    .connectivity
+                    .iter()
+                    .map(move |&c| Job::Preset(preset.clone(), c))
+            })
+            .collect(),
+    };
+    let measurements = 2 * jobs.len() * request.threads.len();
     let progress = Indicator::bar(request.quiet, measurements as u64, "measurements");
     let mut rows = Vec::new();
-    for preset in &chosen {
-        for (&threads, &connectivity) in request
-            .threads
-            .iter()
-            .flat_map(|t| request.connectivity.iter().map(move |c| (t, c)))
-        {
+    for job in &jobs {
+        for &threads in &request.threads {
             // A pool of its own per row: the process-wide pool keeps its size.
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -231,18 +237,18 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
                 .context("cannot start the thread pool")?;
             tch::set_num_threads(threads as i32);
             for mode in ["train", "infer"] {
-                progress.message(&format!(
-                    "{} ({mode}, {threads} threads, connectivity {connectivity})",
-                    preset.name
-                ));
-                let setting = Setting {
-                    mode,
-                    threads,
-                    connectivity,
-                };
+                progress.message(&format!("{} ({mode}, {threads} threads)", job.name()));
                 let row = pool
-                    .install(|| measure(registry, preset, setting, request, device, bptt))
-                    .with_context(|| format!("preset {}", preset.name))?;
+                    .install(|| {
+                        let (trainer, dist, subject) = job.trainer(registry, request, device)?;
+                        let setting = Setting {
+                            mode,
+                            threads,
+                            device: format!("{device:?}").to_lowercase(),
+                        };
+                        measure(trainer, dist.as_ref(), subject, setting, request)
+                    })
+                    .with_context(|| format!("benchmark {}", job.name()))?;
                 progress.inc(1);
                 rows.push(row);
             }
@@ -256,27 +262,111 @@ pub fn run(registry: &Registry, request: &BenchRequest) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What one row varies besides the preset.
-#[derive(Clone, Copy)]
+/// The presets (or scaling rows) the request names; all of them if none.
+fn chosen_presets(request: &BenchRequest) -> anyhow::Result<Vec<Preset>> {
+    let all = if request.scaling {
+        scaling()
+    } else {
+        presets()
+    };
+    if request.presets.is_empty() {
+        return Ok(all);
+    }
+    let mut chosen = Vec::new();
+    for name in &request.presets {
+        match all.iter().find(|p| &p.name == name) {
+            Some(p) => chosen.push(p.clone()),
+            None => bail!(
+                "unknown preset '{name}'; the presets are: {}",
+                all.iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+    Ok(chosen)
+}
+
+/// What one row varies besides its subject.
 struct Setting {
     mode: &'static str,
     threads: usize,
-    connectivity: f64,
+    device: String,
 }
 
-fn measure(
+/// One subject of rows: a preset at one connectivity, or a trained run.
+enum Job {
+    Preset(Preset, f64),
+    Run(std::path::PathBuf),
+}
+
+impl Job {
+    fn name(&self) -> String {
+        match self {
+            Job::Preset(preset, c) if *c < 1.0 => format!("{} (connectivity {c})", preset.name),
+            Job::Preset(preset, _) => preset.name.clone(),
+            Job::Run(run) => format!("run:{}", run.display()),
+        }
+    }
+
+    /// A trainer ready to time, its task distribution, and what it is.
+    fn trainer(
+        &self,
+        registry: &Registry,
+        request: &BenchRequest,
+        device: tch::Device,
+    ) -> anyhow::Result<(Trainer, Arc<dyn TaskDistribution>, Subject)> {
+        let updates = (request.warmup + request.repeats) as usize;
+        let (mut trainer, dist, subject) = match self {
+            Job::Preset(preset, connectivity) => {
+                preset_trainer(registry, preset, *connectivity, request, device)?
+            }
+            Job::Run(run) => {
+                let (run_dir, config, dist) = open_run(registry, run, None)?;
+                let mut config = config.into_inner();
+                if request.bptt != Bptt::Auto {
+                    config.train.bptt = request.bptt;
+                }
+                config.train.updates = config.train.updates.max(updates);
+                let subject = Subject {
+                    name: self.name(),
+                    env: config.env.clone(),
+                    batch: config.train.batch,
+                    neurons: config.agent.n_lif + config.agent.n_alif,
+                    truncate: config.train.truncate,
+                    k_steps: config.agent.k_steps,
+                    model: config.agent.model,
+                    connectivity: config.agent.connectivity,
+                };
+                let algorithm = crate::common::runtime::algorithm(&config);
+                let mut trainer =
+                    Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
+                let newest = run_dir.latest_checkpoint()?.with_context(|| {
+                    format!(
+                        "{} has no complete checkpoint to time; train it first (lsnn-rl train --out {})",
+                        run_dir.checkpoints().display(),
+                        run.display()
+                    )
+                })?;
+                // Weights and optimiser state: the updates the run would take next.
+                checkpoint::apply(&mut trainer, &checkpoint::load(&newest)?, true)?;
+                (trainer, dist, subject)
+            }
+        };
+        trainer.agent_mut().set_recurrent_product(request.recurrent);
+        Ok((trainer, dist, subject))
+    }
+}
+
+/// A fresh LSNN on a preset's task, sized as the preset says.
+fn preset_trainer(
     registry: &Registry,
     preset: &Preset,
-    setting: Setting,
+    connectivity: f64,
     request: &BenchRequest,
     device: tch::Device,
-    bptt: Bptt,
-) -> anyhow::Result<Row> {
-    let Setting {
-        mode,
-        threads,
-        connectivity,
-    } = setting;
+) -> anyhow::Result<(Trainer, Arc<dyn TaskDistribution>, Subject)> {
     let mut config = RunConfig::new(&preset.env, AgentKind::Lsnn, 0);
     if connectivity < 1.0 {
         config.agent.connectivity = connectivity;
@@ -301,12 +391,38 @@ fn measure(
     };
     config.train.batch = preset.batch;
     config.train.truncate = preset.truncate;
-    config.train.bptt = bptt;
+    config.train.bptt = request.bptt;
     config.train.updates = (request.warmup + request.repeats) as usize;
     let dist = make_dist(registry, &preset.env)?;
     let algorithm = crate::common::runtime::algorithm(&config);
-    let mut trainer = Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
-    trainer.agent_mut().set_recurrent_product(request.recurrent);
+    let trainer = Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
+    let subject = Subject {
+        name: preset.name.clone(),
+        env: preset.env.clone(),
+        batch: preset.batch,
+        neurons: 2 * preset.half_neurons,
+        truncate: preset.truncate,
+        k_steps: 1,
+        model: request.model,
+        connectivity,
+    };
+    Ok((trainer, dist, subject))
+}
+
+/// Times `repeats` updates (mode "train") or evaluation rollouts ("infer")
+/// of `trainer` after `warmup` untimed ones.
+fn measure(
+    mut trainer: Trainer,
+    dist: &dyn TaskDistribution,
+    subject: Subject,
+    setting: Setting,
+    request: &BenchRequest,
+) -> anyhow::Result<Row> {
+    let Setting {
+        mode,
+        threads,
+        device,
+    } = setting;
     let manual = trainer.uses_manual_bptt();
     let mut rates = Vec::new();
     let mut per_update =
@@ -322,7 +438,7 @@ fn measure(
                 Ok((elapsed, Some([p.rollout, p.backward, p.optimiser])))
             } else {
                 let start = Instant::now();
-                trainer.evaluate(dist.as_ref(), preset.batch, 7, ActionMode::Sample, None)?;
+                trainer.evaluate(dist, subject.batch, 7, ActionMode::Sample, None)?;
                 Ok((start.elapsed(), None))
             }
         };
@@ -346,8 +462,7 @@ fn measure(
     let timed = &rates[rates.len().saturating_sub(request.repeats as usize)..];
     let rate = (!timed.is_empty()).then(|| timed.iter().sum::<f64>() / timed.len() as f64);
     let trial_steps =
-        lsnn_rl_a2c::rollout::Batch::start(dist.as_ref(), trainer.config().inputs, 0, 0, 1)?
-            .trial_steps;
+        lsnn_rl_a2c::rollout::Batch::start(dist, trainer.config().inputs, 0, 0, 1)?.trial_steps;
     let total: Duration = times.iter().sum();
     let (median, min, max) = median_min_max(times);
     let shares = (mode == "train").then(|| {
@@ -358,25 +473,23 @@ fn measure(
         let obs = trainer.agent().obs_size();
         time_bare_products(
             obs,
-            2 * preset.half_neurons,
-            1,
-            preset.batch,
+            subject.neurons,
+            subject.k_steps,
+            subject.batch,
             trial_steps,
             (request.repeats as usize).clamp(1, 5),
         )
     });
     Ok(Row {
-        preset: preset.clone(),
+        env_steps_per_s: (subject.batch * trial_steps) as f64 / median.as_secs_f64(),
+        subject,
         mode,
         threads,
-        model: request.model,
         recurrent: request.recurrent,
-        connectivity,
         rate,
-        device: format!("{device:?}").to_lowercase(),
+        device,
         bptt: if manual { "manual" } else { "autograd" },
         trial_steps,
-        env_steps_per_s: (preset.batch * trial_steps) as f64 / median.as_secs_f64(),
         median,
         min,
         max,
@@ -415,10 +528,10 @@ fn print_table(rows: &[Row]) {
         });
         println!(
             "{:<22} {:<5} {:>7} {:>6} {:>8} {:>12.0} {:>10.2} {:>17} {:>22} {:>8} {:>14}",
-            r.preset.name,
+            r.subject.name,
             r.mode,
             r.threads,
-            r.connectivity,
+            r.subject.connectivity,
             r.bptt,
             r.env_steps_per_s,
             ms(r.median),
@@ -446,16 +559,16 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
         let share = |i: usize| opt(r.shares.map(|s| s[i]));
         writer.write_record([
-            r.preset.name.clone(),
+            r.subject.name.clone(),
             r.mode.to_string(),
             r.threads.to_string(),
             r.device.clone(),
             r.bptt.to_string(),
-            r.preset.env.clone(),
-            r.preset.batch.to_string(),
-            (2 * r.preset.half_neurons).to_string(),
+            r.subject.env.clone(),
+            r.subject.batch.to_string(),
+            r.subject.neurons.to_string(),
             r.trial_steps.to_string(),
-            r.preset.truncate.to_string(),
+            r.subject.truncate.to_string(),
             format!("{:.1}", r.env_steps_per_s),
             format!("{:.4}", ms(r.median)),
             format!("{:.4}", ms(r.min)),
@@ -466,10 +579,10 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             opt(r.peak_rss_mb),
             opt(r.gemm.map(ms)),
             opt(r.gemm.map(|g| ms(r.median) / ms(g))),
-            r.model.as_str().to_string(),
+            r.subject.model.as_str().to_string(),
             format!("{:?}", r.recurrent).to_lowercase(),
             opt(r.rate),
-            r.connectivity.to_string(),
+            r.subject.connectivity.to_string(),
         ])?;
     }
     let bytes = writer.into_inner().context("CSV buffer")?;
