@@ -21,6 +21,7 @@ pub fn meta_inputs(flags: (bool, bool, bool, bool)) -> MetaInputs {
         prev_reward: flags.1,
         done_flag: flags.2,
         step_index: flags.3,
+        ..MetaInputs::all()
     }
 }
 

@@ -31,7 +31,8 @@ def test_configuration_and_curves(run_dir: Path) -> None:
     run = lsnn_rl.load_run(run_dir)
     assert run.env == "bandit-bernoulli:arms=2,pulls=10"
     assert run.config["agent"]["kind"] == "lsnn" and run.neurons == 10
-    assert run.config["inputs"] == {"prev_action": True, "prev_reward": True, "done_flag": True, "step_index": True}
+    assert run.config["inputs"] == {"prev_action": True, "prev_reward": True, "done_flag": True, "step_index": True,
+                                    "reward_units": 0, "reward_low": 0.0, "reward_high": 1.0}  # fmt: skip
     assert tuple(run.train.columns) == TRAIN_COLUMNS
     assert list(run.train["update"]) == [1, 2, 3]
     assert run.train["approx_kl"].isna().all(), "A2C leaves PPO's columns empty"

@@ -8,7 +8,7 @@ use crate::{Action, BoxSpace, Env, EnvError, Info, Space, Step};
 /// Which meta-RL inputs a [`Trial`] appends to each observation, in this
 /// order. All on is the RL^2 / Wang et al. convention; without the previous
 /// reward a meta-learner cannot tell good arms from bad ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetaInputs {
     /// The previous action: one-hot for `Discrete(n)`, the vector for a box.
@@ -19,6 +19,24 @@ pub struct MetaInputs {
     pub done_flag: bool,
     /// The step index within the trial divided by the trial length, in [0, 1].
     pub step_index: bool,
+    /// The previous reward also as a population code, appended last: this
+    /// many units (0: none; else at least 2) with Gaussian tuning curves
+    /// whose centres are spread evenly from `reward_low` to `reward_high`,
+    /// each as wide as half the spacing, so one reward drives one or two
+    /// units. A reward far outside the range drives none; 0 before the
+    /// first step.
+    #[serde(default)]
+    pub reward_units: usize,
+    /// The centre of the reward code's first unit.
+    #[serde(default)]
+    pub reward_low: f64,
+    /// The centre of the reward code's last unit.
+    #[serde(default = "one")]
+    pub reward_high: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl MetaInputs {
@@ -29,6 +47,9 @@ impl MetaInputs {
             prev_reward: true,
             done_flag: true,
             step_index: true,
+            reward_units: 0,
+            reward_low: 0.0,
+            reward_high: 1.0,
         }
     }
 
@@ -39,7 +60,40 @@ impl MetaInputs {
             prev_reward: false,
             done_flag: false,
             step_index: false,
+            ..Self::all()
         }
+    }
+
+    /// Why these inputs cannot be built, if they cannot: a reward code of
+    /// one unit, or a range that is not finite and increasing.
+    pub fn problem(&self) -> Option<String> {
+        let (low, high) = (self.reward_low, self.reward_high);
+        if self.reward_units == 1 {
+            return Some(
+                "inputs.reward_units = 1 is invalid: a population code needs at least 2 units (0 turns it off)"
+                    .into(),
+            );
+        }
+        if self.reward_units > 0 && !(low.is_finite() && high.is_finite() && low < high) {
+            return Some(format!(
+                "inputs.reward_low = {low} and inputs.reward_high = {high} are invalid: the reward code's range must be finite with reward_low below reward_high"
+            ));
+        }
+        None
+    }
+
+    /// The reward code's units for `reward` (empty when there is none).
+    pub fn reward_code(&self, reward: Option<f64>) -> impl Iterator<Item = f32> + '_ {
+        let units = self.reward_units;
+        let spacing = (self.reward_high - self.reward_low) / units.saturating_sub(1).max(1) as f64;
+        let width = spacing / 2.0;
+        (0..units).map(move |i| match reward {
+            Some(r) => {
+                let offset = (r - (self.reward_low + i as f64 * spacing)) / width;
+                (-0.5 * offset * offset).exp() as f32
+            }
+            None => 0.0,
+        })
     }
 }
 
@@ -84,6 +138,12 @@ impl Trial {
     /// for and the environment's episodes have no length bound.
     pub fn new(env: Box<dyn Env>, episodes: usize, inputs: MetaInputs) -> Result<Self, EnvError> {
         let name = env.name().to_string();
+        if let Some(problem) = inputs.problem() {
+            return Err(EnvError::Unsupported {
+                env: name,
+                what: problem,
+            });
+        }
         if episodes == 0 {
             return Err(EnvError::Unsupported {
                 env: name,
@@ -117,6 +177,8 @@ impl Trial {
                 high.push(1.0);
             }
         }
+        low.extend(std::iter::repeat_n(0.0, inputs.reward_units));
+        high.extend(std::iter::repeat_n(1.0, inputs.reward_units));
         let shape = vec![low.len()];
         Ok(Self {
             env,
@@ -170,6 +232,7 @@ impl Trial {
         if self.inputs.step_index {
             obs.push((step as f32 / self.trial_steps as f32).min(1.0));
         }
+        obs.extend(self.inputs.reward_code(prev.map(|(_, r)| r)));
         obs
     }
 }

@@ -125,12 +125,57 @@ fn trial_appends_meta_inputs_in_order() {
 }
 
 #[test]
+fn the_reward_code_tunes_units_to_the_previous_reward() {
+    // Three units centred on 0, 0.5 and 1, each 0.25 wide.
+    let inputs = MetaInputs {
+        reward_units: 3,
+        ..MetaInputs::none()
+    };
+    let mut trial = Trial::new(corridor_task(0.5, 3), 1, inputs).unwrap();
+    assert_eq!(trial.observation_space().flat_size(), 1 + 3);
+    let (obs, _) = trial.reset(Some(0));
+    assert_eq!(obs, vec![0.0; 4], "no reward before the first step");
+    let paid = trial.step(&Action::Discrete(1)).unwrap();
+    let side = (-2.0f64).exp() as f32;
+    assert_eq!(paid.reward, 0.5);
+    assert_eq!(paid.obs, vec![1.0 / 3.0, side, 1.0, side]);
+    let unpaid = trial.step(&Action::Discrete(0)).unwrap();
+    assert_eq!(unpaid.reward, 0.0);
+    assert_eq!(unpaid.obs[1..], [1.0, side, (-8.0f64).exp() as f32]);
+    // Out of range: 5 is 18 widths above the last centre.
+    let far = MetaInputs {
+        reward_units: 3,
+        ..MetaInputs::none()
+    };
+    assert!(far.reward_code(Some(5.0)).all(|u| u < 1e-30));
+}
+
+#[test]
+fn a_reward_code_of_one_unit_or_an_empty_range_is_refused() {
+    for (units, low, high, needle) in [
+        (1, 0.0, 1.0, "at least 2 units"),
+        (4, 1.0, 1.0, "reward_low below reward_high"),
+        (4, 0.0, f64::NAN, "must be finite"),
+    ] {
+        let inputs = MetaInputs {
+            reward_units: units,
+            reward_low: low,
+            reward_high: high,
+            ..MetaInputs::all()
+        };
+        let err = Trial::new(corridor_task(0.5, 3), 1, inputs).err().unwrap();
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+}
+
+#[test]
 fn each_meta_input_switches_off() {
     let inputs = MetaInputs {
         prev_action: false,
         prev_reward: true,
         done_flag: false,
         step_index: false,
+        ..MetaInputs::all()
     };
     let mut trial = Trial::new(corridor_task(0.25, 2), 1, inputs).unwrap();
     trial.reset(None);

@@ -368,6 +368,9 @@ pub enum ConfigError {
     /// The agent section is invalid.
     #[error(transparent)]
     Agent(#[from] lsnn_rl_neural::ConfigError),
+    /// The meta-RL inputs cannot be built (`MetaInputs::problem`).
+    #[error("{0}")]
+    Inputs(String),
 }
 
 impl RunConfig {

@@ -132,10 +132,33 @@ fn bad_connectivity_and_rewiring_settings_are_named() {
 }
 
 #[test]
+fn a_bad_reward_code_is_named() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    let error = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        config.with_overrides(&sets).unwrap_err().to_string()
+    };
+    let err = error(&["inputs.reward_units=1"]);
+    assert!(
+        err.contains("inputs.reward_units = 1") && err.contains("at least 2"),
+        "{err}"
+    );
+    let err = error(&["inputs.reward_units=4", "inputs.reward_high=-1"]);
+    assert!(err.contains("inputs.reward_high = -1"), "{err}");
+    let fine = config
+        .with_overrides(&["inputs.reward_units=11".into()])
+        .unwrap();
+    assert_eq!(fine.inputs.reward_units, 11);
+}
+
+#[test]
 fn a_configuration_written_before_ppo_and_schedule_windows_still_loads() {
     let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
     let newer = [
         "algo",
+        "reward_units",
+        "reward_low",
+        "reward_high",
         "schedule_start",
         "schedule_end",
         "ppo_epochs",

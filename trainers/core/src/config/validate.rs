@@ -6,6 +6,9 @@ impl RunConfig {
     /// Checks ranges that types cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.agent.validate()?;
+        if let Some(problem) = self.inputs.problem() {
+            return Err(ConfigError::Inputs(problem));
+        }
         let t = &self.train;
         let invalid = |key: &str, value: String, reason: &str| ConfigError::Invalid {
             key: key.to_string(),
