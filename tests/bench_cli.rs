@@ -240,6 +240,54 @@ fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged(
     assert!(get(&rows[1], "rate").is_empty(), "inference has no update");
     // Timing a run writes nothing into it.
     assert!(files_of(&run) == before, "bench changed the run's files");
+
+    // A gated network: its hidden units, and no neuron model or rate.
+    let lstm = dir.path().join("lstm");
+    let lstm_arg = lstm.to_str().unwrap();
+    let trained = lsnn_rl(
+        dir.path(),
+        &[
+            "train",
+            "--quiet",
+            "--out",
+            lstm_arg,
+            "--env",
+            "bandit-bernoulli:arms=3,pulls=12",
+            "--agent",
+            "lstm",
+            "--updates",
+            "2",
+            "--set",
+            "agent.hidden=9",
+            "--set",
+            "train.batch=5",
+            "--set",
+            "train.eval_every=0",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let out = lsnn_rl(
+        dir.path(),
+        &[
+            "bench",
+            "--run",
+            lstm_arg,
+            "--repeats",
+            "1",
+            "--warmup",
+            "0",
+            "--quiet",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let train = &rows[0];
+    assert_eq!(get(train, "neurons"), "9");
+    assert_eq!(get(train, "bptt"), "autograd");
+    assert!(get(train, "model").is_empty() && get(train, "rate").is_empty());
 }
 
 #[test]

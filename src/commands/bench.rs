@@ -124,11 +124,31 @@ struct Subject {
     name: String,
     env: String,
     batch: usize,
-    neurons: usize,
+    /// LIF and ALIF neurons of a spiking core; an LSTM's or GRU's hidden
+    /// units and 0.
+    groups: [usize; 2],
     truncate: usize,
     k_steps: usize,
-    model: NeuronModel,
+    /// The neuron model (spiking cores only).
+    model: Option<NeuronModel>,
     connectivity: f64,
+}
+
+impl Subject {
+    fn neurons(&self) -> usize {
+        self.groups[0] + self.groups[1]
+    }
+
+    /// Spikes per neuron per step of one update, from its LIF and ALIF
+    /// groups' rates weighted by the groups' sizes.
+    fn rate(&self, lif: Option<f64>, alif: Option<f64>) -> Option<f64> {
+        let [n_lif, n_alif] = self.groups.map(|n| n as f64);
+        match (lif, alif) {
+            (Some(lif), Some(alif)) => Some((lif * n_lif + alif * n_alif) / (n_lif + n_alif)),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (None, None) => None,
+        }
+    }
 }
 
 /// One line of the results.
@@ -333,10 +353,14 @@ impl Job {
                     name: self.name(),
                     env: config.env.clone(),
                     batch: config.train.batch,
-                    neurons: config.agent.n_lif + config.agent.n_alif,
+                    groups: if config.agent.kind.is_spiking() {
+                        [config.agent.n_lif, config.agent.n_alif]
+                    } else {
+                        [config.agent.hidden, 0]
+                    },
                     truncate: config.train.truncate,
                     k_steps: config.agent.k_steps,
-                    model: config.agent.model,
+                    model: config.agent.kind.is_spiking().then_some(config.agent.model),
                     connectivity: config.agent.connectivity,
                 };
                 let algorithm = crate::common::runtime::algorithm(&config);
@@ -344,7 +368,7 @@ impl Job {
                     Trainer::new(config.validated()?, dist.clone(), device, algorithm)?;
                 let newest = run_dir.latest_checkpoint()?.with_context(|| {
                     format!(
-                        "{} has no complete checkpoint to time; train it first (lsnn-rl train --out {})",
+                        "{} has no complete checkpoint to time; train it on (lsnn-rl train --resume --out {})",
                         run_dir.checkpoints().display(),
                         run.display()
                     )
@@ -400,10 +424,10 @@ fn preset_trainer(
         name: preset.name.clone(),
         env: preset.env.clone(),
         batch: preset.batch,
-        neurons: 2 * preset.half_neurons,
+        groups: [preset.half_neurons, preset.half_neurons],
         truncate: preset.truncate,
         k_steps: 1,
-        model: request.model,
+        model: Some(request.model),
         connectivity,
     };
     Ok((trainer, dist, subject))
@@ -432,9 +456,7 @@ fn measure(
                 let stats = trainer.update()?;
                 let elapsed = start.elapsed();
                 let p = stats.phases;
-                if let (Some(lif), Some(alif)) = (stats.rate_lif, stats.rate_alif) {
-                    rates.push((lif + alif) / 2.0);
-                }
+                rates.extend(subject.rate(stats.rate_lif, stats.rate_alif));
                 Ok((elapsed, Some([p.rollout, p.backward, p.optimiser])))
             } else {
                 let start = Instant::now();
@@ -473,7 +495,7 @@ fn measure(
         let obs = trainer.agent().obs_size();
         time_bare_products(
             obs,
-            subject.neurons,
+            subject.neurons(),
             subject.k_steps,
             subject.batch,
             trial_steps,
@@ -566,7 +588,7 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             r.bptt.to_string(),
             r.subject.env.clone(),
             r.subject.batch.to_string(),
-            r.subject.neurons.to_string(),
+            r.subject.neurons().to_string(),
             r.trial_steps.to_string(),
             r.subject.truncate.to_string(),
             format!("{:.1}", r.env_steps_per_s),
@@ -579,7 +601,9 @@ fn write_csv(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
             opt(r.peak_rss_mb),
             opt(r.gemm.map(ms)),
             opt(r.gemm.map(|g| ms(r.median) / ms(g))),
-            r.subject.model.as_str().to_string(),
+            r.subject
+                .model
+                .map_or(String::new(), |m| m.as_str().to_string()),
             format!("{:?}", r.recurrent).to_lowercase(),
             opt(r.rate),
             r.subject.connectivity.to_string(),

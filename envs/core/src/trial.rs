@@ -22,9 +22,9 @@ pub struct MetaInputs {
     /// The previous reward also as a population code, appended last: this
     /// many units (0: none; else at least 2) with Gaussian tuning curves
     /// whose centres are spread evenly from `reward_low` to `reward_high`,
-    /// each as wide as half the spacing, so one reward drives one or two
-    /// units. A reward far outside the range drives none; 0 before the
-    /// first step.
+    /// each as wide as half the spacing: a reward at a centre drives its
+    /// unit at 1 and the two neighbours at 0.135 (e^-2). A reward far
+    /// outside the range drives none; 0 before the first step.
     #[serde(default)]
     pub reward_units: usize,
     /// The centre of the reward code's first unit.
@@ -65,7 +65,8 @@ impl MetaInputs {
     }
 
     /// Why these inputs cannot be built, if they cannot: a reward code of
-    /// one unit, or a range that is not finite and increasing.
+    /// one unit, or a range that is not finite and increasing (or so narrow
+    /// or wide that the tuning width is not a positive finite number).
     pub fn problem(&self) -> Option<String> {
         let (low, high) = (self.reward_low, self.reward_high);
         if self.reward_units == 1 {
@@ -74,7 +75,8 @@ impl MetaInputs {
                     .into(),
             );
         }
-        if self.reward_units > 0 && !(low.is_finite() && high.is_finite() && low < high) {
+        let width = (high - low) / (2 * self.reward_units.saturating_sub(1).max(1)) as f64;
+        if self.reward_units > 0 && !(width.is_finite() && width > 0.0) {
             return Some(format!(
                 "inputs.reward_low = {low} and inputs.reward_high = {high} are invalid: the reward code's range must be finite with reward_low below reward_high"
             ));
@@ -134,8 +136,9 @@ enum TrialState {
 impl Trial {
     /// Wraps the environment of one task.
     ///
-    /// Fails when `episodes` is zero, or when the step-index input is asked
-    /// for and the environment's episodes have no length bound.
+    /// Fails when `episodes` is zero, when the step-index input is asked
+    /// for and the environment's episodes have no length bound, or when the
+    /// reward code is invalid ([`MetaInputs::problem`]).
     pub fn new(env: Box<dyn Env>, episodes: usize, inputs: MetaInputs) -> Result<Self, EnvError> {
         let name = env.name().to_string();
         if let Some(problem) = inputs.problem() {

@@ -142,12 +142,8 @@ fn the_reward_code_tunes_units_to_the_previous_reward() {
     let unpaid = trial.step(&Action::Discrete(0)).unwrap();
     assert_eq!(unpaid.reward, 0.0);
     assert_eq!(unpaid.obs[1..], [1.0, side, (-8.0f64).exp() as f32]);
-    // Out of range: 5 is 18 widths above the last centre.
-    let far = MetaInputs {
-        reward_units: 3,
-        ..MetaInputs::none()
-    };
-    assert!(far.reward_code(Some(5.0)).all(|u| u < 1e-30));
+    // Out of range: 5 is 16 widths above the last centre.
+    assert!(inputs.reward_code(Some(5.0)).all(|u| u < 1e-30));
 }
 
 #[test]
@@ -156,6 +152,7 @@ fn a_reward_code_of_one_unit_or_an_empty_range_is_refused() {
         (1, 0.0, 1.0, "at least 2 units"),
         (4, 1.0, 1.0, "reward_low below reward_high"),
         (4, 0.0, f64::NAN, "must be finite"),
+        (4, -1e308, 1e308, "must be finite"),
     ] {
         let inputs = MetaInputs {
             reward_units: units,
