@@ -2,7 +2,27 @@
 
 mod common;
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use common::{assert_clean_failure, lsnn_rl, stderr, stdout};
+
+/// The rows of a bench CSV, each a map from column to cell.
+fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(row.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
 
 #[test]
 fn bench_writes_both_modes_with_the_documented_columns() {
@@ -25,8 +45,7 @@ fn bench_writes_both_modes_with_the_documented_columns() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("env-steps/s"), "{}", stdout(&out));
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = read_rows(&csv_path);
     for column in [
         "preset",
         "mode",
@@ -35,16 +54,9 @@ fn bench_writes_both_modes_with_the_documented_columns() {
         "update_ms_median",
         "peak_rss_mb",
     ] {
-        assert!(
-            header.iter().any(|h| h == column),
-            "{column} missing: {header:?}"
-        );
+        assert!(rows[0].contains_key(column), "{column} missing");
     }
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let get = |row: &csv::StringRecord, column: &str| {
-        let i = header.iter().position(|h| h == column).unwrap();
-        row[i].to_string()
-    };
+    let get = |row: &HashMap<String, String>, column: &str| row[column].clone();
     let modes: Vec<String> = rows.iter().map(|r| get(r, "mode")).collect();
     assert_eq!(modes, ["train", "infer"]);
     for row in &rows {
@@ -122,12 +134,9 @@ fn bench_measures_each_connectivity_as_a_row() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let at = header.iter().position(|h| h == "connectivity").unwrap();
-    let cells: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[at].to_string())
+    let cells: Vec<String> = read_rows(&csv_path)
+        .iter()
+        .map(|row| row["connectivity"].clone())
         .collect();
     assert_eq!(cells, ["1", "1", "0.12", "0.12"]);
 }
@@ -152,7 +161,7 @@ fn unknown_presets_and_unavailable_devices_are_clear_errors() {
 }
 
 /// Every file of a run directory with its bytes, for "only read" checks.
-fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+fn files_of(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -217,13 +226,8 @@ fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged(
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let get = |row: &csv::StringRecord, column: &str| {
-        let i = header.iter().position(|h| h == column).unwrap();
-        row[i].to_string()
-    };
+    let rows = read_rows(&csv_path);
+    let get = |row: &HashMap<String, String>, column: &str| row[column].clone();
     assert_eq!(rows.len(), 2);
     for row in &rows {
         // The run's own task, batch and network, not a preset's.
@@ -282,8 +286,7 @@ fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged(
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let rows = read_rows(&csv_path);
     let train = &rows[0];
     assert_eq!(get(train, "neurons"), "9");
     assert_eq!(get(train, "bptt"), "autograd");
