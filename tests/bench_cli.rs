@@ -7,6 +7,19 @@ use std::path::Path;
 
 use common::{assert_clean_failure, lsnn_rl, stderr, stdout};
 
+/// `lsnn-rl bench ARGS --repeats 1 --warmup 0 --quiet --csv FILE`, which
+/// must succeed, and the rows of its CSV.
+fn bench_rows(dir: &Path, args: &[&str]) -> Vec<HashMap<String, String>> {
+    let csv_path = dir.join("bench.csv");
+    let mut all = vec!["bench"];
+    all.extend(args);
+    all.extend(["--repeats", "1", "--warmup", "0", "--quiet", "--csv"]);
+    all.push(csv_path.to_str().unwrap());
+    let out = lsnn_rl(dir, &all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    read_rows(&csv_path)
+}
+
 /// The rows of a bench CSV, each a map from column to cell.
 fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).unwrap();
@@ -115,28 +128,13 @@ fn bench_autograd_is_selectable() {
 #[test]
 fn bench_measures_each_connectivity_as_a_row() {
     let dir = tempfile::tempdir().unwrap();
-    let csv_path = dir.path().join("bench.csv");
-    let out = lsnn_rl(
+    let rows = bench_rows(
         dir.path(),
-        &[
-            "bench",
-            "--preset",
-            "small",
-            "--connectivity",
-            "1,0.12",
-            "--repeats",
-            "1",
-            "--warmup",
-            "0",
-            "--quiet",
-            "--csv",
-            csv_path.to_str().unwrap(),
-        ],
+        &["--preset", "small", "--connectivity", "1,0.12"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let cells: Vec<String> = read_rows(&csv_path)
+    let cells: Vec<&str> = rows
         .iter()
-        .map(|row| row["connectivity"].clone())
+        .map(|row| row["connectivity"].as_str())
         .collect();
     assert_eq!(cells, ["1", "1", "0.12", "0.12"]);
 }
@@ -207,26 +205,7 @@ fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged(
     );
     assert!(trained.status.success(), "{}", stderr(&trained));
     let before = files_of(&run);
-    let csv_path = dir.path().join("bench.csv");
-    let out = lsnn_rl(
-        dir.path(),
-        &[
-            "bench",
-            "--run",
-            run_arg,
-            "--repeats",
-            "2",
-            "--warmup",
-            "1",
-            "--recurrent",
-            "sparse",
-            "--quiet",
-            "--csv",
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let rows = read_rows(&csv_path);
+    let rows = bench_rows(dir.path(), &["--run", run_arg, "--recurrent", "sparse"]);
     let get = |row: &HashMap<String, String>, column: &str| row[column].clone();
     assert_eq!(rows.len(), 2);
     for row in &rows {
@@ -270,23 +249,7 @@ fn bench_times_a_trained_run_with_its_own_configuration_and_leaves_it_unchanged(
         ],
     );
     assert!(trained.status.success(), "{}", stderr(&trained));
-    let out = lsnn_rl(
-        dir.path(),
-        &[
-            "bench",
-            "--run",
-            lstm_arg,
-            "--repeats",
-            "1",
-            "--warmup",
-            "0",
-            "--quiet",
-            "--csv",
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let rows = read_rows(&csv_path);
+    let rows = bench_rows(dir.path(), &["--run", lstm_arg]);
     let train = &rows[0];
     assert_eq!(get(train, "neurons"), "9");
     assert_eq!(get(train, "bptt"), "autograd");
