@@ -43,6 +43,7 @@ pub const RECIPES: &[Recipe] = &[
     recipe!("arena-water", "lsnn"),
     recipe!("maze-random", "lsnn"),
     recipe!("function-net", "lsnn"),
+    recipe!("bandit-eleven-arm", "lsnn"),
 ];
 
 /// The sections a recipe may set.
