@@ -21,7 +21,12 @@ def baselines(
 ) -> dict[str, Any]: ...
 
 class TrialEnv:
-    def __init__(self, spec: str, inputs: tuple[bool, bool, bool, bool]) -> None: ...
+    def __init__(
+        self,
+        spec: str,
+        inputs: tuple[bool, bool, bool, bool],
+        reward_code: tuple[int, float, float] | None = None,
+    ) -> None: ...
     @property
     def spec(self) -> str: ...
     @property
@@ -45,7 +50,12 @@ class TrialEnv:
 
 class VectorEnv:
     def __init__(
-        self, spec: str, num_envs: int, inputs: tuple[bool, bool, bool, bool], infos: bool = True
+        self,
+        spec: str,
+        num_envs: int,
+        inputs: tuple[bool, bool, bool, bool],
+        infos: bool = True,
+        reward_code: tuple[int, float, float] | None = None,
     ) -> None: ...
     @property
     def spec(self) -> str: ...

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.envs.registration import EnvSpec
 
 from . import _core
-from .spaces import MetaInputs, meta_input_flags, to_gym_space
+from .spaces import MetaInputs, RewardCode, meta_input_flags, reward_code_tuple, to_gym_space
 
 __all__ = ["GYM_NAMESPACE", "LsnnEnv", "gym_id", "make", "register_with_gymnasium"]
 
@@ -57,19 +57,28 @@ class LsnnEnv(gym.Env[np.ndarray, Any]):
 
     metadata: dict[str, Any] = {"render_modes": []}
 
-    def __init__(self, spec: str, meta_inputs: MetaInputs = False, **params: Any) -> None:
+    def __init__(
+        self,
+        spec: str,
+        meta_inputs: MetaInputs = False,
+        reward_code: RewardCode = None,
+        **params: Any,
+    ) -> None:
         """The task distribution of ``spec`` (``ID[:key=value,...]``), its
-        observations extended with ``meta_inputs`` (see :func:`make`);
-        ``params`` add ``key=value`` pairs to the spec (what ``gym.make``'s
-        keyword arguments become)."""
-        self._core = _core.TrialEnv(with_params(spec, params), meta_input_flags(meta_inputs))
+        observations extended with ``meta_inputs`` and ``reward_code`` (see
+        :func:`make`); ``params`` add ``key=value`` pairs to the spec (what
+        ``gym.make``'s keyword arguments become)."""
+        code = reward_code_tuple(reward_code)
+        self._core = _core.TrialEnv(
+            with_params(spec, params), meta_input_flags(meta_inputs), code
+        )
         self.observation_space = to_gym_space(self._core.observation_space)
         self.action_space = to_gym_space(self._core.action_space)
         canonical = str(self._core.spec)
         self.spec = EnvSpec(
             id=gym_id(canonical.split(":")[0]),
             entry_point="lsnn_rl.env:LsnnEnv",
-            kwargs={"spec": canonical, "meta_inputs": meta_inputs},
+            kwargs={"spec": canonical, "meta_inputs": meta_inputs, "reward_code": code},
             nondeterministic=False,
         )
 
@@ -142,23 +151,29 @@ class LsnnEnv(gym.Env[np.ndarray, Any]):
         return obs, reward, terminated, truncated, info
 
 
-def make(spec: str, meta_inputs: MetaInputs = False) -> LsnnEnv:
+def make(spec: str, meta_inputs: MetaInputs = False, reward_code: RewardCode = None) -> LsnnEnv:
     """The environment ``spec`` names, e.g. ``"bandit-bernoulli:arms=5,pulls=100"``
     (see :func:`lsnn_rl.envs` for the ids and parameters).
 
     ``meta_inputs`` is the trial-level wrapper: ``True`` appends all four
     meta-RL inputs (previous action, previous reward, done flag, step index)
     to every observation, exactly as the command line's agents see them;
-    a list of names from :data:`lsnn_rl.META_INPUTS` appends those. A bad
-    spec raises :class:`~lsnn_rl.errors.SpecError`.
+    a list of names from :data:`lsnn_rl.META_INPUTS` appends those.
+    ``reward_code=(units, low, high)`` appends the previous reward also as a
+    population code, last: ``units`` Gaussian tuning curves with centres
+    spread evenly from ``low`` to ``high``, each half the spacing wide (the
+    command line's ``[inputs] reward_units``; zeros before the first step).
+    A bad spec raises :class:`~lsnn_rl.errors.SpecError`, a bad reward code
+    ``ValueError``.
     """
-    return LsnnEnv(spec, meta_inputs)
+    return LsnnEnv(spec, meta_inputs, reward_code)
 
 
 def register_with_gymnasium() -> None:
     """Registers every lsnn-rl environment with Gymnasium as ``lsnn_rl/ID-v0``,
     so that ``gymnasium.make("lsnn_rl/bandit-bernoulli-v0", arms=10)`` works
-    (keyword arguments other than ``meta_inputs`` become spec parameters),
+    (keyword arguments other than ``meta_inputs`` and ``reward_code`` become
+    spec parameters),
     and ``gymnasium.make_vec(..., num_envs=64)`` gives the Rust vector
     environment (:class:`lsnn_rl.LsnnVectorEnv`).
     ``import lsnn_rl`` calls it."""

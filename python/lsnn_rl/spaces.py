@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["META_INPUTS", "MetaInputs", "meta_input_flags", "to_gym_space"]
+__all__ = [
+    "META_INPUTS",
+    "MetaInputs",
+    "RewardCode",
+    "meta_input_flags",
+    "reward_code_tuple",
+    "to_gym_space",
+]
 
 #: The meta-RL inputs a trial can append to each observation, in their
 #: order: the previous action (one-hot for a discrete action space), the
@@ -20,6 +27,12 @@ META_INPUTS: tuple[str, ...] = ("prev_action", "prev_reward", "done_flag", "step
 #: (all four, as the command line's agents see them by default), or names
 #: from :data:`META_INPUTS`.
 MetaInputs = Union[bool, str, Iterable[str], None]
+
+#: What ``reward_code=`` accepts: ``None`` (no code), or ``(units, low, high)``:
+#: the previous reward also as a population of ``units`` Gaussian tuning
+#: curves with centres spread evenly from ``low`` to ``high``, appended last
+#: (the command line's ``[inputs] reward_units``, ``reward_low``, ``reward_high``).
+RewardCode = Optional[tuple[int, float, float]]
 
 
 def meta_input_flags(meta_inputs: MetaInputs) -> tuple[bool, bool, bool, bool]:
@@ -37,6 +50,22 @@ def meta_input_flags(meta_inputs: MetaInputs) -> tuple[bool, bool, bool, bool]:
         )
     flags = tuple(name in names for name in META_INPUTS)
     return (flags[0], flags[1], flags[2], flags[3])
+
+
+def reward_code_tuple(reward_code: Any) -> tuple[int, float, float] | None:
+    """``reward_code`` as the core takes it: ``None``, or ``(units, low, high)``
+    with an integer number of units (the core checks the values)."""
+    if reward_code is None:
+        return None
+    try:
+        units, low, high = reward_code
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"reward_code must be (units, low, high), e.g. (11, 0.0, 5.0), or None; got {reward_code!r}"
+        ) from None
+    if isinstance(units, bool) or int(units) != units or units < 0:
+        raise ValueError(f"reward_code's units must be a whole number >= 2 (0: none), got {units!r}")
+    return (int(units), float(low), float(high))
 
 
 def to_gym_space(description: dict[str, Any]) -> spaces.Space[Any]:

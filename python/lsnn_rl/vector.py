@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 from . import _core
 from .env import with_params
 from .errors import ActionError
-from .spaces import MetaInputs, meta_input_flags, to_gym_space
+from .spaces import MetaInputs, RewardCode, meta_input_flags, reward_code_tuple, to_gym_space
 
 __all__ = ["LsnnVectorEnv", "make_vec"]
 
@@ -47,6 +47,7 @@ class LsnnVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         num_envs: int,
         meta_inputs: MetaInputs = False,
         infos: bool = True,
+        reward_code: RewardCode = None,
         **params: Any,
     ) -> None:
         """``num_envs`` trials of ``spec`` (see :func:`make_vec`); ``params``
@@ -54,7 +55,8 @@ class LsnnVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
         flags = meta_input_flags(meta_inputs)
-        self._core = _core.VectorEnv(with_params(spec, params), num_envs, flags, infos)
+        code = reward_code_tuple(reward_code)
+        self._core = _core.VectorEnv(with_params(spec, params), num_envs, flags, infos, code)
         self.num_envs = num_envs
         self.single_observation_space = to_gym_space(self._core.single_observation_space)
         self.single_action_space = to_gym_space(self._core.single_action_space)
@@ -120,12 +122,16 @@ class LsnnVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
 
 
 def make_vec(
-    spec: str, num_envs: int, meta_inputs: MetaInputs = False, infos: bool = True
+    spec: str,
+    num_envs: int,
+    meta_inputs: MetaInputs = False,
+    infos: bool = True,
+    reward_code: RewardCode = None,
 ) -> LsnnVectorEnv:
     """``num_envs`` trials of ``spec`` stepped together in Rust.
 
-    ``meta_inputs`` as for :func:`lsnn_rl.make` (``True``: the command line's
-    agents' inputs); ``infos=False`` returns empty info dicts, which is faster
+    ``meta_inputs`` and ``reward_code`` as for :func:`lsnn_rl.make` (``True``:
+    the command line's agents' inputs); ``infos=False`` returns empty info dicts, which is faster
     when the figures are not needed.
     """
-    return LsnnVectorEnv(spec, num_envs, meta_inputs, infos)
+    return LsnnVectorEnv(spec, num_envs, meta_inputs, infos, reward_code)

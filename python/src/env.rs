@@ -7,21 +7,40 @@ use lsnn_rl_env::{
     start_eval_trial_with_info,
 };
 use numpy::IntoPyArray;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::{action_from_py, info_dict, space_dict};
 use crate::{errors, registry};
 
+/// The reward's population code as Python passes it: units, the first
+/// unit's centre, the last unit's centre (`reward_code=(11, 0.0, 5.0)`).
+pub type RewardCode = (usize, f64, f64);
+
 /// The meta-RL inputs from a tuple of four flags (previous action,
-/// previous reward, done flag, step index).
-pub fn meta_inputs(flags: (bool, bool, bool, bool)) -> MetaInputs {
-    MetaInputs {
+/// previous reward, done flag, step index) and an optional reward code; a
+/// code that cannot be built is a `ValueError` naming the fix.
+pub fn meta_inputs(
+    flags: (bool, bool, bool, bool),
+    reward_code: Option<RewardCode>,
+) -> PyResult<MetaInputs> {
+    let (reward_units, reward_low, reward_high) = reward_code.unwrap_or((0, 0.0, 1.0));
+    let inputs = MetaInputs {
         prev_action: flags.0,
         prev_reward: flags.1,
         done_flag: flags.2,
         step_index: flags.3,
-        ..MetaInputs::all()
+        reward_units,
+        reward_low,
+        reward_high,
+    };
+    match inputs.problem() {
+        // The core names the config keys; say which argument they came from.
+        Some(problem) => Err(PyValueError::new_err(format!(
+            "reward_code=({reward_units}, {reward_low}, {reward_high}) is invalid ({problem}); pass (units >= 2, low, high) with low < high, or None"
+        ))),
+        None => Ok(inputs),
     }
 }
 
@@ -89,14 +108,21 @@ impl TrialEnv {
 #[pymethods]
 impl TrialEnv {
     /// The task distribution of `spec`, its trials wrapped with the meta-RL
-    /// inputs `inputs` (previous action, previous reward, done flag, step index).
+    /// inputs `inputs` (previous action, previous reward, done flag, step
+    /// index) and the reward code `reward_code` (units, low, high), if any.
     #[new]
-    fn new(py: Python<'_>, spec: &str, inputs: (bool, bool, bool, bool)) -> PyResult<Self> {
+    #[pyo3(signature = (spec, inputs, reward_code=None))]
+    fn new(
+        py: Python<'_>,
+        spec: &str,
+        inputs: (bool, bool, bool, bool),
+        reward_code: Option<RewardCode>,
+    ) -> PyResult<Self> {
         let registry = registry().map_err(|e| errors::spec_error(py, e))?;
         let dist = registry
             .make(spec)
             .map_err(|e| errors::spec_error(py, &e))?;
-        let inputs = meta_inputs(inputs);
+        let inputs = meta_inputs(inputs, reward_code)?;
         let shape = TrialShape::of(dist.as_ref(), inputs).map_err(|e| errors::env_error(py, &e))?;
         Ok(Self {
             dist,

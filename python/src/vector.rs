@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::{space_dict, step_regret};
-use crate::env::{TrialShape, meta_inputs};
+use crate::env::{RewardCode, TrialShape, meta_inputs};
 use crate::{errors, registry};
 
 /// The batch and whether it has been reset.
@@ -76,23 +76,25 @@ fn vector_infos<'py>(py: Python<'py>, infos: &[Info]) -> PyResult<Bound<'py, PyD
 
 #[pymethods]
 impl VectorEnv {
-    /// `num_envs` trials of `spec` with the meta-RL inputs `inputs`;
-    /// `infos=False` returns empty infos (faster).
+    /// `num_envs` trials of `spec` with the meta-RL inputs `inputs` and the
+    /// reward code `reward_code`, if any; `infos=False` returns empty infos
+    /// (faster).
     #[new]
-    #[pyo3(signature = (spec, num_envs, inputs, infos=true))]
+    #[pyo3(signature = (spec, num_envs, inputs, infos=true, reward_code=None))]
     fn new(
         py: Python<'_>,
         spec: &str,
         num_envs: usize,
         inputs: (bool, bool, bool, bool),
         infos: bool,
+        reward_code: Option<RewardCode>,
     ) -> PyResult<Self> {
         let registry = registry().map_err(|e| errors::spec_error(py, e))?;
         let dist: Arc<dyn TaskDistribution> = registry
             .make(spec)
             .map_err(|e| errors::spec_error(py, &e))?
             .into();
-        let inputs = meta_inputs(inputs);
+        let inputs = meta_inputs(inputs, reward_code)?;
         let shape = TrialShape::of(dist.as_ref(), inputs).map_err(|e| errors::env_error(py, &e))?;
         let spec = dist.spec().to_string();
         let env = VecEnv::new(dist, num_envs, inputs).map_err(|e| errors::env_error(py, &e))?;

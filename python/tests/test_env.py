@@ -4,6 +4,7 @@ seeding conventions, infos, and errors."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -147,6 +148,42 @@ def test_meta_inputs_are_what_the_agents_see() -> None:
     assert only.observation_space.shape == (1,)
     with pytest.raises(ValueError, match="unknown meta-RL input"):
         lsnn_rl.make("bandit-bernoulli", meta_inputs=["reward"])
+
+
+def test_the_reward_code_is_what_the_agents_see() -> None:
+    # Three units centred on 0, 0.5 and 1, each a quarter wide (half the spacing).
+    env = lsnn_rl.make(
+        "bandit-bernoulli:arms=3,pulls=4", meta_inputs=["prev_reward"], reward_code=(3, 0, 1)
+    )
+    assert env.observation_space.shape == (4,)
+    obs, _ = env.reset(seed=1)
+    np.testing.assert_array_equal(obs, np.zeros(4, dtype=np.float32))
+    for _ in range(4):
+        obs, reward, *_ = env.step(0)
+        code = np.exp(-0.5 * ((reward - np.array([0.0, 0.5, 1.0])) / 0.25) ** 2)
+        np.testing.assert_allclose(obs, np.concatenate([[reward], code]).astype(np.float32), rtol=1e-6)
+    assert env.spec is not None and env.spec.kwargs["reward_code"] == (3, 0.0, 1.0)
+    through_gym = gym.make(
+        "lsnn_rl/bandit-bernoulli-v0", arms=3, meta_inputs=True, reward_code=(11, 0.0, 5.0)
+    )
+    assert through_gym.observation_space.shape == (3 + 1 + 1 + 1 + 11,)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ((1, 0.0, 1.0), "at least 2 units"),
+        ((3, 1.0, 1.0), "reward_low below reward_high"),
+        ((3, 0.0, float("nan")), "reward_low below reward_high"),
+        ((2.5, 0.0, 1.0), "whole number"),
+        ((3, 0.0), "must be \\(units, low, high\\)"),
+    ],
+)
+def test_a_bad_reward_code_is_refused(code: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        lsnn_rl.make("bandit-bernoulli", meta_inputs=True, reward_code=code)
+    with pytest.raises(ValueError, match=message):
+        lsnn_rl.make_vec("bandit-bernoulli", num_envs=2, reward_code=code)
 
 
 def test_continuous_actions_take_vectors() -> None:

@@ -58,7 +58,11 @@ def test_mixed_trial_lengths_mask_infos_per_slot() -> None:
 
 def test_slots_play_the_single_environments_trials() -> None:
     spec = "maze-water-grid:size=5,steps=12"
-    vec = lsnn_rl.make_vec(spec, num_envs=3, meta_inputs=True)
+    # With the reward code too, so the vector path's code is checked against the single one's.
+    code = (4, -0.1, 1.0)
+    vec = lsnn_rl.make_vec(spec, num_envs=3, meta_inputs=True, reward_code=code)
+    plain = lsnn_rl.make(spec, meta_inputs=True).observation_space.shape
+    assert vec.single_observation_space.shape == (plain[0] + 4,)
     rng = np.random.default_rng(0)
     actions = rng.integers(0, 4, size=(12, 3))
     vec_obs, _ = vec.reset(seed=9)
@@ -66,7 +70,7 @@ def test_slots_play_the_single_environments_trials() -> None:
     for t in range(12):
         obs, rewards, terminated, truncated, _ = vec.step(actions[t])
         trajectories.append([obs, rewards, terminated | truncated])
-    single = lsnn_rl.make(spec, meta_inputs=True)
+    single = lsnn_rl.make(spec, meta_inputs=True, reward_code=code)
     for slot in range(3):
         obs, _ = single.reset(seed=9, options={"trial": slot})
         np.testing.assert_array_equal(obs, trajectories[0][0][slot])
