@@ -4,7 +4,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Normal, Uniform};
-use tch::nn::{self, RNN, VarStore};
+use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{AgentConfig, AgentKind, ConfigError, InputEncoding};
@@ -12,9 +12,11 @@ use crate::connectivity::{SignRule, Synapses, dale_signs};
 use crate::cpu_kernel::RecurrentProduct;
 
 mod cpu;
+mod gated;
 mod synapses;
 use crate::neuron::{NeuronParams, NeuronState, neuron_step};
 use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
+use gated::GatedCell;
 pub use synapses::ConnectivityStats;
 
 /// The policy head's shape.
@@ -99,8 +101,8 @@ struct CoreSynapses {
 
 enum Core {
     Spiking(SpikingCore),
-    Lstm(nn::LSTM),
-    Gru(nn::GRU),
+    Lstm(GatedCell),
+    Gru(GatedCell),
 }
 
 /// The actor-critic network: a recurrent core plus a policy head and a value head,
@@ -284,11 +286,10 @@ impl ActorCritic {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 tch::manual_seed(seed as i64);
                 let (i, h) = (obs_size as i64, config.hidden as i64);
-                let rnn_config = nn::RNNConfig::default();
                 let core = if config.kind == AgentKind::Lstm {
-                    Core::Lstm(nn::lstm(&core_path, i, h, rnn_config))
+                    Core::Lstm(GatedCell::lstm(&core_path, i, h))
                 } else {
-                    Core::Gru(nn::gru(&core_path, i, h, rnn_config))
+                    Core::Gru(GatedCell::gru(&core_path, i, h))
                 };
                 (core, config.hidden)
             }
@@ -377,26 +378,22 @@ impl ActorCritic {
             (Core::Spiking(core), RecurrentState::Spiking(state)) => {
                 self.step_spiking(core, obs, state)
             }
-            (Core::Lstm(lstm), RecurrentState::Lstm(LstmState { h, c })) => {
-                let mut s = nn::LSTMState((h.f_unsqueeze(0)?, c.f_unsqueeze(0)?));
+            (Core::Lstm(cell), RecurrentState::Lstm(LstmState { h, c })) => {
+                let (mut h, mut c) = (h.shallow_clone(), c.shallow_clone());
                 for _ in 0..k {
-                    s = lstm.step(obs, &s);
+                    (h, c) = cell.lstm_step(obs, &h, &c)?;
                 }
-                let nn::LSTMState((h, c)) = s;
-                let h = h.f_squeeze_dim(0)?;
                 let out = NetOutput {
                     features: h.shallow_clone(),
                     spikes: None,
                 };
-                let c = c.f_squeeze_dim(0)?;
                 Ok((out, RecurrentState::Lstm(LstmState { h, c })))
             }
-            (Core::Gru(gru), RecurrentState::Gru(GruState { h })) => {
-                let mut s = nn::GRUState(h.f_unsqueeze(0)?);
+            (Core::Gru(cell), RecurrentState::Gru(GruState { h })) => {
+                let mut h = h.shallow_clone();
                 for _ in 0..k {
-                    s = gru.step(obs, &s);
+                    h = cell.gru_step(obs, &h)?;
                 }
-                let h = s.0.f_squeeze_dim(0)?;
                 let out = NetOutput {
                     features: h.shallow_clone(),
                     spikes: None,

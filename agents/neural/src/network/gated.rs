@@ -1,0 +1,115 @@
+//! The LSTM and GRU cores: one LibTorch cell call per network step.
+
+use tch::{Tensor, nn};
+
+/// The weights of a single-layer LSTM or GRU, created by tch's `nn::lstm` or
+/// `nn::gru` (so the variable names, `weight_ih_l0`, `weight_hh_l0`,
+/// `bias_ih_l0`, `bias_hh_l0`, and the initialisation are tch's), stepped
+/// with LibTorch's `lstm_cell` / `gru_cell`.
+///
+/// Why not `nn::LSTM::step`: it runs the whole-sequence RNN operator on a
+/// sequence of one step, which on the CPU sets up oneDNN descriptors and
+/// buffers at every call (a profile showed most of an update in that set-up
+/// and the allocator). The cell operators are two matrix products and a few
+/// pointwise operations, the same arithmetic. docs/performance.md has the
+/// speed-up.
+pub(super) struct GatedCell {
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor,
+    b_hh: Tensor,
+}
+
+impl GatedCell {
+    /// An LSTM of `hidden` units on `inputs` inputs, its variables under `path`.
+    pub fn lstm(path: &nn::Path, inputs: i64, hidden: i64) -> Self {
+        let _ = nn::lstm(path, inputs, hidden, nn::RNNConfig::default());
+        Self::from_path(path)
+    }
+
+    /// A GRU of `hidden` units on `inputs` inputs, its variables under `path`.
+    pub fn gru(path: &nn::Path, inputs: i64, hidden: i64) -> Self {
+        let _ = nn::gru(path, inputs, hidden, nn::RNNConfig::default());
+        Self::from_path(path)
+    }
+
+    /// The variables tch just created under `path`. They share storage with
+    /// the VarStore's, so optimiser steps and checkpoint loads (both in
+    /// place) are seen here.
+    fn from_path(path: &nn::Path) -> Self {
+        let get = |name: &str| {
+            path.get(name)
+                .unwrap_or_else(|| panic!("tch's RNN constructor creates {name}"))
+        };
+        Self {
+            w_ih: get("weight_ih_l0"),
+            w_hh: get("weight_hh_l0"),
+            b_ih: get("bias_ih_l0"),
+            b_hh: get("bias_hh_l0"),
+        }
+    }
+
+    /// One LSTM step on `x` `[B, inputs]` from `(h, c)` `[B, hidden]` each.
+    pub fn lstm_step(&self, x: &Tensor, h: &Tensor, c: &Tensor) -> tch::Result<(Tensor, Tensor)> {
+        x.f_lstm_cell(
+            &[h, c],
+            &self.w_ih,
+            &self.w_hh,
+            Some(&self.b_ih),
+            Some(&self.b_hh),
+        )
+    }
+
+    /// One GRU step on `x` `[B, inputs]` from `h` `[B, hidden]`.
+    pub fn gru_step(&self, x: &Tensor, h: &Tensor) -> tch::Result<Tensor> {
+        x.f_gru_cell(
+            h,
+            &self.w_ih,
+            &self.w_hh,
+            Some(&self.b_ih),
+            Some(&self.b_hh),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    /// The cell steps equal tch's `nn::LSTM` / `nn::GRU` steps on the same
+    /// weights (the operator they replace), over several steps.
+    #[test]
+    fn cell_steps_match_tchs_rnn_steps() {
+        use tch::nn::RNN as _;
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let (lstm_path, gru_path) = (vs.root().sub("lstm"), vs.root().sub("gru"));
+        let lstm = nn::lstm(&lstm_path, 5, 7, nn::RNNConfig::default());
+        let gru = nn::gru(&gru_path, 5, 7, nn::RNNConfig::default());
+        let (lstm_cell, gru_cell) = (
+            GatedCell::from_path(&lstm_path),
+            GatedCell::from_path(&gru_path),
+        );
+        let zeros = Tensor::zeros([1, 3, 7], (Kind::Float, Device::Cpu));
+        let mut lstm_state = nn::LSTMState((zeros.copy(), zeros.copy()));
+        let mut gru_state = nn::GRUState(zeros.copy());
+        let (mut h, mut c, mut g) = (zeros.get(0), zeros.get(0), zeros.get(0));
+        for _ in 0..4 {
+            let x = Tensor::randn([3, 5], (Kind::Float, Device::Cpu));
+            lstm_state = lstm.step(&x, &lstm_state);
+            gru_state = gru.step(&x, &gru_state);
+            (h, c) = lstm_cell.lstm_step(&x, &h, &c).unwrap();
+            g = gru_cell.gru_step(&x, &g).unwrap();
+            let close = |a: &Tensor, b: &Tensor| {
+                let gap = (a - b).abs().max().double_value(&[]);
+                assert!(gap < 1e-6, "cell and RNN step differ by {gap}");
+            };
+            close(&h, &lstm_state.h().get(0));
+            close(&c, &lstm_state.c().get(0));
+            close(&g, &gru_state.0.get(0));
+        }
+        // The states moved away from zero, so the comparison was not vacuous.
+        assert!(h.abs().sum(Kind::Float).double_value(&[]) > 0.1);
+    }
+}
