@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 VERSION: str
+MAX_REWARD_UNITS: int
 
 def envs() -> list[dict[str, Any]]: ...
 def canonical_spec(spec: str) -> str: ...

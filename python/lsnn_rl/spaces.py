@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import Any, Optional, Union
 
 import numpy as np
 from gymnasium import spaces
+
+from . import _core
 
 __all__ = [
     "META_INPUTS",
@@ -54,17 +57,25 @@ def meta_input_flags(meta_inputs: MetaInputs) -> tuple[bool, bool, bool, bool]:
 
 def reward_code_tuple(reward_code: Any) -> tuple[int, float, float] | None:
     """``reward_code`` as the core takes it: ``None``, or ``(units, low, high)``
-    with an integer number of units (the core checks the values)."""
+    with a whole number of units and real ``low`` and ``high`` (the core
+    checks the values: at least 2 units, ``low`` below ``high``)."""
     if reward_code is None:
         return None
+    usage = "reward_code must be (units, low, high) with units >= 2 and low < high, e.g. (11, 0.0, 1.0), or None"
     try:
         units, low, high = reward_code
     except (TypeError, ValueError):
-        raise ValueError(
-            f"reward_code must be (units, low, high), e.g. (11, 0.0, 5.0), or None; got {reward_code!r}"
-        ) from None
-    if isinstance(units, bool) or int(units) != units or units < 0:
-        raise ValueError(f"reward_code's units must be a whole number >= 2 (0: none), got {units!r}")
+        raise ValueError(f"{usage}; got {reward_code!r}") from None
+    whole = isinstance(units, numbers.Integral) or (
+        isinstance(units, float) and units.is_integer()
+    )
+    if isinstance(units, bool) or not whole or units < 2:
+        raise ValueError(f"{usage}; its units must be a whole number >= 2, got {units!r}")
+    if units > _core.MAX_REWARD_UNITS:
+        raise ValueError(f"{usage}; at most {_core.MAX_REWARD_UNITS} units, got {units!r}")
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{usage}; its {name} must be a number, got {value!r}")
     return (int(units), float(low), float(high))
 
 

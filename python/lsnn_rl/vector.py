@@ -130,8 +130,8 @@ def make_vec(
 ) -> LsnnVectorEnv:
     """``num_envs`` trials of ``spec`` stepped together in Rust.
 
-    ``meta_inputs`` and ``reward_code`` as for :func:`lsnn_rl.make` (``True``:
-    the command line's agents' inputs); ``infos=False`` returns empty info dicts, which is faster
+    ``meta_inputs`` (``True``: the command line's agents' inputs) and
+    ``reward_code`` as for :func:`lsnn_rl.make`; ``infos=False`` returns empty info dicts, which is faster
     when the figures are not needed.
     """
     return LsnnVectorEnv(spec, num_envs, meta_inputs, infos, reward_code)

@@ -36,9 +36,13 @@ pub fn meta_inputs(
         reward_high,
     };
     match inputs.problem() {
-        // The core names the config keys; say which argument they came from.
+        // The core's message names the config keys; say which argument is meant.
         Some(problem) => Err(PyValueError::new_err(format!(
-            "reward_code=({reward_units}, {reward_low}, {reward_high}) is invalid ({problem}); pass (units >= 2, low, high) with low < high, or None"
+            "reward_code=({reward_units}, {reward_low}, {reward_high}) is invalid: {}; pass (units, low, high) with 2 <= units <= {} and low < high, or None for no code",
+            problem
+                .split_once(": ")
+                .map_or(problem.as_str(), |(_, why)| why),
+            MetaInputs::MAX_REWARD_UNITS
         ))),
         None => Ok(inputs),
     }

@@ -118,5 +118,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<vector::VectorEnv>()?;
     m.add_class::<policy::BanditPolicy>()?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "MAX_REWARD_UNITS",
+        lsnn_rl_env::MetaInputs::MAX_REWARD_UNITS,
+    )?;
     Ok(())
 }

@@ -172,11 +172,22 @@ def test_the_reward_code_is_what_the_agents_see() -> None:
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ((1, 0.0, 1.0), "at least 2 units"),
+        ((1, 0.0, 1.0), "whole number >= 2, got 1"),
+        ((0, 0.0, 1.0), "whole number >= 2, got 0"),
+        ((-3, 0.0, 1.0), "whole number >= 2"),
+        ((True, 0.0, 1.0), "whole number >= 2, got True"),
+        ((2.5, 0.0, 1.0), "whole number >= 2, got 2.5"),
+        ((float("inf"), 0.0, 1.0), "whole number >= 2"),
+        ((None, 0.0, 1.0), "whole number >= 2, got None"),
+        (("11", 0.0, 1.0), "whole number >= 2"),
+        ((3, "0", 1.0), "its low must be a number"),
+        ((3, 0.0, None), "its high must be a number"),
         ((3, 1.0, 1.0), "reward_low below reward_high"),
         ((3, 0.0, float("nan")), "reward_low below reward_high"),
-        ((2.5, 0.0, 1.0), "whole number"),
+        ((2000, 0.0, 1.0), "at most 1024 units"),
+        ((2**70, 0.0, 1.0), "at most 1024 units"),
         ((3, 0.0), "must be \\(units, low, high\\)"),
+        (11, "must be \\(units, low, high\\)"),
     ],
 )
 def test_a_bad_reward_code_is_refused(code: Any, message: str) -> None:
@@ -184,6 +195,15 @@ def test_a_bad_reward_code_is_refused(code: Any, message: str) -> None:
         lsnn_rl.make("bandit-bernoulli", meta_inputs=True, reward_code=code)
     with pytest.raises(ValueError, match=message):
         lsnn_rl.make_vec("bandit-bernoulli", num_envs=2, reward_code=code)
+
+
+def test_the_reward_code_survives_gymnasiums_spec_round_trip() -> None:
+    env = lsnn_rl.make("bandit-bernoulli:arms=3,pulls=4", meta_inputs=True, reward_code=[5, 0, 1])
+    assert env.spec is not None and env.spec.kwargs["reward_code"] == (5, 0.0, 1.0)
+    again = gym.make(gym.envs.registration.EnvSpec.from_json(env.spec.to_json()))
+    assert again.observation_space.shape == env.observation_space.shape == (3 + 1 + 1 + 1 + 5,)
+    vec = gym.make_vec("lsnn_rl/bandit-bernoulli-v0", num_envs=2, arms=3, reward_code=(5, 0, 1))
+    assert vec.single_observation_space.shape == (5,)
 
 
 def test_continuous_actions_take_vectors() -> None:

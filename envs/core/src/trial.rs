@@ -64,18 +64,29 @@ impl MetaInputs {
         }
     }
 
+    /// The most units a reward code may have: far more than any code needs,
+    /// and small enough that every observation stays a modest vector.
+    pub const MAX_REWARD_UNITS: usize = 1024;
+
     /// Why these inputs cannot be built, if they cannot: a reward code of
-    /// one unit, or a range that is not finite and increasing (or so narrow
-    /// or wide that the tuning width is not a positive finite number).
+    /// one unit or of more than [`Self::MAX_REWARD_UNITS`], or a range that
+    /// is not finite and increasing (or so narrow or wide that the tuning
+    /// width is not a positive finite number).
     pub fn problem(&self) -> Option<String> {
-        let (low, high) = (self.reward_low, self.reward_high);
-        if self.reward_units == 1 {
+        let (low, high, units) = (self.reward_low, self.reward_high, self.reward_units);
+        if units == 1 {
             return Some(
                 "inputs.reward_units = 1 is invalid: a population code needs at least 2 units (0 turns it off)"
                     .into(),
             );
         }
-        let width = (high - low) / (2 * self.reward_units.saturating_sub(1).max(1)) as f64;
+        if units > Self::MAX_REWARD_UNITS {
+            return Some(format!(
+                "inputs.reward_units = {units} is invalid: at most {} units",
+                Self::MAX_REWARD_UNITS
+            ));
+        }
+        let width = (high - low) / (2 * units.saturating_sub(1).max(1)) as f64;
         if self.reward_units > 0 && !(width.is_finite() && width > 0.0) {
             return Some(format!(
                 "inputs.reward_low = {low} and inputs.reward_high = {high} are invalid: the reward code's range must be finite with reward_low below reward_high"

@@ -147,9 +147,16 @@ fn the_reward_code_tunes_units_to_the_previous_reward() {
 }
 
 #[test]
-fn a_reward_code_of_one_unit_or_an_empty_range_is_refused() {
+fn a_reward_code_of_one_unit_too_many_units_or_an_empty_range_is_refused() {
     for (units, low, high, needle) in [
         (1, 0.0, 1.0, "at least 2 units"),
+        (
+            MetaInputs::MAX_REWARD_UNITS + 1,
+            0.0,
+            1.0,
+            "at most 1024 units",
+        ),
+        (usize::MAX, 0.0, 1.0, "at most 1024 units"),
         (4, 1.0, 1.0, "reward_low below reward_high"),
         (4, 0.0, f64::NAN, "must be finite"),
         (4, -1e308, 1e308, "must be finite"),

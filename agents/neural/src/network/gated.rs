@@ -78,10 +78,15 @@ mod tests {
     use tch::{Device, Kind};
 
     /// The cell steps equal tch's `nn::LSTM` / `nn::GRU` steps on the same
-    /// weights (the operator they replace), over several steps.
+    /// weights (the operator they replace), over several steps, and so do
+    /// the weights' gradients through those steps.
     #[test]
-    fn cell_steps_match_tchs_rnn_steps() {
+    fn cell_steps_and_gradients_match_tchs_rnn_steps() {
         use tch::nn::RNN as _;
+        // LibTorch's generator is global: hold the lock the network uses.
+        let _generator = super::super::TORCH_GENERATOR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         tch::manual_seed(3);
         let vs = nn::VarStore::new(Device::Cpu);
         let (lstm_path, gru_path) = (vs.root().sub("lstm"), vs.root().sub("gru"));
@@ -91,25 +96,61 @@ mod tests {
             GatedCell::from_path(&lstm_path),
             GatedCell::from_path(&gru_path),
         );
+        let inputs: Vec<Tensor> = (0..4)
+            .map(|_| Tensor::randn([3, 5], (Kind::Float, Device::Cpu)))
+            .collect();
         let zeros = Tensor::zeros([1, 3, 7], (Kind::Float, Device::Cpu));
+        // f32 rounding: the two operators group the sums differently.
+        let close = |a: &Tensor, b: &Tensor, what: &str| {
+            let gap = (a - b).abs().max().double_value(&[]);
+            let scale = b.abs().max().double_value(&[]).max(1.0);
+            assert!(
+                gap < 1e-5 * scale,
+                "{what}: cell and RNN step differ by {gap}"
+            );
+        };
+        // Forward: the states after each step.
         let mut lstm_state = nn::LSTMState((zeros.copy(), zeros.copy()));
         let mut gru_state = nn::GRUState(zeros.copy());
         let (mut h, mut c, mut g) = (zeros.get(0), zeros.get(0), zeros.get(0));
-        for _ in 0..4 {
-            let x = Tensor::randn([3, 5], (Kind::Float, Device::Cpu));
-            lstm_state = lstm.step(&x, &lstm_state);
-            gru_state = gru.step(&x, &gru_state);
-            (h, c) = lstm_cell.lstm_step(&x, &h, &c).unwrap();
-            g = gru_cell.gru_step(&x, &g).unwrap();
-            let close = |a: &Tensor, b: &Tensor| {
-                let gap = (a - b).abs().max().double_value(&[]);
-                assert!(gap < 1e-6, "cell and RNN step differ by {gap}");
-            };
-            close(&h, &lstm_state.h().get(0));
-            close(&c, &lstm_state.c().get(0));
-            close(&g, &gru_state.0.get(0));
+        for x in &inputs {
+            lstm_state = lstm.step(x, &lstm_state);
+            gru_state = gru.step(x, &gru_state);
+            (h, c) = lstm_cell.lstm_step(x, &h, &c).unwrap();
+            g = gru_cell.gru_step(x, &g).unwrap();
+            close(&h, &lstm_state.h().get(0), "LSTM h");
+            close(&c, &lstm_state.c().get(0), "LSTM c");
+            close(&g, &gru_state.0.get(0), "GRU h");
         }
         // The states moved away from zero, so the comparison was not vacuous.
         assert!(h.abs().sum(Kind::Float).double_value(&[]) > 0.1);
+        // Backward: the gradient of a loss on the last states, both ways.
+        let gradients = |loss: Tensor| {
+            let weights = [&lstm_cell, &gru_cell]
+                .into_iter()
+                .flat_map(|cell| [&cell.w_ih, &cell.w_hh, &cell.b_ih, &cell.b_hh]);
+            let weights: Vec<&Tensor> = weights.collect();
+            for w in &weights {
+                let mut grad = w.grad();
+                if grad.defined() {
+                    let _ = grad.zero_();
+                }
+            }
+            loss.backward();
+            weights.iter().map(|w| w.grad().copy()).collect::<Vec<_>>()
+        };
+        let loss = |h: &Tensor, c: &Tensor, g: &Tensor| {
+            (h * 1.5 + c).sum(Kind::Float) + (g * g).sum(Kind::Float)
+        };
+        let by_cells = gradients(loss(&h, &c, &g));
+        let by_rnn = gradients(loss(
+            &lstm_state.h().get(0),
+            &lstm_state.c().get(0),
+            &gru_state.0.get(0),
+        ));
+        for (cell, rnn) in by_cells.iter().zip(&by_rnn) {
+            assert!(rnn.abs().sum(Kind::Float).double_value(&[]) > 0.0);
+            close(cell, rnn, "gradient");
+        }
     }
 }
