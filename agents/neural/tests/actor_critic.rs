@@ -271,6 +271,95 @@ fn gradients_flow_for_lstm_gru_and_heads() {
     }
 }
 
+/// The gradient of every trainable variable, by name, zeroing them after.
+fn take_grads(n: &ActorCritic) -> Vec<(String, Vec<f32>)> {
+    let mut grads: Vec<_> = n
+        .var_store()
+        .variables()
+        .into_iter()
+        .filter(|(_, t)| t.requires_grad())
+        .map(|(name, t)| {
+            let mut grad = t.grad();
+            let values = Vec::<f32>::try_from(&grad.flatten(0, -1)).unwrap();
+            let _ = grad.zero_();
+            (name, values)
+        })
+        .collect();
+    grads.sort_by(|a, b| a.0.cmp(&b.0));
+    grads
+}
+
+#[test]
+fn an_lstm_sequence_equals_its_steps_with_gradients() {
+    for kind in [AgentKind::Lstm] {
+        for k_steps in [1, 3] {
+            let config = AgentConfig {
+                k_steps,
+                ..small(kind)
+            };
+            let n = net(&config, 5, ActionHead::Discrete(3), 4);
+            let inputs: Vec<Tensor> = (0..6).map(|t| obs(2, 5, 40 + t)).collect();
+            // A state that is not zero, as a truncated chunk starts from.
+            let (_, start) = n
+                .step(&obs(2, 5, 39), &n.initial_state(2).unwrap())
+                .unwrap();
+            let start = start.detach();
+            let mut state = start.shallow_clone();
+            let mut stepped = Vec::new();
+            for x in &inputs {
+                let (out, next) = n.step(x, &state).unwrap();
+                stepped.push(out.features);
+                state = next;
+            }
+            let stepped = Tensor::stack(&stepped, 0);
+            let (sequence, last) = n
+                .sequence(&Tensor::stack(&inputs, 0), &start)
+                .unwrap()
+                .expect("an LSTM core runs sequences");
+            assert_eq!(sequence.size(), stepped.size());
+            let gap = |a: &Tensor, b: &Tensor| (a - b).abs().max().double_value(&[]);
+            assert!(
+                gap(&sequence, &stepped) < 1e-5,
+                "{kind} K={k_steps} features"
+            );
+            assert!(gap(last.features(), state.features()) < 1e-5);
+            // The same loss through either gives the same gradients.
+            let loss = |features: &Tensor| {
+                let (logits, value) = n.heads(&features.view([-1, features.size()[2]]));
+                logits.square().sum(Kind::Float) + value.sum(Kind::Float)
+            };
+            loss(&stepped).backward();
+            let by_steps = take_grads(&n);
+            loss(&sequence).backward();
+            let by_sequence = take_grads(&n);
+            for ((name, a), (_, b)) in by_steps.iter().zip(&by_sequence) {
+                let scale = a.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                let worst = a
+                    .iter()
+                    .zip(b)
+                    .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+                assert!(worst < 1e-4 * scale, "{kind} K={k_steps} {name}: {worst}");
+                if name.starts_with("core.") {
+                    assert!(a.iter().any(|v| *v != 0.0), "{name} got no gradient");
+                }
+            }
+        }
+    }
+    // The spiking cores and the GRU have no sequence path: callers step them.
+    let x = Tensor::stack(&[obs(2, 5, 1)], 0);
+    for kind in [AgentKind::Lsnn, AgentKind::Lif, AgentKind::Gru] {
+        let n = net(&small(kind), 5, ActionHead::Discrete(3), 4);
+        let state = n.initial_state(2).unwrap();
+        assert!(n.sequence(&x, &state).unwrap().is_none(), "{kind}");
+    }
+    // A state of another kind is an error, as for `step`.
+    let lstm = net(&small(AgentKind::Lstm), 5, ActionHead::Discrete(3), 4);
+    let gru_state = net(&small(AgentKind::Gru), 5, ActionHead::Discrete(3), 4)
+        .initial_state(2)
+        .unwrap();
+    assert!(lstm.sequence(&x, &gru_state).is_err());
+}
+
 #[test]
 fn detach_cuts_the_graph() {
     let n = net(&small(AgentKind::Lsnn), 5, ActionHead::Discrete(2), 9);

@@ -25,16 +25,29 @@ pub(crate) fn backprop_autograd(
     let batch_size = batch.len();
     let k_steps = net.config.agent.k_steps.max(1) as f64;
     let (n_lif, _) = net.agent.neuron_count();
+    // An LSTM acts without gradient and then runs the chunk's inputs again
+    // through one sequence operator with gradient: one autograd node for
+    // the chunk instead of several per step (the same features to f32
+    // rounding). The other cores are stepped with gradient.
+    let by_sequence = net.config.agent.kind == lsnn_rl_neural::AgentKind::Lstm;
     let mut state = net.agent.initial_state(batch_size)?;
     let mut start = 0;
     while start < chunks.trial_steps {
         let len = chunks.chunk.min(chunks.trial_steps - start);
         let mut record = ChunkRecord::with_capacity(len * batch_size);
         let mut features = Vec::with_capacity(len);
+        let mut inputs = Vec::with_capacity(if by_sequence { len } else { 0 });
+        let chunk_start = state.shallow_clone();
         let mut spike_sum: Option<Tensor> = None;
         let rollout_start = Instant::now();
         for _ in 0..len {
-            let (out, next) = net.agent.step(&batch.obs_tensor(net.device), &state)?;
+            let obs = batch.obs_tensor(net.device);
+            let (out, next) = if by_sequence {
+                let _guard = tch::no_grad_guard();
+                net.agent.step(&obs, &state)?
+            } else {
+                net.agent.step(&obs, &state)?
+            };
             state = next;
             let policy_out = {
                 let _guard = tch::no_grad_guard();
@@ -43,7 +56,11 @@ pub(crate) fn backprop_autograd(
             let (actions, codes) =
                 choose_actions(net.agent, &policy_out, batch, ActionMode::Sample)?;
             totals.steps_taken += record.play(batch, &actions, codes)?;
-            features.push(out.features);
+            if by_sequence {
+                inputs.push(obs);
+            } else {
+                features.push(out.features);
+            }
             if let Some(spikes) = out.spikes {
                 spike_sum = Some(match spike_sum {
                     Some(sum) => sum + spikes,
@@ -54,7 +71,16 @@ pub(crate) fn backprop_autograd(
         let bootstrap = bootstrap_values(net, batch, &state, start + len < chunks.trial_steps)?;
         totals.report.rollout += rollout_start.elapsed();
         let backward_start = Instant::now();
-        let stacked = Tensor::stack(&features, 0).view([(len * batch_size) as i64, -1]);
+        let stacked = if by_sequence {
+            let sequence = net
+                .agent
+                .sequence(&Tensor::f_stack(&inputs, 0)?, &chunk_start)?;
+            let (features, _) = sequence.expect("an LSTM core runs sequences");
+            features
+        } else {
+            Tensor::stack(&features, 0)
+        }
+        .view([(len * batch_size) as i64, -1]);
         let mut loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals)?;
         if let Some(spikes) = spike_sum {
             let rate = spikes.sum_dim_intlist(0, false, Kind::Float)

@@ -81,6 +81,21 @@ fn a_small_lsnn_learns_with_autograd_too() {
 }
 
 #[test]
+fn an_lstm_and_a_gru_learn_through_truncated_sequences() {
+    // The LSTM acts without gradient and re-runs each chunk through one
+    // sequence operator, the GRU is stepped with gradient; chunks of 7 of
+    // the 20 pulls make the second and third start from the state the
+    // first left.
+    for kind in [AgentKind::Lstm, AgentKind::Gru] {
+        let mut config = small_config(1);
+        config.agent.kind = kind;
+        config.agent.hidden = 16;
+        config.train.truncate = 7;
+        assert_learned(&format!("{kind}, truncated"), learn(config, 300));
+    }
+}
+
+#[test]
 fn an_lsnn_learns_the_informative_arm_when_the_payout_is_coded() {
     // The eleven-armed bandit with the payout place code, the shipped
     // defaults: searching for the arm paying 5 and staying earns about 11 per

@@ -72,13 +72,23 @@ pub(crate) fn rerun(
         });
     }
     let mut state = agent.initial_state(m)?;
+    // An LSTM: the whole trials through one sequence operator (one autograd
+    // node instead of several per step; the same features to f32 rounding).
+    let inputs = Tensor::f_from_slice(obs)?
+        .f_view([steps as i64, m as i64, obs_size as i64])?
+        .f_to_device(device)?;
+    if let Some((features, _)) = agent.sequence(&inputs, &state)? {
+        return Ok(Rerun {
+            features: Features::Tensor(features.f_view([(steps * m) as i64, -1])?),
+            rates: Vec::new(),
+            penalty: None,
+            kernel: None,
+        });
+    }
     let mut features = Vec::with_capacity(steps);
     let mut spike_sum: Option<Tensor> = None;
     for step in 0..steps {
-        let x = Tensor::f_from_slice(&obs[step * m * obs_size..(step + 1) * m * obs_size])?
-            .f_view([m as i64, obs_size as i64])?
-            .f_to_device(device)?;
-        let (out, next) = agent.step(&x, &state)?;
+        let (out, next) = agent.step(&inputs.f_get(step as i64)?, &state)?;
         state = next;
         features.push(out.features);
         if let Some(spikes) = out.spikes {

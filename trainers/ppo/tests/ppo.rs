@@ -89,6 +89,26 @@ fn a_small_lsnn_learns_by_ppo() {
 }
 
 #[test]
+fn a_small_lstm_learns_by_ppo() {
+    // Its minibatches of whole trials re-run through one sequence operator.
+    tch::set_num_threads(1);
+    let mut config = small_config(1);
+    config.agent.kind = AgentKind::Lstm;
+    config.agent.hidden = 16;
+    let mut trainer = trainer(config);
+    let before = evaluate(&trainer);
+    for _ in 0..100 {
+        assert!(!trainer.update().unwrap().skipped);
+    }
+    let after = evaluate(&trainer);
+    assert!(
+        (before.mean_total_reward - 10.0).abs() < 2.0,
+        "untrained: {before:?}"
+    );
+    assert!(after.mean_total_reward > 14.0, "trained: {after:?}");
+}
+
+#[test]
 fn manual_and_autograd_backward_passes_give_the_same_updates() {
     tch::set_num_threads(1);
     let run = |bptt| {

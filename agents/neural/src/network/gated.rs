@@ -70,6 +70,56 @@ impl GatedCell {
             Some(&self.b_hh),
         )
     }
+
+    /// `k` LSTM steps per input over a sequence `x` `[T, B, inputs]` from
+    /// `(h, c)` `[B, hidden]` each, in one call of LibTorch's sequence
+    /// operator (one autograd node for the whole sequence): the hidden state
+    /// after each input's k-th step, `[T, B, hidden]`, and the last `(h, c)`.
+    pub fn lstm_sequence(
+        &self,
+        x: &Tensor,
+        h: &Tensor,
+        c: &Tensor,
+        k: usize,
+    ) -> tch::Result<(Tensor, Tensor, Tensor)> {
+        let (h0, c0) = (h.f_unsqueeze(0)?, c.f_unsqueeze(0)?);
+        let hx = [&h0, &c0];
+        let (out, h, c) =
+            repeat_steps(x, k)?.f_lstm(&hx, &self.params(), true, 1, 0.0, true, false, false)?;
+        Ok((
+            every_kth(&out, k)?,
+            h.f_squeeze_dim(0)?,
+            c.f_squeeze_dim(0)?,
+        ))
+    }
+
+    /// The weights in the order LibTorch's sequence operators take them.
+    fn params(&self) -> [&Tensor; 4] {
+        [&self.w_ih, &self.w_hh, &self.b_ih, &self.b_hh]
+    }
+}
+
+/// `x` `[T, B, I]` with each input repeated `k` times: `[T * k, B, I]` (the
+/// K network steps an environment step takes on the same input).
+fn repeat_steps(x: &Tensor, k: usize) -> tch::Result<Tensor> {
+    if k == 1 {
+        return Ok(x.shallow_clone());
+    }
+    let (t, b, i) = x.size3()?;
+    x.f_unsqueeze(1)?
+        .f_expand([t, k as i64, b, i], false)?
+        .f_reshape([t * k as i64, b, i])
+}
+
+/// Of outputs `[T * k, B, H]`, those after every k-th step: `[T, B, H]`.
+fn every_kth(out: &Tensor, k: usize) -> tch::Result<Tensor> {
+    if k == 1 {
+        return Ok(out.shallow_clone());
+    }
+    let (steps, b, h) = out.size3()?;
+    out.f_view([steps / k as i64, k as i64, b, h])?
+        .f_select(1, k as i64 - 1)?
+        .f_contiguous()
 }
 
 #[cfg(test)]

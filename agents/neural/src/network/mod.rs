@@ -359,6 +359,35 @@ impl ActorCritic {
         })
     }
 
+    /// An LSTM core over a whole sequence of environment steps: inputs
+    /// `obs` `[T, B, obs_size]` from `state`, K network steps each, in one
+    /// LibTorch sequence operator, so autograd records one node for the
+    /// sequence instead of several per step. Returns the features
+    /// `[T, B, F]` and the state after the last step: what T calls of
+    /// [`Self::step`] give, to f32 rounding (tests/actor_critic.rs).
+    ///
+    /// `None` where stepping is as fast, and callers step: the spiking
+    /// cores, and the GRU, whose sequence operator measured no faster than
+    /// its cells on the CPU (docs/performance.md).
+    pub fn sequence(
+        &self,
+        obs: &Tensor,
+        state: &RecurrentState,
+    ) -> Result<Option<(Tensor, RecurrentState)>, NetError> {
+        match (&self.core, state) {
+            (Core::Lstm(cell), RecurrentState::Lstm(LstmState { h, c })) => {
+                let k = self.config.k_steps.max(1);
+                let (features, h, c) = cell.lstm_sequence(obs, h, c, k)?;
+                Ok(Some((features, RecurrentState::Lstm(LstmState { h, c }))))
+            }
+            (Core::Lstm(_), _) => Err(NetError::State {
+                network: self.config.kind,
+                state: state.kind(),
+            }),
+            _ => Ok(None),
+        }
+    }
+
     /// One environment step: K = `k_steps` network steps with the same input `obs`
     /// `[B, obs_size]` (f32).
     ///
