@@ -1,6 +1,7 @@
 //! Backpropagation through time by LibTorch's autograd: the tensor network
 //! (any core, any device) stepped through each chunk, the loss's graph
-//! followed back to every weight.
+//! followed back to every weight. An LSTM is stepped without gradient and
+//! its chunk re-run with gradient through one sequence operator.
 
 use std::time::Instant;
 
@@ -28,14 +29,16 @@ pub(crate) fn backprop_autograd(
     // An LSTM acts without gradient and then runs the chunk's inputs again
     // through one sequence operator with gradient: one autograd node for
     // the chunk instead of several per step (the same features to f32
-    // rounding). The other cores are stepped with gradient.
-    let by_sequence = net.config.agent.kind == lsnn_rl_neural::AgentKind::Lstm;
+    // rounding). The inputs are constants of the loss either way (actions
+    // are sampled without gradient). The other cores are stepped with
+    // gradient.
+    let by_sequence = net.agent.runs_sequences();
     let mut state = net.agent.initial_state(batch_size)?;
     let mut start = 0;
     while start < chunks.trial_steps {
         let len = chunks.chunk.min(chunks.trial_steps - start);
         let mut record = ChunkRecord::with_capacity(len * batch_size);
-        let mut features = Vec::with_capacity(len);
+        let mut features = Vec::with_capacity(if by_sequence { 0 } else { len });
         let mut inputs = Vec::with_capacity(if by_sequence { len } else { 0 });
         let chunk_start = state.shallow_clone();
         let mut spike_sum: Option<Tensor> = None;
@@ -75,12 +78,21 @@ pub(crate) fn backprop_autograd(
             let sequence = net
                 .agent
                 .sequence(&Tensor::f_stack(&inputs, 0)?, &chunk_start)?;
-            let (features, _) = sequence.expect("an LSTM core runs sequences");
+            let (features, last) = sequence.expect("runs_sequences: the core runs sequences");
+            // The re-run must end where the steps did (a wiring check).
+            debug_assert!(
+                (last.features() - state.features())
+                    .abs()
+                    .max()
+                    .double_value(&[])
+                    < 1e-4,
+                "the sequence re-run left the chunk's steps"
+            );
             features
         } else {
             Tensor::stack(&features, 0)
         }
-        .view([(len * batch_size) as i64, -1]);
+        .reshape([(len * batch_size) as i64, -1]);
         let mut loss = chunk_loss(net, &stacked, &record, &bootstrap, batch, chunks, totals)?;
         if let Some(spikes) = spike_sum {
             let rate = spikes.sum_dim_intlist(0, false, Kind::Float)

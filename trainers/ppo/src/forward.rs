@@ -79,7 +79,7 @@ pub(crate) fn rerun(
         .f_to_device(device)?;
     if let Some((features, _)) = agent.sequence(&inputs, &state)? {
         return Ok(Rerun {
-            features: Features::Tensor(features.f_view([(steps * m) as i64, -1])?),
+            features: Features::Tensor(features.f_reshape([(steps * m) as i64, -1])?),
             rates: Vec::new(),
             penalty: None,
             kernel: None,

@@ -109,6 +109,29 @@ fn a_small_lstm_learns_by_ppo() {
 }
 
 #[test]
+fn an_lstms_rerun_reproduces_its_rollout() {
+    // One epoch over one minibatch: the re-run through the LSTM sequence
+    // operator must give the rollout's probabilities (stepped by its cells)
+    // to f32 rounding, so nothing is clipped and the KL is ~0.
+    tch::set_num_threads(1);
+    for k_steps in [1, 2] {
+        let mut config = small_config(2);
+        config.agent.kind = AgentKind::Lstm;
+        config.agent.hidden = 16;
+        config.agent.k_steps = k_steps;
+        config.train.ppo_epochs = 1;
+        config.train.ppo_minibatches = 1;
+        let mut trainer = trainer(config);
+        for _ in 0..3 {
+            let stats = trainer.update().unwrap();
+            let (kl, clipped) = (stats.approx_kl.unwrap(), stats.clip_fraction.unwrap());
+            assert!(kl.abs() < 1e-6, "K={k_steps}: approx_kl {kl}");
+            assert_eq!(clipped, 0.0, "K={k_steps}: clip_fraction");
+        }
+    }
+}
+
+#[test]
 fn manual_and_autograd_backward_passes_give_the_same_updates() {
     tch::set_num_threads(1);
     let run = |bptt| {

@@ -1,11 +1,13 @@
-//! The LSTM and GRU cores: one LibTorch cell call per network step.
+//! The LSTM and GRU cores: one LibTorch cell call per network step, and
+//! for the LSTM one sequence operator over a chunk of steps.
 
 use tch::{Tensor, nn};
 
 /// The weights of a single-layer LSTM or GRU, created by tch's `nn::lstm` or
 /// `nn::gru` (so the variable names, `weight_ih_l0`, `weight_hh_l0`,
 /// `bias_ih_l0`, `bias_hh_l0`, and the initialisation are tch's), stepped
-/// with LibTorch's `lstm_cell` / `gru_cell`.
+/// with LibTorch's `lstm_cell` / `gru_cell`; an LSTM also runs whole
+/// sequences through LibTorch's LSTM operator ([`GatedCell::lstm_sequence`]).
 ///
 /// Why not `nn::LSTM::step`: it runs the whole-sequence RNN operator on a
 /// sequence of one step, which on the CPU sets up oneDNN descriptors and
@@ -117,7 +119,7 @@ fn every_kth(out: &Tensor, k: usize) -> tch::Result<Tensor> {
         return Ok(out.shallow_clone());
     }
     let (steps, b, h) = out.size3()?;
-    out.f_view([steps / k as i64, k as i64, b, h])?
+    out.f_reshape([steps / k as i64, k as i64, b, h])?
         .f_select(1, k as i64 - 1)?
         .f_contiguous()
 }

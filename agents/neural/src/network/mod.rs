@@ -359,6 +359,14 @@ impl ActorCritic {
         })
     }
 
+    /// Whether [`Self::sequence`] runs this core (an LSTM): the trainers
+    /// then act without gradient and re-run each chunk's inputs through it.
+    /// The spiking cores have no sequence operator, and the GRU's measured
+    /// no faster than stepping its cells on the CPU (docs/performance.md).
+    pub fn runs_sequences(&self) -> bool {
+        matches!(self.core, Core::Lstm(_))
+    }
+
     /// An LSTM core over a whole sequence of environment steps: inputs
     /// `obs` `[T, B, obs_size]` from `state`, K network steps each, in one
     /// LibTorch sequence operator, so autograd records one node for the
@@ -366,9 +374,8 @@ impl ActorCritic {
     /// `[T, B, F]` and the state after the last step: what T calls of
     /// [`Self::step`] give, to f32 rounding (tests/actor_critic.rs).
     ///
-    /// `None` where stepping is as fast, and callers step: the spiking
-    /// cores, and the GRU, whose sequence operator measured no faster than
-    /// its cells on the CPU (docs/performance.md).
+    /// `None` exactly when [`Self::runs_sequences`] is false: callers step
+    /// those cores.
     pub fn sequence(
         &self,
         obs: &Tensor,
