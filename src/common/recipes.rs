@@ -39,6 +39,7 @@ macro_rules! recipe {
 /// agree.
 pub const RECIPES: &[Recipe] = &[
     recipe!("bandit-bernoulli", "lsnn"),
+    recipe!("bandit-bernoulli", "lstm"),
     recipe!("maze-water-grid", "lsnn"),
     recipe!("arena-water", "lsnn"),
     recipe!("maze-random", "lsnn"),
