@@ -79,6 +79,19 @@ pub enum InputEncoding {
     Poisson,
 }
 
+/// What the heads of a spiking core read, low-pass filtered with `tau_out`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Readout {
+    /// The neurons' spikes (0 or 1): the paper's readout.
+    #[default]
+    Spikes,
+    /// The neurons' membrane potentials after each network step.
+    Membrane,
+}
+
 /// Everything configurable about the network (the `[agent]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -110,8 +123,10 @@ pub struct AgentConfig {
     pub n_refractory: usize,
     /// Initial weight scale: W_in ~ N(0, s^2 / n_in), W_rec ~ N(0, s^2 / n_rec).
     pub weight_scale: f64,
-    /// Time constant in steps of the low-pass filter of spikes read by the heads.
+    /// Time constant in steps of the low-pass filter of what the heads read.
     pub tau_out: f64,
+    /// What the heads read: "spikes" (default) or "membrane" (potentials).
+    pub readout: Readout,
     /// Network steps per environment step (the observation is held for all of them).
     pub k_steps: usize,
     /// Units of the LSTM or GRU core.
@@ -153,6 +168,7 @@ impl Default for AgentConfig {
             n_refractory: 0,
             weight_scale: 1.0,
             tau_out: 3.0,
+            readout: Readout::Spikes,
             k_steps: 1,
             hidden: 48,
             input_encoding: InputEncoding::Current,

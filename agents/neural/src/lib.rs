@@ -45,7 +45,7 @@ pub mod network;
 pub mod neuron;
 pub mod state;
 
-pub use config::{AgentConfig, AgentKind, ConfigError, InputEncoding, NeuronModel};
+pub use config::{AgentConfig, AgentKind, ConfigError, InputEncoding, NeuronModel, Readout};
 pub use cpu_kernel::{CpuHeads, HeadGrads, KernelGrads, KernelState, SpikingKernel, Tape};
 pub use network::{ActionHead, ActorCritic, ConnectivityStats, NetError, NetOutput};
 pub use neuron::{NeuronParams, NeuronState, neuron_step, spike_fn};

@@ -2,7 +2,7 @@
 //! gradients equal to autograd's surrogate gradients to 1e-5 (relative norm).
 
 use lsnn_rl_neural::{
-    ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, RecurrentState, Tape,
+    ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, Readout, RecurrentState, Tape,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -183,6 +183,48 @@ fn several_network_steps_per_env_step_match_autograd() {
 fn refractory_neurons_match_autograd() {
     check(NeuronModel::Bellec2018, AgentKind::Lsnn, 1, 2);
     check(NeuronModel::Eprop2020, AgentKind::Lif, 2, 1);
+}
+
+/// Heads that read the membrane potentials instead of the spikes: the
+/// features' gradient reaches v directly, and the features differ from a
+/// spike readout's (the option is not ignored).
+#[test]
+fn a_membrane_readout_matches_autograd() {
+    for (model, k_steps) in [(NeuronModel::Eprop2020, 1), (NeuronModel::Bellec2018, 2)] {
+        let spikes = config(model, AgentKind::Lsnn, k_steps, 0);
+        let membrane = AgentConfig {
+            readout: Readout::Membrane,
+            ..spikes.clone()
+        };
+        for seed in [1, 2] {
+            let (features, w_in, w_rec, fired) = compare(&membrane, seed);
+            let label = format!("{model:?} K={k_steps} seed {seed}");
+            assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
+            assert!(features < 1e-6, "{label}: features differ by {features:e}");
+            assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
+            assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
+        }
+        let features = |config: &AgentConfig| {
+            let agent =
+                ActorCritic::new(config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
+            let kernel = agent.spiking_kernel().unwrap();
+            let mut state = kernel.initial_state(BATCH);
+            let mut rng = ChaCha8Rng::seed_from_u64(1);
+            for _ in 0..STEPS {
+                kernel.step(
+                    &random_vec(&mut rng, BATCH * OBS, 0.0, 1.0),
+                    &mut state,
+                    None,
+                );
+            }
+            state.trace
+        };
+        let (from_spikes, from_membrane) = (features(&spikes), features(&membrane));
+        assert!(
+            rel_error(&from_membrane, &from_spikes) > 0.1,
+            "{model:?}: the membrane readout gives the spike readout's features"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::SpikingKernel;
 use super::gemm::{gemm_add_a_bt, gemm_at_b_rows};
 use super::state::{KernelGrads, RowAdjoints, RowTape, Tape};
-use crate::config::NeuronModel;
+use crate::config::{NeuronModel, Readout};
 
 impl SpikingKernel {
     /// Backpropagation through the steps on `tape`, from the state before its first
@@ -254,7 +254,13 @@ impl SpikingKernel {
         // Every slice cut to length n and the model chosen once per row, so
         // the loops have no bounds checks or branches and vectorise.
         let n = self.n;
-        let r = self.readout_rate;
+        // The features filter spikes (their gradient reaches z) or the
+        // potentials after the step (it reaches v); the other factor is 0,
+        // which changes no bit of the other path's sums.
+        let (r_z, r_v) = match self.readout {
+            Readout::Spikes => (self.readout_rate, 0.0),
+            Readout::Membrane => (0.0, self.readout_rate),
+        };
         let (g_v, g_b, g_z) = (&mut g.v[..n], &mut g.b[..n], &mut g.z[..n]);
         let (g_trace, g_current) = (&mut g.trace[..n], &mut g.current[..n]);
         let (v_prev, z_prev) = (&tape.v_prev[..n], &tape.z_prev[..n]);
@@ -269,29 +275,31 @@ impl SpikingKernel {
         match self.model {
             NeuronModel::Bellec2018 => {
                 for j in 0..n {
-                    // trace' = lerp(trace, z', r); every spike may carry a rate penalty.
-                    let gz = g_z[j] + r * g_trace[j] + d_spike[j];
-                    g_trace[j] *= 1.0 - r;
+                    // trace' = lerp(trace, z' or v', r); every spike may carry a rate penalty.
+                    let gz = g_z[j] + r_z * g_trace[j] + d_spike[j];
+                    let g_v_new = g_v[j] + r_v * g_trace[j];
+                    g_trace[j] *= 1.0 - self.readout_rate;
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
                     // A' = thr + beta b';  b' = rho b + (1 - rho) z.
                     let a = threshold[j];
-                    let g_threshold = -g_scaled * v_prev[j] / (a * a) - z_prev[j] * g_v[j];
+                    let g_threshold = -g_scaled * v_prev[j] / (a * a) - z_prev[j] * g_v_new;
                     let g_b_total = g_b[j] + beta[j] * g_threshold;
-                    g_current[j] = (1.0 - alpha[j]) * g_v[j];
-                    g_z[j] = -a * g_v[j] + (1.0 - rho[j]) * g_b_total;
-                    g_v[j] = g_scaled / a + alpha[j] * g_v[j];
+                    g_current[j] = (1.0 - alpha[j]) * g_v_new;
+                    g_z[j] = -a * g_v_new + (1.0 - rho[j]) * g_b_total;
+                    g_v[j] = g_scaled / a + alpha[j] * g_v_new;
                     g_b[j] = rho[j] * g_b_total;
                 }
             }
             NeuronModel::Eprop2020 => {
                 for j in 0..n {
-                    let gz = g_z[j] + r * g_trace[j] + d_spike[j];
-                    g_trace[j] *= 1.0 - r;
+                    let gz = g_z[j] + r_z * g_trace[j] + d_spike[j];
+                    let g_v_new = g_v[j] + r_v * g_trace[j];
+                    g_trace[j] *= 1.0 - self.readout_rate;
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
                     // A' = thr + beta b';  b' = rho b + z.
-                    let g_v_total = g_v[j] + g_scaled / thr[j];
+                    let g_v_total = g_v_new + g_scaled / thr[j];
                     let g_b_total = g_b[j] - beta[j] * g_scaled / thr[j];
                     g_current[j] = g_v_total;
                     g_z[j] = -thr[j] * g_v_total + g_b_total;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::gemm::{gemm, lerp};
 use super::state::{KernelState, Tape};
 use super::{BLOCK_ROWS, RecurrentProduct, SpikingKernel};
-use crate::config::NeuronModel;
+use crate::config::{NeuronModel, Readout};
 
 /// One block of batch rows of the state, each buffer `[rows, n]`.
 struct Rows<'a> {
@@ -288,6 +288,7 @@ impl SpikingKernel {
         // 2. Spikes, surrogate derivatives, refractoriness, readout.
         let n_refractory = self.n_refractory as f32;
         let refractory_on = self.n_refractory > 0;
+        let membrane = self.readout == Readout::Membrane;
         for j in 0..n {
             let v_scaled = scaled[j];
             let free = refractory[j] <= 0.0;
@@ -301,7 +302,8 @@ impl SpikingKernel {
                 refractory[j] = (spike * (n_refractory + 1.0) + refractory[j] - 1.0).max(0.0);
             }
             z[j] = spike;
-            trace[j] = lerp(trace[j], spike, self.readout_rate);
+            let read = if membrane { v[j] } else { spike };
+            trace[j] = lerp(trace[j], read, self.readout_rate);
             step_spikes[j] += spike;
         }
     }

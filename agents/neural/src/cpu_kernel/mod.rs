@@ -87,7 +87,7 @@ pub enum RecurrentProduct {
 pub use heads::{CpuHeads, HeadGrads};
 pub use state::{KernelGrads, KernelState, Tape};
 
-use crate::config::NeuronModel;
+use crate::config::{NeuronModel, Readout};
 
 /// A spiking core's constants and weights, copied out of the network.
 #[derive(Clone, Debug)]
@@ -103,6 +103,8 @@ pub struct SpikingKernel {
     dampening: f32,
     n_refractory: usize,
     readout_rate: f32,
+    /// What the features filter: spikes or membrane potentials.
+    readout: Readout,
     /// `[n_in, n]`, row-major.
     w_in: Vec<f32>,
     /// `[n, n]`, row-major, diagonal zero.
@@ -173,6 +175,7 @@ impl SpikingKernel {
             dampening: neurons.dampening,
             n_refractory: neurons.n_refractory,
             readout_rate,
+            readout: Readout::Spikes,
             w_in,
             w_rec,
             recurrent: RecurrentProduct::Auto,
@@ -187,6 +190,12 @@ impl SpikingKernel {
     pub fn with_recurrent_product(mut self, recurrent: RecurrentProduct) -> Self {
         self.recurrent = recurrent;
         self.rec_rows = self.synapse_rows();
+        self
+    }
+
+    /// The kernel whose features filter `readout` (default [`Readout::Spikes`]).
+    pub fn with_readout(mut self, readout: Readout) -> Self {
+        self.readout = readout;
         self
     }
 

@@ -45,7 +45,8 @@ impl ActorCritic {
             to_vec(&core.w_in),
             to_vec(&core.w_rec),
         )
-        .with_recurrent_product(self.recurrent_product);
+        .with_recurrent_product(self.recurrent_product)
+        .with_readout(self.config.readout);
         Some(match &core.synapses {
             Some(synapses) => {
                 kernel.with_synapses(to_vec(&synapses.in_exists), to_vec(&synapses.rec_exists))

@@ -4,7 +4,7 @@
 use tch::{Kind, Tensor};
 
 use super::{ActorCritic, Core, NetError, NetOutput, SpikingCore};
-use crate::config::InputEncoding;
+use crate::config::{InputEncoding, Readout};
 use crate::neuron::{NeuronState, neuron_step};
 use crate::state::{GruState, LstmState, RecurrentState, SpikingState};
 
@@ -152,7 +152,11 @@ impl ActorCritic {
                 (None, None) => unreachable!("one of the two encodings is set"),
             };
             neurons = neuron_step(&core.params, &current, &neurons);
-            trace = trace.f_lerp(&neurons.z, core.readout_rate)?;
+            let read = match self.config.readout {
+                Readout::Spikes => &neurons.z,
+                Readout::Membrane => &neurons.v,
+            };
+            trace = trace.f_lerp(read, core.readout_rate)?;
             spikes = Some(match spikes {
                 None => neurons.z.shallow_clone(),
                 Some(sum) => sum.f_add(&neurons.z)?,
