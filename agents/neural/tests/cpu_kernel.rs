@@ -123,6 +123,18 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
     )
 }
 
+/// Asserts that the kernel matches autograd on `config` for every seed.
+fn assert_matches_autograd(config: &AgentConfig, seeds: &[u64], label: &str) {
+    for &seed in seeds {
+        let (features, w_in, w_rec, fired) = compare(config, seed);
+        let label = format!("{label} seed {seed}");
+        assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
+        assert!(features < 1e-6, "{label}: features differ by {features:e}");
+        assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
+        assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
+    }
+}
+
 /// A sparse network with Dale's law: the kernel runs its recurrent products
 /// on lists of synapses, and both implementations give no gradient where no
 /// synapse exists.
@@ -140,27 +152,17 @@ fn a_sparse_dale_network_matches_autograd() {
         let agent =
             ActorCritic::new(&config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
         assert!(agent.spiking_kernel().unwrap().uses_synapse_lists());
-        for seed in [1, 2] {
-            let (features, w_in, w_rec, fired) = compare(&config, seed);
-            let label = format!("{model:?} K={k_steps} seed {seed}");
-            assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
-            assert!(features < 1e-6, "{label}: features differ by {features:e}");
-            assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
-            assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
-        }
+        assert_matches_autograd(&config, &[1, 2], &format!("{model:?} K={k_steps}"));
     }
 }
 
 fn check(model: NeuronModel, kind: AgentKind, k_steps: usize, n_refractory: usize) {
-    for seed in [1, 2, 3] {
-        let (features, w_in, w_rec, fired) =
-            compare(&config(model, kind, k_steps, n_refractory), seed);
-        let label = format!("{model:?} {kind:?} K={k_steps} refractory={n_refractory} seed {seed}");
-        assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
-        assert!(features < 1e-6, "{label}: features differ by {features:e}");
-        assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
-        assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
-    }
+    let label = format!("{model:?} {kind:?} K={k_steps} refractory={n_refractory}");
+    assert_matches_autograd(
+        &config(model, kind, k_steps, n_refractory),
+        &[1, 2, 3],
+        &label,
+    );
 }
 
 #[test]
@@ -196,14 +198,7 @@ fn a_membrane_readout_matches_autograd() {
             readout: Readout::Membrane,
             ..spikes.clone()
         };
-        for seed in [1, 2] {
-            let (features, w_in, w_rec, fired) = compare(&membrane, seed);
-            let label = format!("{model:?} K={k_steps} seed {seed}");
-            assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
-            assert!(features < 1e-6, "{label}: features differ by {features:e}");
-            assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");
-            assert!(w_rec < 1e-5, "{label}: W_rec gradient off by {w_rec:e}");
-        }
+        assert_matches_autograd(&membrane, &[1, 2], &format!("{model:?} K={k_steps}"));
         let features = |config: &AgentConfig| {
             let agent =
                 ActorCritic::new(config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
