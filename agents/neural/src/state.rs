@@ -10,7 +10,8 @@ use crate::neuron::NeuronState;
 pub struct SpikingState {
     /// The neurons: membrane potential, spikes, adaptation, refractory count.
     pub neurons: NeuronState,
-    /// Low-pass filtered spikes, the input of the heads.
+    /// Low-pass filtered spikes (or potentials, `agent.readout = "membrane"`),
+    /// the input of the heads.
     pub trace: Tensor,
 }
 
@@ -109,8 +110,8 @@ impl RecurrentState {
         self.features().size()[0] as usize
     }
 
-    /// What the heads read: the filtered spikes of a spiking core, h of an
-    /// LSTM or GRU.
+    /// What the heads read: the filtered spikes (or potentials) of a
+    /// spiking core, h of an LSTM or GRU.
     pub fn features(&self) -> &Tensor {
         match self {
             RecurrentState::Spiking(s) => &s.trace,

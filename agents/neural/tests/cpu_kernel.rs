@@ -192,13 +192,18 @@ fn refractory_neurons_match_autograd() {
 /// spike readout's (the option is not ignored).
 #[test]
 fn a_membrane_readout_matches_autograd() {
-    for (model, k_steps) in [(NeuronModel::Eprop2020, 1), (NeuronModel::Bellec2018, 2)] {
-        let spikes = config(model, AgentKind::Lsnn, k_steps, 0);
+    for (model, kind, k_steps, refractory) in [
+        (NeuronModel::Eprop2020, AgentKind::Lsnn, 1, 0),
+        (NeuronModel::Bellec2018, AgentKind::Lsnn, 2, 0),
+        (NeuronModel::Eprop2020, AgentKind::Lif, 2, 1),
+    ] {
+        let spikes = config(model, kind, k_steps, refractory);
         let membrane = AgentConfig {
             readout: Readout::Membrane,
             ..spikes.clone()
         };
-        assert_matches_autograd(&membrane, &[1, 2], &format!("{model:?} K={k_steps}"));
+        let label = format!("{model:?} {kind:?} K={k_steps} refractory={refractory}");
+        assert_matches_autograd(&membrane, &[1, 2], &label);
         let features = |config: &AgentConfig| {
             let agent =
                 ActorCritic::new(config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();

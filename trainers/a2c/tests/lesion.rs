@@ -9,7 +9,7 @@ use lsnn_rl_a2c::lesion::Lesion;
 use lsnn_rl_a2c::probe::Probe;
 use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::{Registry, TaskDistribution};
-use lsnn_rl_neural::AgentKind;
+use lsnn_rl_neural::{AgentKind, Readout};
 use tch::Device;
 
 const SPEC: &str = "bandit-dependent:difficulty=easy,pulls=20";
@@ -126,6 +126,28 @@ fn a_lesion_of_a_part_the_network_lacks_is_an_error_naming_what_it_has() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("adaptation, membrane or spikes"), "{err}");
+}
+
+#[test]
+fn a_membrane_readout_refuses_spike_probes_but_not_other_lesions() {
+    let mut config = RunConfig::new(SPEC, AgentKind::Lsnn, 5);
+    config.agent.readout = Readout::Membrane;
+    config.train.batch = 4;
+    let membrane = lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).unwrap();
+    let run = |lesion: Option<&str>, record: bool| {
+        let mut probe = Probe {
+            lesion: lesion.map(|l| l.parse::<Lesion>().unwrap()),
+            record,
+            ..Probe::default()
+        };
+        membrane.evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+    };
+    for (lesion, record) in [(None, true), (Some("spikes@3"), false)] {
+        let err = run(lesion, record).unwrap_err().to_string();
+        assert!(err.contains("agent.readout"), "{err}");
+        assert!(err.contains("lesion `membrane`"), "{err}");
+    }
+    run(Some("membrane@3"), false).unwrap();
 }
 
 #[test]

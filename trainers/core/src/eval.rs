@@ -4,7 +4,7 @@
 //! summary, and optionally into a step-by-step log.
 
 use lsnn_rl_env::{EpisodeTracker, EvalAccumulator, GoalTracker, TaskDistribution, derive_seed};
-use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, RecurrentState, SpikingKernel};
+use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, Readout, RecurrentState, SpikingKernel};
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
@@ -390,6 +390,24 @@ impl Trainer {
         } else {
             mode
         };
+        // The probe's `spikes_*` components and the `spikes` lesion act on
+        // the heads' filtered input, which holds potentials, not spikes, when
+        // the heads read the membrane: refuse rather than mislabel.
+        let config = self.agent.config();
+        let spikes_probed = probe.record
+            || probe
+                .lesion
+                .as_ref()
+                .is_some_and(|l| l.part == StatePart::Spikes);
+        if config.kind.is_spiking() && config.readout == Readout::Membrane && spikes_probed {
+            return Err(TrainError::Probe(
+                "this run's heads read membrane potentials (agent.readout = \"membrane\"): \
+                 its filtered spikes are not recorded, so decoding and the `spikes` lesion \
+                 are not available for it; lesion `membrane` or `adaptation` instead, or \
+                 train with agent.readout = \"spikes\""
+                    .into(),
+            ));
+        }
         let (n_lif, _) = self.agent.neuron_count();
         let std = gaussian_std(&self.agent)?;
         let mut summary = EvalAccumulator::with_capacity(trials);

@@ -13,7 +13,8 @@ pub struct KernelState {
     pub b: Vec<f32>,
     /// Refractory counts.
     pub refractory: Vec<f32>,
-    /// Low-pass filtered spikes: the features the heads read.
+    /// Low-pass filtered spikes (or potentials, with a membrane readout):
+    /// the features the heads read.
     pub trace: Vec<f32>,
     /// Spikes of the last environment step, summed over its K network steps.
     pub step_spikes: Vec<f32>,

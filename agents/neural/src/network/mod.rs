@@ -65,7 +65,8 @@ pub enum NetError {
 /// What one environment step of the network gives.
 #[derive(Debug)]
 pub struct NetOutput {
-    /// `[B, F]`, the input of the heads (LSNN/LIF: low-pass filtered spikes; LSTM/GRU: h).
+    /// `[B, F]`, the input of the heads (LSNN/LIF: low-pass filtered spikes, or
+    /// potentials with `agent.readout = "membrane"`; LSTM/GRU: h).
     pub features: Tensor,
     /// `[B, n_lif + n_alif]` spike counts summed over the K network steps, LIF neurons
     /// first, then ALIF; they carry the surrogate gradient (for a firing-rate regulariser).
