@@ -197,7 +197,8 @@ pub struct EvalArgs {
     /// Cut a part of the state from a step of every trial on, and compare
     /// with the intact network on the same trials (repeatable: each lesion
     /// is evaluated on its own). PART@STEP[:MODE]: PART adaptation,
-    /// membrane, spikes (spiking networks) or state (LSTM/GRU); MODE zero
+    /// membrane, spikes, readout (the heads' filtered input; spiking
+    /// networks) or state (LSTM/GRU); MODE zero
     /// (held at zero; adaptation's default), hold (held at its value) or
     /// reset (zeroed once; the others' default). Writes RUN/analysis/lesions.csv.
     #[arg(long, value_name = "PART@STEP[:MODE]", value_parser = parse_lesion)]

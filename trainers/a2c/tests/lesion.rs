@@ -52,12 +52,12 @@ fn resets_at_step_zero_change_nothing_because_the_state_starts_at_zero() {
         (
             AgentKind::Lsnn,
             Bptt::Manual,
-            &["adaptation", "membrane", "spikes"][..],
+            &["adaptation", "membrane", "spikes", "readout"][..],
         ),
         (
             AgentKind::Lsnn,
             Bptt::Autograd,
-            &["adaptation", "membrane", "spikes"][..],
+            &["adaptation", "membrane", "spikes", "readout"][..],
         ),
         (AgentKind::Lstm, Bptt::Auto, &["state"][..]),
     ] {
@@ -125,11 +125,14 @@ fn a_lesion_of_a_part_the_network_lacks_is_an_error_naming_what_it_has() {
         .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("adaptation, membrane or spikes"), "{err}");
+    assert!(
+        err.contains("adaptation, membrane, spikes or readout"),
+        "{err}"
+    );
 }
 
 #[test]
-fn a_membrane_readout_refuses_spike_probes_but_not_other_lesions() {
+fn a_membrane_readout_is_recorded_by_name_and_refuses_only_the_spikes_lesion() {
     let mut config = RunConfig::new(SPEC, AgentKind::Lsnn, 5);
     config.agent.readout = Readout::Membrane;
     config.train.batch = 4;
@@ -140,14 +143,42 @@ fn a_membrane_readout_refuses_spike_probes_but_not_other_lesions() {
             record,
             ..Probe::default()
         };
-        membrane.evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+        membrane
+            .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+            .map(|_| probe)
     };
-    for (lesion, record) in [(None, true), (Some("spikes@3"), false)] {
-        let err = run(lesion, record).unwrap_err().to_string();
-        assert!(err.contains("agent.readout"), "{err}");
-        assert!(err.contains("lesion `membrane`"), "{err}");
+    let err = run(Some("spikes@3"), false).unwrap_err().to_string();
+    assert!(err.contains("agent.readout"), "{err}");
+    assert!(err.contains("lesion `readout`"), "{err}");
+    for lesion in ["membrane@3", "readout@3", "adaptation@3"] {
+        run(Some(lesion), false).unwrap();
     }
-    run(Some("membrane@3"), false).unwrap();
+    // The heads' input is recorded under its own name, and it is the
+    // low-pass filter of the recorded potentials, not of any spikes.
+    let probe = run(None, true).unwrap();
+    assert_eq!(
+        probe.components,
+        [
+            "filtered_membrane_lif",
+            "membrane_lif",
+            "filtered_membrane_alif",
+            "membrane_alif",
+            "threshold_alif"
+        ]
+    );
+    let at = |step: usize| {
+        probe
+            .steps
+            .iter()
+            .find(|s| s.trial == 0 && s.step == step)
+            .unwrap()
+    };
+    let (first, second) = (at(0), at(1));
+    let rate = 1.0 - (-1.0f32 / 3.0).exp(); // tau_out 3, one network step
+    for j in 0..first.values[0].len() {
+        let filtered = first.values[0][j] + rate * (second.values[1][j] - first.values[0][j]);
+        assert!((second.values[0][j] - filtered).abs() < 1e-5, "neuron {j}");
+    }
 }
 
 #[test]

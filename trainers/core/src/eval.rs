@@ -126,12 +126,12 @@ impl EvalNetwork<'_> {
         match self {
             EvalNetwork::Kernel(eval) => {
                 let n = eval.kernel.neurons();
-                spiking_components(eval.n_lif, n - eval.n_lif)
+                spiking_components(eval.n_lif, n - eval.n_lif, eval.kernel.readout())
             }
             EvalNetwork::Tensor { agent, state, .. } => match state {
                 RecurrentState::Spiking(_) => {
                     let (n_lif, n_alif) = agent.neuron_count();
-                    spiking_components(n_lif, n_alif)
+                    spiking_components(n_lif, n_alif, agent.config().readout)
                 }
                 RecurrentState::Lstm(_) => vec!["h", "c"],
                 RecurrentState::Gru(_) => vec!["h"],
@@ -207,7 +207,7 @@ impl EvalNetwork<'_> {
                 let buffer = match lesion.part {
                     StatePart::Adaptation => &mut state.b,
                     StatePart::Membrane => &mut state.v,
-                    StatePart::Spikes => &mut state.trace,
+                    StatePart::Spikes | StatePart::Readout => &mut state.trace,
                     StatePart::State => return Err(missing_part(lesion, "spiking")),
                 };
                 match action {
@@ -222,7 +222,9 @@ impl EvalNetwork<'_> {
                 let parts: Vec<&mut Tensor> = match (state, lesion.part) {
                     (RecurrentState::Spiking(s), StatePart::Adaptation) => vec![&mut s.neurons.b],
                     (RecurrentState::Spiking(s), StatePart::Membrane) => vec![&mut s.neurons.v],
-                    (RecurrentState::Spiking(s), StatePart::Spikes) => vec![&mut s.trace],
+                    (RecurrentState::Spiking(s), StatePart::Spikes | StatePart::Readout) => {
+                        vec![&mut s.trace]
+                    }
                     (RecurrentState::Lstm(s), StatePart::State) => vec![&mut s.h, &mut s.c],
                     (RecurrentState::Gru(s), StatePart::State) => vec![&mut s.h],
                     _ => return Err(missing_part(lesion, kind)),
@@ -248,7 +250,7 @@ impl EvalNetwork<'_> {
 /// The error for a lesion of a part a network of `kind` lacks.
 fn missing_part(lesion: &Lesion, kind: &str) -> TrainError {
     let has = if kind == "spiking" {
-        "adaptation, membrane or spikes"
+        "adaptation, membrane, spikes or readout"
     } else {
         "state (its h and c, or a GRU's h)"
     };
@@ -390,21 +392,19 @@ impl Trainer {
         } else {
             mode
         };
-        // The probe's `spikes_*` components and the `spikes` lesion act on
-        // the heads' filtered input, which holds potentials, not spikes, when
-        // the heads read the membrane: refuse rather than mislabel.
+        // The `spikes` lesion acts on the heads' filtered input, which holds
+        // potentials, not spikes, when the heads read the membrane: refuse
+        // rather than mislabel (the `readout` lesion names that input).
         let config = self.agent.config();
-        let spikes_probed = probe.record
-            || probe
-                .lesion
-                .as_ref()
-                .is_some_and(|l| l.part == StatePart::Spikes);
-        if config.kind.is_spiking() && config.readout == Readout::Membrane && spikes_probed {
+        let spikes_lesioned = probe
+            .lesion
+            .as_ref()
+            .is_some_and(|l| l.part == StatePart::Spikes);
+        if config.kind.is_spiking() && config.readout == Readout::Membrane && spikes_lesioned {
             return Err(TrainError::Probe(
-                "this run's heads read membrane potentials (agent.readout = \"membrane\"): \
-                 its filtered spikes are not recorded, so decoding and the `spikes` lesion \
-                 are not available for it; lesion `membrane` or `adaptation` instead, or \
-                 train with agent.readout = \"spikes\""
+                "this run's heads read membrane potentials (agent.readout = \"membrane\"), \
+                 so it keeps no filtered spikes to lesion; lesion `readout` (the filtered \
+                 potentials the heads read), `membrane` or `adaptation` instead"
                     .into(),
             ));
         }

@@ -3,8 +3,9 @@
 //!
 //! Written `PART@STEP` or `PART@STEP:MODE` (`adaptation@20`,
 //! `membrane@0:hold`). The parts: `adaptation` (b of the spiking neurons),
-//! `membrane` (v), `spikes` (the filtered spikes the heads read), `state`
-//! (an LSTM's h and c, a GRU's h). The modes: `zero` holds the part at zero
+//! `membrane` (v), `spikes` (the filtered spikes the heads read), `readout`
+//! (the heads' filtered input whatever it holds: spikes, or potentials with
+//! `agent.readout = "membrane"`), `state` (an LSTM's h and c, a GRU's h). The modes: `zero` holds the part at zero
 //! from STEP on, `hold` holds it at its value at STEP, `reset` sets it to
 //! zero once at STEP and lets it evolve again. The lesion is applied between
 //! environment steps (before the network's step at STEP and every later
@@ -22,18 +23,23 @@ pub enum StatePart {
     Adaptation,
     /// The membrane potentials v of a spiking network.
     Membrane,
-    /// The low-pass filtered spikes of a spiking network (the heads' input).
+    /// The low-pass filtered spikes of a spiking network (the heads' input
+    /// when they read spikes).
     Spikes,
+    /// The heads' low-pass filtered input of a spiking network, whatever it
+    /// filters (spikes or membrane potentials, `agent.readout`).
+    Readout,
     /// The whole state of an LSTM (h and c) or a GRU (h).
     State,
 }
 
 impl StatePart {
     /// Every part, for messages.
-    pub const ALL: [StatePart; 4] = [
+    pub const ALL: [StatePart; 5] = [
         StatePart::Adaptation,
         StatePart::Membrane,
         StatePart::Spikes,
+        StatePart::Readout,
         StatePart::State,
     ];
 
@@ -43,6 +49,7 @@ impl StatePart {
             StatePart::Adaptation => "adaptation",
             StatePart::Membrane => "membrane",
             StatePart::Spikes => "spikes",
+            StatePart::Readout => "readout",
             StatePart::State => "state",
         }
     }
@@ -147,8 +154,8 @@ impl fmt::Display for Lesion {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "bad lesion '{text}': {problem}; write PART@STEP or PART@STEP:MODE with PART one of \
-     adaptation, membrane, spikes (spiking networks) or state (LSTM, GRU) and MODE one of \
-     zero, hold, reset, e.g. adaptation@20 or membrane@0:reset"
+     adaptation, membrane, spikes, readout (spiking networks) or state (LSTM, GRU) and MODE \
+     one of zero, hold, reset, e.g. adaptation@20 or membrane@0:reset"
 )]
 pub struct LesionParseError {
     /// What was written.
@@ -206,6 +213,11 @@ mod tests {
         assert_eq!(
             (l.part, l.step, l.mode),
             (StatePart::Membrane, 0, LesionMode::Hold)
+        );
+        let l: Lesion = "readout@4".parse().unwrap();
+        assert_eq!(
+            (l.part, l.step, l.mode),
+            (StatePart::Readout, 4, LesionMode::Reset)
         );
         let l: Lesion = "state@7".parse().unwrap();
         assert_eq!(l.mode, LesionMode::Reset);

@@ -3,6 +3,7 @@
 //! [`crate::Trainer::evaluate_probed`] fills it.
 
 use lsnn_rl_env::{GoalOutcome, Info};
+use lsnn_rl_neural::Readout;
 
 use crate::lesion::Lesion;
 
@@ -48,20 +49,27 @@ pub struct RecordedStep {
 }
 
 /// The components a spiking network's state is recorded as, split by
-/// population; populations without neurons are left out.
-pub fn spiking_components(n_lif: usize, n_alif: usize) -> Vec<&'static str> {
+/// population; populations without neurons are left out. The first of each
+/// population is what the heads read, named by what it filters:
+/// `spikes_*` (filtered spikes) or, when the heads read the membrane,
+/// `filtered_membrane_*`.
+pub fn spiking_components(n_lif: usize, n_alif: usize, readout: Readout) -> Vec<&'static str> {
+    let (read_lif, read_alif) = match readout {
+        Readout::Spikes => ("spikes_lif", "spikes_alif"),
+        Readout::Membrane => ("filtered_membrane_lif", "filtered_membrane_alif"),
+    };
     let mut names = Vec::new();
     if n_lif > 0 {
-        names.extend(["spikes_lif", "membrane_lif"]);
+        names.extend([read_lif, "membrane_lif"]);
     }
     if n_alif > 0 {
-        names.extend(["spikes_alif", "membrane_alif", "threshold_alif"]);
+        names.extend([read_alif, "membrane_alif", "threshold_alif"]);
     }
     names
 }
 
 /// One batch row of a spiking state split into [`spiking_components`]:
-/// filtered spikes, potentials and (ALIF only) thresholds.
+/// the heads' filtered input, potentials and (ALIF only) thresholds.
 pub fn spiking_row(trace: &[f32], v: &[f32], threshold: &[f32], n_lif: usize) -> Vec<Vec<f32>> {
     let n = trace.len();
     let mut out = Vec::with_capacity(5);

@@ -243,6 +243,11 @@ impl SpikingKernel {
         self.n
     }
 
+    /// What the features filter: spikes or membrane potentials.
+    pub fn readout(&self) -> Readout {
+        self.readout
+    }
+
     /// Input floats per step.
     pub fn input_size(&self) -> usize {
         self.n_in
