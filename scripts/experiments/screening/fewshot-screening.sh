@@ -63,6 +63,12 @@ run lsnn-300-sparse $net 5000 --agent lsnn "${norate[@]}" --set agent.n_lif=150 
 run lsnn-pop10 $net:population=10 5000 --agent lsnn
 # Round 6: ten network steps per example (the input held for all of them).
 run lsnn-norate-k10 $net 5000 --agent lsnn "${norate[@]}" --set agent.k_steps=10
+# Round 7 (session 14): the heads read filtered membrane potentials.
+membrane=(--set agent.readout=membrane)
+run lsnn-membrane $net 5000 --agent lsnn "${membrane[@]}"
+run lsnn-norate-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}"
+run lsnn-norate-k3-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}" --set agent.k_steps=3
+run lsnn-norate-k10-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}" --set agent.k_steps=10
 
 {
     echo "variant,updates,train_s,k0,k1,k2,k3,k5,k10,k20,k29"
