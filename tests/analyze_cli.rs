@@ -179,14 +179,21 @@ fn bad_targets_and_lesions_fail_cleanly_naming_what_is_offered() {
         &["no task variable 'goal_x'", "best_arm", "arm0_mean"],
     );
 
+    // A bad lesion after a good one fails cleanly and writes no table.
     let out = lsnn_rl(&[
         "eval",
         "--run",
         lsnn.to_str().unwrap(),
         "--lesion",
+        "membrane@3",
+        "--lesion",
         "state@3",
     ]);
-    assert_clean_failure(&out, &["no state to cut", "adaptation, membrane or spikes"]);
+    assert_clean_failure(
+        &out,
+        &["no state to cut", "adaptation, membrane, spikes or readout"],
+    );
+    assert!(!lsnn.join("analysis/lesions.csv").exists());
 
     let lstm = tiny_run(dir.path(), "lstm");
     let out = lsnn_rl(&[

@@ -90,6 +90,11 @@ pub fn run(registry: &Registry, request: &EvalRequest) -> anyhow::Result<()> {
         eprintln!("wrote {}", path.display());
         return write_logs(request, trainer.config(), &log);
     }
+    // Every lesion is checked before the first trial, so a bad one stops
+    // the command at once rather than after the others have run.
+    for lesion in &request.lesions {
+        trainer.check_lesion(lesion)?;
+    }
     let mut intact = Probe::default();
     let summary = trainer.evaluate_probed(
         dist.as_ref(),

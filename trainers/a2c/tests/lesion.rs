@@ -150,6 +150,11 @@ fn a_membrane_readout_is_recorded_by_name_and_refuses_only_the_spikes_lesion() {
     let err = run(Some("spikes@3"), false).unwrap_err().to_string();
     assert!(err.contains("agent.readout"), "{err}");
     assert!(err.contains("lesion `readout`"), "{err}");
+    // The same check, before anything runs (what `eval --lesion` calls first).
+    let spikes: Lesion = "spikes@3".parse().unwrap();
+    assert_eq!(membrane.check_lesion(&spikes).unwrap_err().to_string(), err);
+    let readout: Lesion = "readout@3".parse().unwrap();
+    membrane.check_lesion(&readout).unwrap();
     for lesion in ["membrane@3", "readout@3", "adaptation@3"] {
         run(Some(lesion), false).unwrap();
     }

@@ -4,7 +4,9 @@
 //! summary, and optionally into a step-by-step log.
 
 use lsnn_rl_env::{EpisodeTracker, EvalAccumulator, GoalTracker, TaskDistribution, derive_seed};
-use lsnn_rl_neural::{ActorCritic, CpuHeads, KernelState, Readout, RecurrentState, SpikingKernel};
+use lsnn_rl_neural::{
+    ActorCritic, AgentKind, CpuHeads, KernelState, Readout, RecurrentState, SpikingKernel,
+};
 use tch::{Device, Kind, Tensor};
 
 use crate::TrainError;
@@ -370,6 +372,33 @@ impl Trainer {
         Ok(outputs)
     }
 
+    /// Whether `lesion` can act on this network, checked before anything
+    /// runs: an error names a part the network lacks (and the parts it has),
+    /// or the `spikes` lesion of a network whose heads read membrane
+    /// potentials (its filtered input holds potentials, not spikes; the
+    /// `readout` lesion names that input).
+    pub fn check_lesion(&self, lesion: &Lesion) -> Result<(), TrainError> {
+        let config = self.agent.config();
+        let spiking = config.kind.is_spiking();
+        if !lesion.part.exists_in(spiking) {
+            let kind = match config.kind {
+                AgentKind::Lstm => "LSTM",
+                AgentKind::Gru => "GRU",
+                _ => "spiking",
+            };
+            return Err(missing_part(lesion, kind));
+        }
+        if spiking && config.readout == Readout::Membrane && lesion.part == StatePart::Spikes {
+            return Err(TrainError::Probe(
+                "this run's heads read membrane potentials (agent.readout = \"membrane\"), \
+                 so it keeps no filtered spikes to lesion; lesion `readout` (the filtered \
+                 potentials the heads read), `membrane` or `adaptation` instead"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// [`Trainer::evaluate`] with a probe: a lesion applied from its step of
     /// every trial on, the state recorded at every step, and every trial's
     /// figures kept. The tasks and the action draws are those of the plain
@@ -392,21 +421,8 @@ impl Trainer {
         } else {
             mode
         };
-        // The `spikes` lesion acts on the heads' filtered input, which holds
-        // potentials, not spikes, when the heads read the membrane: refuse
-        // rather than mislabel (the `readout` lesion names that input).
-        let config = self.agent.config();
-        let spikes_lesioned = probe
-            .lesion
-            .as_ref()
-            .is_some_and(|l| l.part == StatePart::Spikes);
-        if config.kind.is_spiking() && config.readout == Readout::Membrane && spikes_lesioned {
-            return Err(TrainError::Probe(
-                "this run's heads read membrane potentials (agent.readout = \"membrane\"), \
-                 so it keeps no filtered spikes to lesion; lesion `readout` (the filtered \
-                 potentials the heads read), `membrane` or `adaptation` instead"
-                    .into(),
-            ));
+        if let Some(lesion) = &probe.lesion {
+            self.check_lesion(lesion)?;
         }
         let (n_lif, _) = self.agent.neuron_count();
         let std = gaussian_std(&self.agent)?;
