@@ -40,7 +40,7 @@ print("### Lesions: paired difference from the intact network (± 95%)\n")
 path = f"{out}/lesions.csv"
 if os.path.exists(path):
     table = rows(path)
-    for kind in ("dep-lsnn", "dep-lstm", "maze-lsnn", "maze-lstm"):
+    for kind in ("dep-lsnn", "dep-lstm", "maze-lsnn", "maze-lstm", "arena-lsnn", "arena-lstm"):
         mine = [r for r in table if r["run"].startswith(kind + "-")]
         if not mine:
             continue

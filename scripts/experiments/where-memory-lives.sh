@@ -10,6 +10,9 @@
 #   dep-lstm-S   LSTM, bandit-dependent, default configuration
 #   maze-lsnn-S  LSNN, maze-water-grid, the shipped recipe (k_steps 2)
 #   maze-lstm-S  LSTM, maze-water-grid, default configuration
+#   arena-lsnn-S LSNN, arena-water:steps=100, the shipped recipe (heads read
+#                membrane potentials, so `readout@50` replaces `spikes@50`)
+#   arena-lstm-S LSTM, arena-water:steps=100, 40 000 updates
 # Every run present is lesioned; the first DECODE_SEEDS seeds (default 3) of
 # each kind are also decoded. OUT_DIR (default docs/results/where-memory-lives)
 # gets RUN/decode-TARGET.csv and .png per decoded run and RUN-lesions.csv
@@ -49,13 +52,17 @@ lesions() { # RUN LESION...
 # adaptation at all. For the LSTM: h and c zeroed once, or frozen.
 spiking=(adaptation@50 adaptation@50:reset adaptation@50:hold adaptation@0 membrane@50 spikes@50)
 lstm=(state@50 state@50:hold)
+# Heads that read membrane potentials keep no filtered spikes: their
+# filtered input is lesioned as `readout`.
+membrane_read=(adaptation@50 adaptation@50:reset adaptation@50:hold adaptation@0 membrane@50 readout@50)
 
-for kind in dep-lsnn dep-lstm maze-lsnn maze-lstm; do
+for kind in dep-lsnn dep-lstm maze-lsnn maze-lstm arena-lsnn arena-lstm; do
     case "$kind" in
         dep-*) target=best_arm ;;
-        maze-*) target=goal_x ;;
+        maze-* | arena-*) target=goal_x ;;
     esac
     case "$kind" in
+        arena-lsnn) parts=("${membrane_read[@]}") ;;
         *-lsnn) parts=("${spiking[@]}") ;;
         *-lstm) parts=("${lstm[@]}") ;;
     esac
