@@ -1,0 +1,193 @@
+//! What a probed evaluation does to the network's state: names and
+//! records its components, applies a lesion, and checks a lesion before
+//! anything runs.
+
+use lsnn_rl_neural::{AgentKind, Readout, RecurrentState};
+use tch::{Device, Tensor};
+
+use super::EvalNetwork;
+use crate::TrainError;
+use crate::lesion::{Lesion, LesionAction, StatePart};
+use crate::probe::{spiking_components, spiking_row};
+use crate::trainer::Trainer;
+
+/// A copy of the lesioned part, for a lesion that holds it.
+#[derive(Default)]
+pub(super) struct Held {
+    rows: Vec<f32>,
+    tensors: Vec<Tensor>,
+}
+
+impl EvalNetwork<'_> {
+    /// The names of the state components [`EvalNetwork::snapshot`] gives.
+    pub(super) fn components(&self) -> Vec<&'static str> {
+        match self {
+            EvalNetwork::Kernel(eval) => {
+                let n = eval.kernel.neurons();
+                spiking_components(eval.n_lif, n - eval.n_lif, eval.kernel.readout())
+            }
+            EvalNetwork::Tensor { agent, state, .. } => match state {
+                RecurrentState::Spiking(_) => {
+                    let (n_lif, n_alif) = agent.neuron_count();
+                    spiking_components(n_lif, n_alif, agent.config().readout)
+                }
+                RecurrentState::Lstm(_) => vec!["h", "c"],
+                RecurrentState::Gru(_) => vec!["h"],
+            },
+        }
+    }
+
+    /// The state after the last step, per batch row and component.
+    pub(super) fn snapshot(&self) -> Result<Vec<Vec<Vec<f32>>>, TrainError> {
+        let flat = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
+            Ok(t.f_to_device(Device::Cpu)?.f_flatten(0, -1)?.try_into()?)
+        };
+        let (batch, n, parts, n_lif) = match self {
+            EvalNetwork::Kernel(eval) => {
+                let state = &eval.state;
+                let parts = vec![
+                    state.trace.clone(),
+                    state.v.clone(),
+                    state.threshold.clone(),
+                ];
+                (
+                    state.batch_size(),
+                    eval.kernel.neurons(),
+                    parts,
+                    Some(eval.n_lif),
+                )
+            }
+            EvalNetwork::Tensor { agent, state, .. } => {
+                let batch = state.batch_size();
+                match state {
+                    RecurrentState::Spiking(s) => {
+                        let params = agent.neuron_params().ok_or_else(|| {
+                            TrainError::Probe("a spiking state without neuron parameters".into())
+                        })?;
+                        let threshold = params.thr().f_add(&params.beta().f_mul(&s.neurons.b)?)?;
+                        let parts = vec![flat(&s.trace)?, flat(&s.neurons.v)?, flat(&threshold)?];
+                        let n = parts[0].len() / batch.max(1);
+                        (batch, n, parts, Some(agent.neuron_count().0))
+                    }
+                    RecurrentState::Lstm(s) => {
+                        let parts = vec![flat(&s.h)?, flat(&s.c)?];
+                        (batch, parts[0].len() / batch.max(1), parts, None)
+                    }
+                    RecurrentState::Gru(s) => {
+                        let parts = vec![flat(&s.h)?];
+                        (batch, parts[0].len() / batch.max(1), parts, None)
+                    }
+                }
+            }
+        };
+        Ok((0..batch)
+            .map(|b| {
+                let row = |p: &Vec<f32>| p[b * n..(b + 1) * n].to_vec();
+                match n_lif {
+                    Some(n_lif) => {
+                        spiking_row(&row(&parts[0]), &row(&parts[1]), &row(&parts[2]), n_lif)
+                    }
+                    None => parts.iter().map(row).collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Applies `lesion` before the network's step `step` of the trial.
+    pub(super) fn lesion(
+        &mut self,
+        lesion: &Lesion,
+        step: usize,
+        held: &mut Held,
+    ) -> Result<(), TrainError> {
+        let action = lesion.action_at(step);
+        if action == LesionAction::None {
+            return Ok(());
+        }
+        match self {
+            EvalNetwork::Kernel(eval) => {
+                let state = &mut eval.state;
+                let buffer = match lesion.part {
+                    StatePart::Adaptation => &mut state.b,
+                    StatePart::Membrane => &mut state.v,
+                    StatePart::Spikes | StatePart::Readout => &mut state.trace,
+                    StatePart::State => return Err(missing_part(lesion, "spiking")),
+                };
+                match action {
+                    LesionAction::None => {}
+                    LesionAction::Zero => buffer.fill(0.0),
+                    LesionAction::Remember => held.rows = buffer.clone(),
+                    LesionAction::Restore => buffer.copy_from_slice(&held.rows),
+                }
+            }
+            EvalNetwork::Tensor { state, .. } => {
+                let kind = state.kind();
+                let parts: Vec<&mut Tensor> = match (state, lesion.part) {
+                    (RecurrentState::Spiking(s), StatePart::Adaptation) => vec![&mut s.neurons.b],
+                    (RecurrentState::Spiking(s), StatePart::Membrane) => vec![&mut s.neurons.v],
+                    (RecurrentState::Spiking(s), StatePart::Spikes | StatePart::Readout) => {
+                        vec![&mut s.trace]
+                    }
+                    (RecurrentState::Lstm(s), StatePart::State) => vec![&mut s.h, &mut s.c],
+                    (RecurrentState::Gru(s), StatePart::State) => vec![&mut s.h],
+                    _ => return Err(missing_part(lesion, kind)),
+                };
+                match action {
+                    LesionAction::None => {}
+                    LesionAction::Zero => parts.into_iter().for_each(|t| *t = t.zeros_like()),
+                    LesionAction::Remember => {
+                        held.tensors = parts.iter().map(|t| t.copy()).collect();
+                    }
+                    LesionAction::Restore => {
+                        for (t, kept) in parts.into_iter().zip(&held.tensors) {
+                            *t = kept.copy();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error for a lesion of a part a network of `kind` lacks.
+fn missing_part(lesion: &Lesion, kind: &str) -> TrainError {
+    let has = if kind == "spiking" {
+        "adaptation, membrane, spikes or readout"
+    } else {
+        "state (its h and c, or a GRU's h)"
+    };
+    TrainError::Probe(format!(
+        "lesion {lesion}: a {kind} network has no {} to cut; lesion its {has} instead",
+        lesion.part.as_str()
+    ))
+}
+
+impl Trainer {
+    /// Whether `lesion` can act on this network, checked before anything
+    /// runs: an error names a part the network lacks (and the parts it has),
+    /// or the `spikes` lesion of a network whose heads read membrane
+    /// potentials (its filtered input holds potentials, not spikes; the
+    /// `readout` lesion names that input).
+    pub fn check_lesion(&self, lesion: &Lesion) -> Result<(), TrainError> {
+        let config = self.agent.config();
+        let spiking = config.kind.is_spiking();
+        if !lesion.part.exists_in(spiking) {
+            let kind = match config.kind {
+                AgentKind::Lstm => "LSTM",
+                AgentKind::Gru => "GRU",
+                _ => "spiking",
+            };
+            return Err(missing_part(lesion, kind));
+        }
+        if spiking && config.readout == Readout::Membrane && lesion.part == StatePart::Spikes {
+            return Err(TrainError::Probe(
+                "this run's heads read membrane potentials (agent.readout = \"membrane\"), \
+                 so it keeps no filtered spikes to lesion; lesion `readout` (the filtered \
+                 potentials the heads read), `membrane` or `adaptation` instead"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
