@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the memory lives (docs/RESULTS.md, section 6 "Where the memory lives"): decode
 # the task variable from each part of trained agents' state, and lesion each
-# part from mid-trial on, on the dependent bandit and the grid water maze.
+# part from mid-trial on, on the dependent bandit, the grid water maze and
+# the continuous water maze (arena).
 #
 #     scripts/experiments/where-memory-lives.sh RUNS_DIR [OUT_DIR]
 #
@@ -54,7 +55,7 @@ spiking=(adaptation@50 adaptation@50:reset adaptation@50:hold adaptation@0 membr
 lstm=(state@50 state@50:hold)
 # Heads that read membrane potentials keep no filtered spikes: their
 # filtered input is lesioned as `readout`.
-membrane_read=(adaptation@50 adaptation@50:reset adaptation@50:hold adaptation@0 membrane@50 readout@50)
+membrane_read=("${spiking[@]/spikes@50/readout@50}")
 
 for kind in dep-lsnn dep-lstm maze-lsnn maze-lstm arena-lsnn arena-lstm; do
     case "$kind" in

@@ -104,6 +104,18 @@ fn a_real_lesion_changes_the_state_from_its_step_on_only() {
 }
 
 #[test]
+fn the_readout_lesion_is_the_spikes_lesion_when_the_heads_read_spikes() {
+    for bptt in [Bptt::Manual, Bptt::Autograd] {
+        let trainer = trainer(AgentKind::Lsnn, bptt);
+        let intact = probed(&trainer, None);
+        let readout = probed(&trainer, Some("readout@5:zero"));
+        let spikes = probed(&trainer, Some("spikes@5:zero"));
+        assert_eq!(readout.steps, spikes.steps, "{bptt:?}");
+        assert_ne!(readout.steps, intact.steps, "{bptt:?}");
+    }
+}
+
+#[test]
 fn a_lesion_of_a_part_the_network_lacks_is_an_error_naming_what_it_has() {
     let lstm = trainer(AgentKind::Lstm, Bptt::Auto);
     let mut probe = Probe {
@@ -133,56 +145,76 @@ fn a_lesion_of_a_part_the_network_lacks_is_an_error_naming_what_it_has() {
 
 #[test]
 fn a_membrane_readout_is_recorded_by_name_and_refuses_only_the_spikes_lesion() {
-    let mut config = RunConfig::new(SPEC, AgentKind::Lsnn, 5);
-    config.agent.readout = Readout::Membrane;
-    config.train.batch = 4;
-    let membrane = lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).unwrap();
-    let run = |lesion: Option<&str>, record: bool| {
-        let mut probe = Probe {
-            lesion: lesion.map(|l| l.parse::<Lesion>().unwrap()),
-            record,
-            ..Probe::default()
+    for bptt in [Bptt::Manual, Bptt::Autograd] {
+        let mut config = RunConfig::new(SPEC, AgentKind::Lsnn, 5);
+        config.agent.readout = Readout::Membrane;
+        config.train.bptt = bptt;
+        config.train.batch = 4;
+        let tau_out = config.agent.tau_out;
+        let membrane = lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).unwrap();
+        let run = |lesion: Option<&str>, record: bool| {
+            let mut probe = Probe {
+                lesion: lesion.map(|l| l.parse::<Lesion>().unwrap()),
+                record,
+                ..Probe::default()
+            };
+            membrane
+                .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+                .map(|_| probe)
         };
-        membrane
-            .evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
-            .map(|_| probe)
-    };
-    let err = run(Some("spikes@3"), false).unwrap_err().to_string();
-    assert!(err.contains("agent.readout"), "{err}");
-    assert!(err.contains("lesion `readout`"), "{err}");
-    // The same check, before anything runs (what `eval --lesion` calls first).
-    let spikes: Lesion = "spikes@3".parse().unwrap();
-    assert_eq!(membrane.check_lesion(&spikes).unwrap_err().to_string(), err);
-    let readout: Lesion = "readout@3".parse().unwrap();
-    membrane.check_lesion(&readout).unwrap();
-    for lesion in ["membrane@3", "readout@3", "adaptation@3"] {
-        run(Some(lesion), false).unwrap();
-    }
-    // The heads' input is recorded under its own name, and it is the
-    // low-pass filter of the recorded potentials, not of any spikes.
-    let probe = run(None, true).unwrap();
-    assert_eq!(
-        probe.components,
-        [
-            "filtered_membrane_lif",
-            "membrane_lif",
-            "filtered_membrane_alif",
-            "membrane_alif",
-            "threshold_alif"
-        ]
-    );
-    let at = |step: usize| {
-        probe
-            .steps
-            .iter()
-            .find(|s| s.trial == 0 && s.step == step)
-            .unwrap()
-    };
-    let (first, second) = (at(0), at(1));
-    let rate = 1.0 - (-1.0f32 / 3.0).exp(); // tau_out 3, one network step
-    for j in 0..first.values[0].len() {
-        let filtered = first.values[0][j] + rate * (second.values[1][j] - first.values[0][j]);
-        assert!((second.values[0][j] - filtered).abs() < 1e-5, "neuron {j}");
+        let err = run(Some("spikes@3"), false).unwrap_err().to_string();
+        assert!(err.contains("agent.readout"), "{err}");
+        assert!(
+            err.contains("lesion its adaptation, membrane or readout instead"),
+            "{err}"
+        );
+        // The same check, before anything runs (what `eval --lesion` calls first).
+        let spikes: Lesion = "spikes@3".parse().unwrap();
+        assert_eq!(membrane.check_lesion(&spikes).unwrap_err().to_string(), err);
+        for lesion in ["membrane@3", "readout@3", "adaptation@3"] {
+            let parsed: Lesion = lesion.parse().unwrap();
+            membrane.check_lesion(&parsed).unwrap();
+            run(Some(lesion), false).unwrap();
+        }
+        // The heads' input is recorded under its own name, and it is the
+        // low-pass filter of the recorded potentials (not of any spikes), in
+        // both populations.
+        let probe = run(None, true).unwrap();
+        assert_eq!(
+            probe.components,
+            [
+                "filtered_membrane_lif",
+                "membrane_lif",
+                "filtered_membrane_alif",
+                "membrane_alif",
+                "threshold_alif"
+            ],
+            "{bptt:?}"
+        );
+        let at = |step: usize| {
+            probe
+                .steps
+                .iter()
+                .find(|s| s.trial == 0 && s.step == step)
+                .unwrap()
+        };
+        let (first, second) = (at(0), at(1));
+        let rate = 1.0 - (-1.0 / tau_out as f32).exp(); // one network step per env step
+        for (filtered, potential) in [(0, 1), (2, 3)] {
+            assert!(
+                second.values[potential].iter().any(|&v| v != 0.0),
+                "{bptt:?}: the potentials move"
+            );
+            for j in 0..first.values[filtered].len() {
+                let previous = first.values[filtered][j];
+                let expected = previous + rate * (second.values[potential][j] - previous);
+                let recorded = second.values[filtered][j];
+                assert!(
+                    (recorded - expected).abs() < 1e-5,
+                    "{bptt:?} component {filtered} neuron {j}"
+                );
+            }
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Written `PART@STEP` or `PART@STEP:MODE` (`adaptation@20`,
 //! `membrane@0:hold`). The parts: `adaptation` (b of the spiking neurons),
-//! `membrane` (v), `spikes` (the filtered spikes the heads read), `readout`
-//! (the heads' filtered input whatever it holds: spikes, or potentials with
-//! `agent.readout = "membrane"`), `state` (an LSTM's h and c, a GRU's h). The modes: `zero` holds the part at zero
+//! `membrane` (v), `spikes` (the filtered spikes the heads read),
+//! `readout` (the heads' filtered input whatever it holds: spikes, or
+//! potentials with `agent.readout = "membrane"`), `state` (an LSTM's h
+//! and c, a GRU's h). The modes: `zero` holds the part at zero
 //! from STEP on, `hold` holds it at its value at STEP, `reset` sets it to
 //! zero once at STEP and lets it evolve again. The lesion is applied between
 //! environment steps (before the network's step at STEP and every later
@@ -70,6 +71,28 @@ impl StatePart {
         match self {
             StatePart::State => !spiking,
             _ => spiking,
+        }
+    }
+
+    /// Whether a network can be lesioned here: it has the part, and
+    /// `spikes` only where its heads read filtered spikes (with
+    /// `reads_membrane` their filtered input holds potentials).
+    pub fn can_cut(self, spiking: bool, reads_membrane: bool) -> bool {
+        self.exists_in(spiking) && !(reads_membrane && self == StatePart::Spikes)
+    }
+
+    /// The parts a network can be lesioned in, for messages: "adaptation,
+    /// membrane, spikes or readout", or "state".
+    pub fn list_for(spiking: bool, reads_membrane: bool) -> String {
+        let names: Vec<&str> = StatePart::ALL
+            .into_iter()
+            .filter(|p| p.can_cut(spiking, reads_membrane))
+            .map(StatePart::as_str)
+            .collect();
+        match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
 }
@@ -222,6 +245,22 @@ mod tests {
         let l: Lesion = "state@7".parse().unwrap();
         assert_eq!(l.mode, LesionMode::Reset);
         assert_eq!(l.to_string(), "state@7:reset");
+    }
+
+    #[test]
+    fn the_parts_a_network_can_lose_are_listed_for_messages() {
+        assert_eq!(
+            StatePart::list_for(true, false),
+            "adaptation, membrane, spikes or readout"
+        );
+        assert_eq!(
+            StatePart::list_for(true, true),
+            "adaptation, membrane or readout"
+        );
+        assert_eq!(StatePart::list_for(false, false), "state");
+        assert!(!StatePart::Spikes.can_cut(true, true));
+        assert!(StatePart::Readout.can_cut(true, true));
+        assert!(!StatePart::Readout.can_cut(false, false));
     }
 
     #[test]

@@ -111,7 +111,7 @@ impl EvalNetwork<'_> {
                     StatePart::Adaptation => &mut state.b,
                     StatePart::Membrane => &mut state.v,
                     StatePart::Spikes | StatePart::Readout => &mut state.trace,
-                    StatePart::State => return Err(missing_part(lesion, "spiking")),
+                    StatePart::State => return Err(not_checked(lesion)),
                 };
                 match action {
                     LesionAction::None => {}
@@ -121,7 +121,6 @@ impl EvalNetwork<'_> {
                 }
             }
             EvalNetwork::Tensor { state, .. } => {
-                let kind = state.kind();
                 let parts: Vec<&mut Tensor> = match (state, lesion.part) {
                     (RecurrentState::Spiking(s), StatePart::Adaptation) => vec![&mut s.neurons.b],
                     (RecurrentState::Spiking(s), StatePart::Membrane) => vec![&mut s.neurons.v],
@@ -130,7 +129,7 @@ impl EvalNetwork<'_> {
                     }
                     (RecurrentState::Lstm(s), StatePart::State) => vec![&mut s.h, &mut s.c],
                     (RecurrentState::Gru(s), StatePart::State) => vec![&mut s.h],
-                    _ => return Err(missing_part(lesion, kind)),
+                    _ => return Err(not_checked(lesion)),
                 };
                 match action {
                     LesionAction::None => {}
@@ -150,44 +149,51 @@ impl EvalNetwork<'_> {
     }
 }
 
-/// The error for a lesion of a part a network of `kind` lacks.
-fn missing_part(lesion: &Lesion, kind: &str) -> TrainError {
-    let has = if kind == "spiking" {
-        "adaptation, membrane, spikes or readout"
-    } else {
-        "state (its h and c, or a GRU's h)"
-    };
+/// The error for a lesion [`Trainer::check_lesion`] would have refused (it
+/// runs first, so this is not reached from the public API).
+fn not_checked(lesion: &Lesion) -> TrainError {
     TrainError::Probe(format!(
-        "lesion {lesion}: a {kind} network has no {} to cut; lesion its {has} instead",
-        lesion.part.as_str()
+        "lesion {lesion}: not a part of this network (checked by Trainer::check_lesion)"
     ))
+}
+
+/// The name of a network kind in messages.
+fn kind_name(kind: AgentKind) -> &'static str {
+    match kind {
+        AgentKind::Lstm => "LSTM",
+        AgentKind::Gru => "GRU",
+        AgentKind::Lsnn | AgentKind::Lif => "spiking",
+    }
 }
 
 impl Trainer {
     /// Whether `lesion` can act on this network, checked before anything
-    /// runs: an error names a part the network lacks (and the parts it has),
-    /// or the `spikes` lesion of a network whose heads read membrane
-    /// potentials (its filtered input holds potentials, not spikes; the
-    /// `readout` lesion names that input).
+    /// runs: an error names a part the network lacks and the parts it can
+    /// lose instead, or refuses the `spikes` lesion of a network whose heads
+    /// read membrane potentials (their filtered input holds potentials, not
+    /// spikes; the `readout` lesion names that input).
     pub fn check_lesion(&self, lesion: &Lesion) -> Result<(), TrainError> {
         let config = self.agent.config();
         let spiking = config.kind.is_spiking();
-        if !lesion.part.exists_in(spiking) {
-            let kind = match config.kind {
-                AgentKind::Lstm => "LSTM",
-                AgentKind::Gru => "GRU",
-                _ => "spiking",
-            };
-            return Err(missing_part(lesion, kind));
+        let reads_membrane = spiking && config.readout == Readout::Membrane;
+        if lesion.part.can_cut(spiking, reads_membrane) {
+            return Ok(());
         }
-        if spiking && config.readout == Readout::Membrane && lesion.part == StatePart::Spikes {
-            return Err(TrainError::Probe(
-                "this run's heads read membrane potentials (agent.readout = \"membrane\"), \
-                 so it keeps no filtered spikes to lesion; lesion `readout` (the filtered \
-                 potentials the heads read), `membrane` or `adaptation` instead"
-                    .into(),
-            ));
-        }
-        Ok(())
+        let parts = StatePart::list_for(spiking, reads_membrane);
+        let problem = if lesion.part.exists_in(spiking) {
+            "this run's heads read membrane potentials (agent.readout = \"membrane\"), so \
+             it keeps no filtered spikes to cut; `readout` cuts the filtered potentials the \
+             heads read"
+                .to_string()
+        } else {
+            format!(
+                "a {} network has no {} to cut",
+                kind_name(config.kind),
+                lesion.part.as_str()
+            )
+        };
+        Err(TrainError::Probe(format!(
+            "lesion {lesion}: {problem}; lesion its {parts} instead"
+        )))
     }
 }
