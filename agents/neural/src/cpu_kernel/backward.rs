@@ -88,45 +88,29 @@ impl SpikingKernel {
                 .collect();
             let tape = &*tape;
             // One run of rows: the adjoints of its cells, overwritten.
-            let block_step = |(i, g): (usize, RowAdjoints<'_>)| {
-                let RowAdjoints {
-                    v: g_v,
-                    b: g_b,
-                    z: g_z,
-                    trace: g_trace,
-                    current: g_i,
-                } = g;
+            let block_step = |(i, mut g): (usize, RowAdjoints<'_>)| {
                 if last_of_env_step {
                     let from = t * cells + i * block;
-                    for (g, &d) in g_trace.iter_mut().zip(&d_features[from..]) {
+                    for (g, &d) in g.trace.iter_mut().zip(&d_features[from..]) {
                         *g += d;
                     }
                 }
                 let from = at.start + i * block;
                 let part = from..(from + block).min(at.end);
-                let (v_prev, z_prev) = (&tape.v_prev[part.clone()], &tape.z_prev[part.clone()]);
-                let (threshold, pseudo) = (&tape.threshold[part.clone()], &tape.pseudo[part]);
-                for row in 0..g_v.len() / n {
-                    let cells = row * n..(row + 1) * n;
-                    self.backward_row(
-                        RowTape {
-                            v_prev: &v_prev[cells.clone()],
-                            z_prev: &z_prev[cells.clone()],
-                            threshold: &threshold[cells.clone()],
-                            pseudo: &pseudo[cells.clone()],
-                        },
-                        RowAdjoints {
-                            v: &mut g_v[cells.clone()],
-                            b: &mut g_b[cells.clone()],
-                            z: &mut g_z[cells.clone()],
-                            trace: &mut g_trace[cells.clone()],
-                            current: &mut g_i[cells],
-                        },
-                        d_spike,
-                    );
-                }
+                let rows = RowTape {
+                    v_prev: &tape.v_prev[part.clone()],
+                    z_prev: &tape.z_prev[part.clone()],
+                    threshold: &tape.threshold[part.clone()],
+                    pseudo: &tape.pseudo[part],
+                };
+                pulp::Arch::new().dispatch(BackwardRows {
+                    kernel: self,
+                    tape: rows,
+                    adjoints: &mut g,
+                    d_spike,
+                });
                 // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
-                self.add_recurrent_transposed(g_i, g_z);
+                self.add_recurrent_transposed(g.current, g.z);
             };
             if serial {
                 work.into_iter().for_each(block_step);
@@ -250,6 +234,7 @@ impl SpikingKernel {
 
     /// One step of the backward pass for one batch row: from the adjoints of the
     /// state after the step to those before it, and dL/dI of the step.
+    #[inline(always)]
     fn backward_row(&self, tape: RowTape<'_>, g: RowAdjoints<'_>, d_spike: &[f32]) {
         // Every slice cut to length n and the model chosen once per row, so
         // the loops have no bounds checks or branches and vectorise.
@@ -307,6 +292,44 @@ impl SpikingKernel {
                     g_b[j] = rho[j] * g_b_total;
                 }
             }
+        }
+    }
+}
+
+// The backward loop over a run of rows as a pulp operation: `with_simd` is
+// inlined into a function compiled for the CPU's vector unit (AVX2 where it
+// has it), and the neuron loops into it; elementwise, so the same bits.
+struct BackwardRows<'k, 't, 'g, 'a> {
+    kernel: &'k SpikingKernel,
+    tape: RowTape<'t>,
+    adjoints: &'g mut RowAdjoints<'a>,
+    d_spike: &'t [f32],
+}
+
+impl pulp::WithSimd for BackwardRows<'_, '_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let n = self.kernel.n;
+        let (tape, g) = (self.tape, self.adjoints);
+        for row in 0..g.v.len() / n {
+            let cells = row * n..(row + 1) * n;
+            self.kernel.backward_row(
+                RowTape {
+                    v_prev: &tape.v_prev[cells.clone()],
+                    z_prev: &tape.z_prev[cells.clone()],
+                    threshold: &tape.threshold[cells.clone()],
+                    pseudo: &tape.pseudo[cells.clone()],
+                },
+                RowAdjoints {
+                    v: &mut g.v[cells.clone()],
+                    b: &mut g.b[cells.clone()],
+                    z: &mut g.z[cells.clone()],
+                    trace: &mut g.trace[cells.clone()],
+                    current: &mut g.current[cells],
+                },
+                self.d_spike,
+            );
         }
     }
 }

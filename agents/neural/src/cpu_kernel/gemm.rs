@@ -48,12 +48,16 @@ pub(super) fn gemm_add_a_bt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], 
 
 /// LibTorch's `lerp`: `start + weight * (end - start)`, computed from the nearer end
 /// as LibTorch does, so both implementations round alike.
-#[inline]
+#[inline(always)]
 pub(super) fn lerp(start: f32, end: f32, weight: f32) -> f32 {
+    // Both forms computed and one selected: no branch, so the neuron loops
+    // that call this per neuron vectorise (the same bits either way).
+    let from_start = start + weight * (end - start);
+    let from_end = end - (end - start) * (1.0 - weight);
     if weight.abs() < 0.5 {
-        start + weight * (end - start)
+        from_start
     } else {
-        end - (end - start) * (1.0 - weight)
+        from_end
     }
 }
 
