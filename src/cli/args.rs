@@ -151,11 +151,13 @@ pub enum ModelArg {
 /// The recurrent products of `lsnn-rl bench`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RecurrentArg {
-    /// Sparse where fewer than a tenth of a block's neurons fired.
+    /// Per block of 16 samples: sparse where fewer than a tenth of its
+    /// neurons fired (forward) or fewer than a quarter of its surrogate
+    /// derivatives are nonzero (backward).
     Auto,
     /// Always dense.
     Dense,
-    /// Always sparse.
+    /// Always sparse (event-driven).
     Sparse,
 }
 
@@ -181,7 +183,9 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "bellec2018")]
     pub model: ModelArg,
     /// The CPU kernel's recurrent products: auto (sparse where few neurons
-    /// fired), dense, or sparse (the sum of the rows of the neurons that fired).
+    /// fired or few surrogate derivatives are nonzero), dense, or sparse (the
+    /// sum of the rows of the neurons that fired; backward, dL/dz only where
+    /// the surrogate derivative is nonzero).
     #[arg(long, value_enum, default_value = "auto")]
     pub recurrent: RecurrentArg,
     /// Shares of existing recurrent synapses, comma-separated, each a row

@@ -16,7 +16,7 @@ pub(super) const TRAIN_EXAMPLES: &str = "Examples:
   lsnn-rl train --env bandit-dependent:difficulty=easy --updates 300 --set train.lr=0.003 --out runs/easy
   lsnn-rl train --config run.toml --set agent.n_alif=100 --out runs/big
   lsnn-rl train --out runs/dep-lsnn-1 --resume --updates 6000
-  lsnn-rl train --env bandit-dependent --updates 1500 --out runs/quick --overwrite --baselines
+  lsnn-rl train --env bandit-dependent --updates 2500 --out runs/quick --overwrite --baselines
 
 The run directory gets config.toml (the resolved configuration), train.csv
 (a row per update), eval.csv (periodic evaluations) and checkpoints/.

@@ -4,9 +4,9 @@
 
 use rayon::prelude::*;
 
-use super::SpikingKernel;
 use super::gemm::{gemm_add_a_bt, gemm_at_b_rows};
 use super::state::{KernelGrads, RowAdjoints, RowTape, Tape};
+use super::{BLOCK_ROWS, SpikingKernel};
 use crate::config::{NeuronModel, Readout};
 
 impl SpikingKernel {
@@ -109,8 +109,12 @@ impl SpikingKernel {
                     adjoints: &mut g,
                     d_spike,
                 });
-                // z's use in the recurrent input: g_z += dL/dI · W_rec^T.
-                self.add_recurrent_transposed(g.current, g.z);
+                // z's use in the recurrent input: g_z += dL/dI · W_rec^T. The
+                // spikes before the first step are a constant: no gradient.
+                if s > 0 {
+                    let before = from - cells..(from - cells + g.z.len());
+                    self.add_recurrent_transposed(g.current, g.z, &tape.pseudo[before]);
+                }
             };
             if serial {
                 work.into_iter().for_each(block_step);
@@ -144,13 +148,52 @@ impl SpikingKernel {
         grads
     }
 
-    /// `g_z += g_i W_rec^T` for rows `[rows, n]`: on the lists of synapses
-    /// of a sparse network, else one dense product.
-    fn add_recurrent_transposed(&self, g_i: &[f32], g_z: &mut [f32]) {
+    /// `g_z += g_i W_rec^T` for rows `[rows, n]` (whole blocks of
+    /// [`BLOCK_ROWS`] rows from a block boundary): on the lists of synapses of
+    /// a sparse network, else one dense product per run of dense blocks.
+    ///
+    /// `surrogate` holds the surrogate derivatives of the spikes `g_z` belongs
+    /// to: a spike's gradient reaches the loss only through its surrogate
+    /// derivative (the backward step multiplies them), so where that is zero
+    /// the sum is not needed. A block where few are nonzero (event-driven,
+    /// [`Self::use_sparse_backward`]) sums only those `(row, j)`.
+    fn add_recurrent_transposed(&self, g_i: &[f32], g_z: &mut [f32], surrogate: &[f32]) {
         let n = self.n;
-        match &self.rec_rows {
-            Some(synapses) => synapses.add_transposed(g_i, g_z),
-            None => gemm_add_a_bt(g_i.len() / n, n, n, g_i, &self.w_rec, g_z),
+        if let Some(synapses) = &self.rec_rows {
+            synapses.add_transposed(g_i, g_z);
+            return;
+        }
+        let (cells, block) = (g_i.len(), BLOCK_ROWS * n);
+        let sparse_at =
+            |start: usize| self.use_sparse_backward(&surrogate[start..(start + block).min(cells)]);
+        let mut start = 0;
+        while start < cells {
+            let mut end = (start + block).min(cells);
+            if sparse_at(start) {
+                pulp::Arch::new().dispatch(MaskedTransposed {
+                    n,
+                    w_rec: &self.w_rec,
+                    g_i: &g_i[start..end],
+                    g_z: &mut g_z[start..end],
+                    surrogate: &surrogate[start..end],
+                });
+            } else {
+                // Consecutive dense blocks share one product, which equals
+                // their per-block products bit for bit (a test in gemm.rs).
+                while end < cells && !sparse_at(end) {
+                    end = (end + block).min(cells);
+                }
+                let rows = (end - start) / n;
+                gemm_add_a_bt(
+                    rows,
+                    n,
+                    n,
+                    &g_i[start..end],
+                    &self.w_rec,
+                    &mut g_z[start..end],
+                );
+            }
+            start = end;
         }
     }
 
@@ -330,6 +373,80 @@ impl pulp::WithSimd for BackwardRows<'_, '_, '_, '_> {
                 },
                 self.d_spike,
             );
+        }
+    }
+}
+
+// The event-driven `g_z += g_i W_rec^T` of one block as a pulp operation:
+// only where the surrogate derivative is nonzero, each as one dot product of
+// the row's dL/dI with row j of W_rec (contiguous), in eight lanes.
+struct MaskedTransposed<'a> {
+    n: usize,
+    w_rec: &'a [f32],
+    g_i: &'a [f32],
+    g_z: &'a mut [f32],
+    surrogate: &'a [f32],
+}
+
+impl pulp::WithSimd for MaskedTransposed<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let n = self.n;
+        for ((g_i, g_z), surrogate) in self
+            .g_i
+            .chunks_exact(n)
+            .zip(self.g_z.chunks_exact_mut(n))
+            .zip(self.surrogate.chunks_exact(n))
+        {
+            for (j, (g_z, _)) in g_z
+                .iter_mut()
+                .zip(surrogate)
+                .enumerate()
+                .filter(|(_, (_, d))| **d != 0.0)
+            {
+                *g_z += super::heads::dot(g_i, &self.w_rec[j * n..(j + 1) * n]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The event-driven `g_z += g_i W_rec^T` equals the dense product where
+    /// the surrogate derivative is nonzero (to f32 rounding: another order of
+    /// summation) and leaves every other entry as it was.
+    #[test]
+    fn the_masked_product_equals_the_dense_one_where_the_surrogate_is_nonzero() {
+        let (n, rows) = (37, 5);
+        let w_rec: Vec<f32> = (0..n * n)
+            .map(|i| ((i * 7919) % 1000) as f32 * 1e-3 - 0.5)
+            .collect();
+        let g_i: Vec<f32> = (0..rows * n)
+            .map(|i| ((i * 104729) % 997) as f32 * 1e-3 - 0.5)
+            .collect();
+        let surrogate: Vec<f32> = (0..rows * n)
+            .map(|i| if i % 3 == 0 { 0.3 } else { 0.0 })
+            .collect();
+        let start: Vec<f32> = (0..rows * n).map(|i| (i % 11) as f32 * 0.1).collect();
+        let mut dense = start.clone();
+        gemm_add_a_bt(rows, n, n, &g_i, &w_rec, &mut dense);
+        let mut masked = start.clone();
+        pulp::Arch::new().dispatch(MaskedTransposed {
+            n,
+            w_rec: &w_rec,
+            g_i: &g_i,
+            g_z: &mut masked,
+            surrogate: &surrogate,
+        });
+        for (i, &d) in surrogate.iter().enumerate() {
+            if d != 0.0 {
+                assert!((masked[i] - dense[i]).abs() < 1e-5, "entry {i}");
+            } else {
+                assert_eq!(masked[i], start[i], "entry {i} must be left alone");
+            }
         }
     }
 }

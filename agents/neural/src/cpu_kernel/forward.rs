@@ -192,6 +192,20 @@ impl SpikingKernel {
         }
     }
 
+    /// Whether a block of the backward pass whose spikes' surrogate
+    /// derivatives are `surrogate` takes the event-driven `g_i W_rec^T`
+    /// (summed only where the derivative is nonzero).
+    pub(super) fn use_sparse_backward(&self, surrogate: &[f32]) -> bool {
+        match self.recurrent {
+            RecurrentProduct::Dense => false,
+            RecurrentProduct::Sparse => true,
+            RecurrentProduct::Auto => {
+                let live = surrogate.iter().filter(|&&d| d != 0.0).count();
+                (live as f32) < super::SURROGATE_BELOW * surrogate.len() as f32
+            }
+        }
+    }
+
     /// One network step of a run of whole blocks of `block` cells. Whether a
     /// block takes the sparse recurrent product is decided per block, as
     /// always; consecutive dense blocks share one product, which equals their

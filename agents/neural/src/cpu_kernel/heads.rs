@@ -143,7 +143,8 @@ impl CpuHeads {
 }
 
 /// A dot product in eight independent lanes, so the compiler can vectorise it.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+#[inline(always)]
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];
     let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = a_chunks

@@ -65,6 +65,12 @@ fn rows_per_thread(batch: usize) -> Option<usize> {
 /// with `lsnn-rl bench --recurrent` (docs/performance.md).
 pub const SPARSE_BELOW: f32 = 0.1;
 
+/// A block of the backward pass whose share of nonzero surrogate derivatives
+/// is below this sums `g_i W_rec^T` only where they are nonzero
+/// ([`RecurrentProduct::Auto`]); measured with `lsnn-rl bench --recurrent`
+/// (docs/performance.md).
+pub const SURROGATE_BELOW: f32 = 0.25;
+
 /// A sparse network whose share of existing recurrent synapses is below this
 /// takes the products on lists of synapses ([`RecurrentProduct::Auto`]);
 /// measured with `lsnn-rl bench --connectivity` (docs/performance.md).
@@ -76,12 +82,16 @@ pub enum RecurrentProduct {
     /// A sparse network (fewer than [`SYNAPSE_LISTS_BELOW`] of its recurrent
     /// synapses exist): every product on the lists of existing synapses.
     /// Otherwise sparse where few neurons fired (below [`SPARSE_BELOW`] of a
-    /// block's cells), dense elsewhere: decided from the spikes alone, so runs replay.
+    /// block's cells), dense elsewhere, and in the backward pass `g_i W_rec^T`
+    /// only where the surrogate derivatives are nonzero in blocks with few of
+    /// them (below [`SURROGATE_BELOW`]): decided per fixed block from the
+    /// recorded steps alone, so runs replay on any thread count.
     #[default]
     Auto,
     /// Always the dense matrix product (with zeros where no synapse exists).
     Dense,
-    /// Always the sum of the rows of the neurons that fired.
+    /// Always the sum of the rows of the neurons that fired, and in the
+    /// backward pass `g_i W_rec^T` only where the surrogate derivative is nonzero.
     Sparse,
 }
 pub use heads::{CpuHeads, HeadGrads};
