@@ -227,16 +227,12 @@ impl SpikingKernel {
                 synapses.add_fired(z, current);
                 start = block_end;
             } else if self.use_sparse(z) {
-                // Spikes are 0 or 1: z W_rec is the sum of the rows of W_rec
-                // of the neurons that fired.
-                for (current, z) in current.chunks_exact_mut(n).zip(z.chunks_exact(n)) {
-                    for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
-                        let w = &self.w_rec[j * n..(j + 1) * n];
-                        for (c, &w) in current.iter_mut().zip(w) {
-                            *c += w;
-                        }
-                    }
-                }
+                pulp::Arch::new().dispatch(FiredRows {
+                    n,
+                    w_rec: &self.w_rec,
+                    z,
+                    current,
+                });
                 start = block_end;
             } else {
                 let mut end = block_end;
@@ -308,6 +304,32 @@ impl SpikingKernel {
             emit_spikes::<true>(spike_params, &mut row.pseudo[..n], &row.v[..n], out);
         } else {
             emit_spikes::<false>(spike_params, &mut row.pseudo[..n], &row.v[..n], out);
+        }
+    }
+}
+
+// The event-driven recurrent input of one block as a pulp operation (AVX2
+// where the CPU has it): spikes are 0 or 1, so z W_rec is the sum of the rows
+// of W_rec of the neurons that fired, added in the order of j.
+struct FiredRows<'a> {
+    n: usize,
+    w_rec: &'a [f32],
+    z: &'a [f32],
+    current: &'a mut [f32],
+}
+
+impl pulp::WithSimd for FiredRows<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let n = self.n;
+        for (current, z) in self.current.chunks_exact_mut(n).zip(self.z.chunks_exact(n)) {
+            for (j, _) in z.iter().enumerate().filter(|(_, s)| **s != 0.0) {
+                let w = &self.w_rec[j * n..(j + 1) * n];
+                for (c, &w) in current.iter_mut().zip(w) {
+                    *c += w;
+                }
+            }
         }
     }
 }

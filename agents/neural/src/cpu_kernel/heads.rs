@@ -42,11 +42,22 @@ impl CpuHeads {
         let batch = features.len() / self.features;
         out.clear();
         out.resize(batch * self.outputs, 0.0);
-        for row in 0..batch {
-            let f = &features[row * self.features..(row + 1) * self.features];
-            for a in 0..self.outputs {
+        pulp::Arch::new().dispatch(Policy {
+            heads: self,
+            features,
+            out,
+        });
+    }
+
+    #[inline(always)]
+    fn policy_loops(&self, features: &[f32], out: &mut [f32]) {
+        for (f, out) in features
+            .chunks_exact(self.features)
+            .zip(out.chunks_exact_mut(self.outputs))
+        {
+            for (a, out) in out.iter_mut().enumerate() {
                 let w = &self.policy_w[a * self.features..(a + 1) * self.features];
-                out[row * self.outputs + a] = self.policy_b[a] + dot(f, w);
+                *out = self.policy_b[a] + dot(f, w);
             }
         }
     }
@@ -98,24 +109,61 @@ impl CpuHeads {
             rows * a_size,
             "d_outputs must be [rows, A]"
         );
-        let mut d_features = vec![0.0f32; rows * f_size];
-        let mut policy_w = vec![0.0f64; a_size * f_size];
-        let mut policy_b = vec![0.0f64; a_size];
-        let mut value_w = vec![0.0f64; f_size];
-        let mut value_b = 0.0f64;
+        let mut sums = HeadSums {
+            features: vec![0.0f32; rows * f_size],
+            policy_w: vec![0.0f64; a_size * f_size],
+            policy_b: vec![0.0f64; a_size],
+            value_w: vec![0.0f64; f_size],
+            value_b: 0.0,
+        };
+        pulp::Arch::new().dispatch(Backward {
+            heads: self,
+            features,
+            d_outputs,
+            d_values,
+            sums: &mut sums,
+        });
+        let HeadSums {
+            features: d_features,
+            policy_w,
+            policy_b,
+            value_w,
+            value_b,
+        } = sums;
+        let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
+        HeadGrads {
+            features: d_features,
+            policy_w: to_f32(policy_w),
+            policy_b: to_f32(policy_b),
+            value_w: to_f32(value_w),
+            value_b: value_b as f32,
+        }
+    }
+
+    /// The row loop of [`Self::backward`], summing into `sums`.
+    #[inline(always)]
+    fn backward_loops(
+        &self,
+        features: &[f32],
+        d_outputs: &[f32],
+        d_values: &[f32],
+        sums: &mut HeadSums,
+    ) {
+        let (f_size, a_size) = (self.features, self.outputs);
+        let rows = d_values.len();
         for row in 0..rows {
             let f = &features[row * f_size..(row + 1) * f_size];
-            let d_f = &mut d_features[row * f_size..(row + 1) * f_size];
+            let d_f = &mut sums.features[row * f_size..(row + 1) * f_size];
             let d_v = d_values[row];
             for (d, &w) in d_f.iter_mut().zip(&self.value_w) {
                 *d = d_v * w;
             }
             if d_v != 0.0 {
-                for (g, &x) in value_w.iter_mut().zip(f) {
+                for (g, &x) in sums.value_w.iter_mut().zip(f) {
                     *g += d_v as f64 * x as f64;
                 }
             }
-            value_b += d_v as f64;
+            sums.value_b += d_v as f64;
             for a in 0..a_size {
                 let d_o = d_outputs[row * a_size + a];
                 if d_o == 0.0 {
@@ -125,20 +173,59 @@ impl CpuHeads {
                 for (d, &w) in d_f.iter_mut().zip(w) {
                     *d += d_o * w;
                 }
-                for (g, &x) in policy_w[a * f_size..(a + 1) * f_size].iter_mut().zip(f) {
+                for (g, &x) in sums.policy_w[a * f_size..(a + 1) * f_size]
+                    .iter_mut()
+                    .zip(f)
+                {
                     *g += d_o as f64 * x as f64;
                 }
-                policy_b[a] += d_o as f64;
+                sums.policy_b[a] += d_o as f64;
             }
         }
-        let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
-        HeadGrads {
-            features: d_features,
-            policy_w: to_f32(policy_w),
-            policy_b: to_f32(policy_b),
-            value_w: to_f32(value_w),
-            value_b: value_b as f32,
-        }
+    }
+}
+
+/// The sums of [`CpuHeads::backward`] before rounding: dL/d features, and the
+/// weight gradients in f64.
+struct HeadSums {
+    features: Vec<f32>,
+    policy_w: Vec<f64>,
+    policy_b: Vec<f64>,
+    value_w: Vec<f64>,
+    value_b: f64,
+}
+
+// The heads' loops as pulp operations: `with_simd` is inlined into a function
+// compiled for the CPU's vector unit (AVX2 where it has it), and the loops
+// into it; the same operations in the same order, so the same bits.
+struct Policy<'a> {
+    heads: &'a CpuHeads,
+    features: &'a [f32],
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Policy<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.heads.policy_loops(self.features, self.out)
+    }
+}
+
+struct Backward<'a> {
+    heads: &'a CpuHeads,
+    features: &'a [f32],
+    d_outputs: &'a [f32],
+    d_values: &'a [f32],
+    sums: &'a mut HeadSums,
+}
+
+impl pulp::WithSimd for Backward<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.heads
+            .backward_loops(self.features, self.d_outputs, self.d_values, self.sums)
     }
 }
 
