@@ -42,7 +42,13 @@ impl Info {
     pub fn set(&mut self, key: &'static str, value: f64) {
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
-            None => self.entries.push((key, value)),
+            None => {
+                // Room for a step's handful of entries at once, not 1, 2, 4, 8.
+                if self.entries.capacity() == 0 {
+                    self.entries.reserve_exact(8);
+                }
+                self.entries.push((key, value))
+            }
         }
     }
 

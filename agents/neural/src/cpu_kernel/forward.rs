@@ -345,8 +345,12 @@ impl pulp::WithSimd for NeuronUpdate<'_, '_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        for row in self.rows.pieces(self.kernel.n) {
+        // Row by row, cut off the front (no list of rows to allocate).
+        let mut rest = self.rows;
+        while !rest.v.is_empty() {
+            let (row, tail) = rest.split(self.kernel.n);
             self.kernel.update_row(row);
+            rest = tail;
         }
     }
 }
