@@ -1,6 +1,7 @@
 //! The CPU kernel against the tensor network: the same forward pass, and
 //! gradients equal to autograd's surrogate gradients to 1e-5 (relative norm).
 
+use lsnn_rl_neural::cpu_kernel::RecurrentProduct;
 use lsnn_rl_neural::{
     ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, Readout, RecurrentState, Tape,
 };
@@ -55,9 +56,10 @@ fn to_vec(t: &Tensor) -> Vec<f32> {
     t.flatten(0, -1).try_into().expect("f32 tensor")
 }
 
-/// Runs both implementations on the same inputs and loss; returns the relative
-/// errors of (features, W_in gradient, W_rec gradient) and the spikes fired.
-fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
+/// Runs both implementations on the same inputs and loss, the kernel with
+/// the recurrent products `recurrent`; returns the relative errors of
+/// (features, W_in gradient, W_rec gradient) and the spikes fired.
+fn compare(config: &AgentConfig, seed: u64, recurrent: RecurrentProduct) -> (f64, f64, f64, f64) {
     let agent = ActorCritic::new(config, OBS, ActionHead::Discrete(2), seed, Device::Cpu).unwrap();
     let n = config.n_lif + config.n_alif;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -105,7 +107,10 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
     }
 
     // The kernel's forward pass and hand-derived backward pass.
-    let kernel = agent.spiking_kernel().expect("a spiking core has a kernel");
+    let kernel = agent
+        .spiking_kernel()
+        .expect("a spiking core has a kernel")
+        .with_recurrent_product(recurrent);
     let mut kstate = kernel.initial_state(BATCH);
     let mut tape = Tape::new();
     let mut kernel_features = Vec::new();
@@ -123,11 +128,18 @@ fn compare(config: &AgentConfig, seed: u64) -> (f64, f64, f64, f64) {
     )
 }
 
-/// Asserts that the kernel matches autograd on `config` for every seed.
+/// Asserts that the kernel matches autograd on `config` for every seed, with
+/// the products it picks itself and with the event-driven ones everywhere
+/// (the sums of fired rows forward; backward, dL/dz only where the surrogate
+/// derivative is nonzero).
 fn assert_matches_autograd(config: &AgentConfig, seeds: &[u64], label: &str) {
-    for &seed in seeds {
-        let (features, w_in, w_rec, fired) = compare(config, seed);
-        let label = format!("{label} seed {seed}");
+    let products = [RecurrentProduct::Auto, RecurrentProduct::Sparse];
+    for (&seed, recurrent) in seeds
+        .iter()
+        .flat_map(|s| products.iter().map(move |p| (s, *p)))
+    {
+        let (features, w_in, w_rec, fired) = compare(config, seed, recurrent);
+        let label = format!("{label} {recurrent:?} seed {seed}");
         assert!(fired > 50.0, "{label}: too few spikes to test ({fired})");
         assert!(features < 1e-6, "{label}: features differ by {features:e}");
         assert!(w_in < 1e-5, "{label}: W_in gradient off by {w_in:e}");

@@ -43,7 +43,8 @@ impl Info {
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => {
-                // Room for a step's handful of entries at once, not 1, 2, 4, 8.
+                // Room for a step's handful of entries at once (one allocation
+                // where growing would take two for five entries).
                 if self.entries.capacity() == 0 {
                     self.entries.reserve_exact(8);
                 }

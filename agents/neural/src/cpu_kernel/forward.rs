@@ -20,7 +20,7 @@ struct Rows<'a> {
     trace: &'a mut [f32],
     step_spikes: &'a mut [f32],
     threshold: &'a mut [f32],
-    /// Holds the scaled potential until the second loop, then the surrogate derivative.
+    /// Holds the scaled potential until [`emit_spikes`], then the surrogate derivative.
     pseudo: &'a mut [f32],
     input_current: &'a [f32],
     current: &'a mut [f32],

@@ -51,6 +51,9 @@ impl CpuHeads {
 
     #[inline(always)]
     fn policy_loops(&self, features: &[f32], out: &mut [f32]) {
+        if self.outputs == 0 || self.features == 0 {
+            return;
+        }
         for (f, out) in features
             .chunks_exact(self.features)
             .zip(out.chunks_exact_mut(self.outputs))

@@ -7,7 +7,8 @@
 //! (about 20 operations per step, each a few microseconds, for a few thousand
 //! multiply-adds). Here a step is two matrix products (`ndarray`, which calls the
 //! `matrixmultiply` kernels) and one fused loop over the neurons; the backward pass is
-//! one product per step plus two large products for the weight gradients at the end.
+//! one product per step (`dL/dI W_rec^T`) plus two large products for the weight
+//! gradients at the end.
 //!
 //! The equations are those of [`crate::neuron_step`] (both models, refractoriness,
 //! K network steps per environment step, low-pass readout); the gradients are the
@@ -24,7 +25,9 @@
 //! run (`W_in` and `W_rec` packed once per thread and step, not once per
 //! block).
 //! Spikes are 0 or 1, so where few neurons fire the recurrent product is a sum
-//! of rows of `W_rec` ([`RecurrentProduct`]), chosen per block.
+//! of rows of `W_rec`, and a spike's gradient reaches the loss only through
+//! its surrogate derivative, so where few of those are nonzero the backward
+//! product is summed only there ([`RecurrentProduct`]); both chosen per block.
 //!
 //! Files: `state.rs` (the state, the tape, the gradients), `gemm.rs` (the
 //! matrix products), `forward.rs` (the step), `backward.rs` (the backward pass
