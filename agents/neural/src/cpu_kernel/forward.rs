@@ -268,25 +268,18 @@ impl SpikingKernel {
         // The model is chosen once per row, not per neuron. Each loop is a
         // function of its own whose slices are parameters: the compiler then
         // knows they do not overlap and vectorises the loops.
+        let (current, v, b, z) = (
+            &row.current[..n],
+            &mut row.v[..n],
+            &mut row.b[..n],
+            &row.z[..n],
+        );
+        let (threshold, pseudo) = (&mut row.threshold[..n], &mut row.pseudo[..n]);
         match self.model {
-            NeuronModel::Bellec2018 => membrane_bellec2018(
-                params,
-                &row.current[..n],
-                &mut row.v[..n],
-                &mut row.b[..n],
-                &row.z[..n],
-                &mut row.threshold[..n],
-                &mut row.pseudo[..n],
-            ),
-            NeuronModel::Eprop2020 => membrane_eprop2020(
-                params,
-                &row.current[..n],
-                &mut row.v[..n],
-                &mut row.b[..n],
-                &row.z[..n],
-                &mut row.threshold[..n],
-                &mut row.pseudo[..n],
-            ),
+            NeuronModel::Bellec2018 => {
+                membrane::<false>(params, current, v, b, z, threshold, pseudo)
+            }
+            NeuronModel::Eprop2020 => membrane::<true>(params, current, v, b, z, threshold, pseudo),
         }
         let read_membrane = self.readout == Readout::Membrane;
         let spike_params = SpikeParams {
@@ -364,10 +357,11 @@ struct NeuronParams<'a> {
     thr: &'a [f32],
 }
 
-/// The 2018 reference's adaptation, threshold and membrane for one row; leaves
-/// `(v - A) / A` in `scaled` for [`emit_spikes`].
+/// Adaptation, threshold and membrane for one row, with the e-prop equations
+/// (`EPROP`) or the 2018 reference's; leaves the scaled potential in `scaled`
+/// for [`emit_spikes`]: `(v - A) / thr` (e-prop) or `(v - A) / A` (2018).
 #[inline(always)]
-fn membrane_bellec2018(
+fn membrane<const EPROP: bool>(
     p: NeuronParams<'_>,
     current: &[f32],
     v: &mut [f32],
@@ -381,39 +375,23 @@ fn membrane_bellec2018(
     let (threshold_out, scaled) = (&mut threshold_out[..n], &mut scaled[..n]);
     let (alpha, rho, beta, thr) = (&p.alpha[..n], &p.rho[..n], &p.beta[..n], &p.thr[..n]);
     for j in 0..n {
-        let b_new = lerp(b[j], z[j], 1.0 - rho[j]);
-        let threshold = thr[j] + beta[j] * b_new;
-        scaled[j] = (v[j] - threshold) / threshold;
-        v[j] = lerp(v[j], current[j], 1.0 - alpha[j]) - threshold * z[j];
-        b[j] = b_new;
-        threshold_out[j] = threshold;
-    }
-}
-
-/// The e-prop equations' adaptation, threshold and membrane for one row;
-/// leaves `(v - A) / thr` in `scaled` for [`emit_spikes`].
-#[inline(always)]
-fn membrane_eprop2020(
-    p: NeuronParams<'_>,
-    current: &[f32],
-    v: &mut [f32],
-    b: &mut [f32],
-    z: &[f32],
-    threshold_out: &mut [f32],
-    scaled: &mut [f32],
-) {
-    let n = v.len();
-    let (current, b, z) = (&current[..n], &mut b[..n], &z[..n]);
-    let (threshold_out, scaled) = (&mut threshold_out[..n], &mut scaled[..n]);
-    let (alpha, rho, beta, thr) = (&p.alpha[..n], &p.rho[..n], &p.beta[..n], &p.thr[..n]);
-    for j in 0..n {
-        let b_new = z[j] + rho[j] * b[j];
-        let threshold = thr[j] + beta[j] * b_new;
-        let v_new = current[j] + alpha[j] * v[j] - thr[j] * z[j];
-        scaled[j] = (v_new - threshold) / thr[j];
-        v[j] = v_new;
-        b[j] = b_new;
-        threshold_out[j] = threshold;
+        // The model is a constant: each instance of this loop has one body.
+        if EPROP {
+            let b_new = z[j] + rho[j] * b[j];
+            let threshold = thr[j] + beta[j] * b_new;
+            let v_new = current[j] + alpha[j] * v[j] - thr[j] * z[j];
+            scaled[j] = (v_new - threshold) / thr[j];
+            v[j] = v_new;
+            b[j] = b_new;
+            threshold_out[j] = threshold;
+        } else {
+            let b_new = lerp(b[j], z[j], 1.0 - rho[j]);
+            let threshold = thr[j] + beta[j] * b_new;
+            scaled[j] = (v[j] - threshold) / threshold;
+            v[j] = lerp(v[j], current[j], 1.0 - alpha[j]) - threshold * z[j];
+            b[j] = b_new;
+            threshold_out[j] = threshold;
+        }
     }
 }
 
