@@ -156,44 +156,30 @@ impl SpikingKernel {
     /// to: a spike's gradient reaches the loss only through its surrogate
     /// derivative (the backward step multiplies them), so where that is zero
     /// the sum is not needed. A block where few are nonzero (event-driven,
-    /// [`Self::use_sparse_backward`]) sums only those `(row, j)`.
+    /// [`Self::event_driven`] with [`super::SURROGATE_BELOW`]) sums only those `(row, j)`.
     fn add_recurrent_transposed(&self, g_i: &[f32], g_z: &mut [f32], surrogate: &[f32]) {
         let n = self.n;
         if let Some(synapses) = &self.rec_rows {
             synapses.add_transposed(g_i, g_z);
             return;
         }
-        let (cells, block) = (g_i.len(), BLOCK_ROWS * n);
-        let sparse_at =
-            |start: usize| self.use_sparse_backward(&surrogate[start..(start + block).min(cells)]);
-        let mut start = 0;
-        while start < cells {
-            let mut end = (start + block).min(cells);
-            if sparse_at(start) {
+        let below = super::SURROGATE_BELOW;
+        let runs = super::BlockRuns::new(g_i.len(), BLOCK_ROWS * n, |at| {
+            self.event_driven(&surrogate[at], below)
+        });
+        for (at, sparse) in runs {
+            let (g_i, g_z) = (&g_i[at.clone()], &mut g_z[at.clone()]);
+            if sparse {
                 pulp::Arch::new().dispatch(MaskedTransposed {
                     n,
                     w_rec: &self.w_rec,
-                    g_i: &g_i[start..end],
-                    g_z: &mut g_z[start..end],
-                    surrogate: &surrogate[start..end],
+                    g_i,
+                    g_z,
+                    surrogate: &surrogate[at],
                 });
             } else {
-                // Consecutive dense blocks share one product, which equals
-                // their per-block products bit for bit (a test in gemm.rs).
-                while end < cells && !sparse_at(end) {
-                    end = (end + block).min(cells);
-                }
-                let rows = (end - start) / n;
-                gemm_add_a_bt(
-                    rows,
-                    n,
-                    n,
-                    &g_i[start..end],
-                    &self.w_rec,
-                    &mut g_z[start..end],
-                );
+                gemm_add_a_bt(g_i.len() / n, n, n, g_i, &self.w_rec, g_z);
             }
-            start = end;
         }
     }
 

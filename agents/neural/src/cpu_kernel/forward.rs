@@ -179,69 +179,54 @@ impl SpikingKernel {
         }
     }
 
-    /// Whether a block whose spikes (0 or 1) are `z` takes the sparse
-    /// recurrent product.
-    pub(super) fn use_sparse(&self, z: &[f32]) -> bool {
+    /// Whether a block takes the event-driven path: always with `Sparse`,
+    /// never with `Dense`, and with `Auto` where fewer than the share `below`
+    /// of its `values` are nonzero (spikes forward, [`super::SPARSE_BELOW`];
+    /// surrogate derivatives backward, [`super::SURROGATE_BELOW`]).
+    pub(super) fn event_driven(&self, values: &[f32], below: f32) -> bool {
         match self.recurrent {
             RecurrentProduct::Dense => false,
             RecurrentProduct::Sparse => true,
             RecurrentProduct::Auto => {
-                let spikes = z.iter().filter(|&&s| s != 0.0).count();
-                (spikes as f32) < super::SPARSE_BELOW * z.len() as f32
+                let nonzero = values.iter().filter(|&&v| v != 0.0).count();
+                (nonzero as f32) < below * values.len() as f32
             }
         }
     }
 
-    /// Whether a block of the backward pass whose spikes' surrogate
-    /// derivatives are `surrogate` takes the event-driven `g_i W_rec^T`
-    /// (summed only where the derivative is nonzero).
-    pub(super) fn use_sparse_backward(&self, surrogate: &[f32]) -> bool {
-        match self.recurrent {
-            RecurrentProduct::Dense => false,
-            RecurrentProduct::Sparse => true,
-            RecurrentProduct::Auto => {
-                let live = surrogate.iter().filter(|&&d| d != 0.0).count();
-                (live as f32) < super::SURROGATE_BELOW * surrogate.len() as f32
-            }
-        }
+    /// Whether a block whose spikes (0 or 1) are `z` takes the sparse
+    /// recurrent product.
+    pub(super) fn use_sparse(&self, z: &[f32]) -> bool {
+        self.event_driven(z, super::SPARSE_BELOW)
     }
 
     /// One network step of a run of whole blocks of `block` cells. Whether a
     /// block takes the sparse recurrent product is decided per block, as
-    /// always; consecutive dense blocks share one product, which equals their
-    /// per-block products bit for bit (a test in gemm.rs), so how the blocks
-    /// are grouped changes no result.
+    /// always; consecutive dense blocks share one product (see
+    /// [`super::BlockRuns`]), so how the blocks are grouped changes no result.
     fn group_step(&self, rows: Rows<'_>, block: usize) {
         let n = self.n;
         // I = x W_in + z W_rec, with z the spikes before this step.
         rows.current.copy_from_slice(rows.input_current);
-        let cells = rows.z.len();
-        let mut start = 0;
-        while start < cells {
-            let block_end = (start + block).min(cells);
-            let (z, current) = (
-                &rows.z[start..block_end],
-                &mut rows.current[start..block_end],
-            );
-            if let Some(synapses) = &self.rec_rows {
+        if let Some(synapses) = &self.rec_rows {
+            for (z, current) in rows.z.chunks(block).zip(rows.current.chunks_mut(block)) {
                 synapses.add_fired(z, current);
-                start = block_end;
-            } else if self.use_sparse(z) {
-                pulp::Arch::new().dispatch(FiredRows {
-                    n,
-                    w_rec: &self.w_rec,
-                    z,
-                    current,
-                });
-                start = block_end;
-            } else {
-                let mut end = block_end;
-                while end < cells && !self.use_sparse(&rows.z[end..(end + block).min(cells)]) {
-                    end = (end + block).min(cells);
+            }
+        } else {
+            let z_all: &[f32] = rows.z;
+            let runs = super::BlockRuns::new(z_all.len(), block, |at| self.use_sparse(&z_all[at]));
+            for (at, sparse) in runs {
+                let (z, current) = (&z_all[at.clone()], &mut rows.current[at]);
+                if sparse {
+                    pulp::Arch::new().dispatch(FiredRows {
+                        n,
+                        w_rec: &self.w_rec,
+                        z,
+                        current,
+                    });
+                } else {
+                    gemm(z.len() / n, n, n, z, &self.w_rec, 1.0, current);
                 }
-                let (z, current) = (&rows.z[start..end], &mut rows.current[start..end]);
-                gemm(z.len() / n, n, n, z, &self.w_rec, 1.0, current);
-                start = end;
             }
         }
         self.update_rows(rows);

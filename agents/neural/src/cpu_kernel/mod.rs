@@ -266,3 +266,91 @@ impl SpikingKernel {
         self.n_in
     }
 }
+
+/// The runs of one step's blocks of `block` cells (the last one may be
+/// shorter): each event-driven block alone, consecutive dense blocks merged
+/// into one run, whose single product equals their per-block products bit for
+/// bit (a test in gemm.rs). `event_driven` decides a block (given its cells)
+/// once; the iterator yields `(cells, event_driven)`.
+pub(crate) struct BlockRuns<F> {
+    cells: usize,
+    block: usize,
+    start: usize,
+    /// The decision for the block at `start`, when a dense run already took it.
+    decided: Option<bool>,
+    event_driven: F,
+}
+
+impl<F: FnMut(std::ops::Range<usize>) -> bool> BlockRuns<F> {
+    pub(crate) fn new(cells: usize, block: usize, event_driven: F) -> Self {
+        Self {
+            cells,
+            block: block.max(1),
+            start: 0,
+            decided: None,
+            event_driven,
+        }
+    }
+
+    fn block_at(&self, start: usize) -> std::ops::Range<usize> {
+        start..(start + self.block).min(self.cells)
+    }
+}
+
+impl<F: FnMut(std::ops::Range<usize>) -> bool> Iterator for BlockRuns<F> {
+    type Item = (std::ops::Range<usize>, bool);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.start >= self.cells {
+            return None;
+        }
+        let first = self.block_at(self.start);
+        let sparse = match self.decided.take() {
+            Some(sparse) => sparse,
+            None => (self.event_driven)(first.clone()),
+        };
+        let mut end = first.end;
+        if !sparse {
+            while end < self.cells {
+                let next = self.block_at(end);
+                if (self.event_driven)(next.clone()) {
+                    self.decided = Some(true);
+                    break;
+                }
+                end = next.end;
+            }
+        }
+        let run = self.start..end;
+        self.start = end;
+        Some((run, sparse))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BlockRuns;
+
+    #[test]
+    fn block_runs_merge_dense_blocks_and_decide_each_block_once() {
+        // Seven blocks of 4 cells, the last one 2 cells: D D S D S S D.
+        let pattern = [false, false, true, false, true, true, false];
+        let mut asked = Vec::new();
+        let runs: Vec<_> = BlockRuns::new(26, 4, |at: std::ops::Range<usize>| {
+            asked.push(at.start);
+            pattern[at.start / 4]
+        })
+        .collect();
+        assert_eq!(
+            runs,
+            vec![
+                (0..8, false),
+                (8..12, true),
+                (12..16, false),
+                (16..20, true),
+                (20..24, true),
+                (24..26, false),
+            ]
+        );
+        assert_eq!(asked, vec![0, 4, 8, 12, 16, 20, 24], "each block once");
+    }
+}
