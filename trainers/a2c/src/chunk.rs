@@ -17,6 +17,8 @@ pub(crate) struct Chunks {
     pub denom: f64,
     /// Entropy weight of this update.
     pub entropy_weight: f64,
+    /// Discount of this update.
+    pub gamma: f64,
 }
 
 /// What the chunks of one update add up to.

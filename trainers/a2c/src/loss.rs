@@ -2,8 +2,7 @@
 //! gradient by hand are `lsnn_rl_trainer::penalty`'s, shared with PPO).
 
 use lsnn_rl_trainer::TrainError;
-use lsnn_rl_trainer::config::Advantage;
-use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
+use lsnn_rl_trainer::returns::{ChunkData, estimate_returns};
 use lsnn_rl_trainer::rollout::{Batch, log_prob_and_entropy};
 use tch::{Device, Kind, Tensor};
 
@@ -32,10 +31,7 @@ pub(crate) fn chunk_loss(
         trial_end: &record.trial_end,
         bootstrap,
     };
-    let (advantages, targets) = match t.advantage {
-        Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
-        Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
-    };
+    let (advantages, targets) = estimate_returns(&data, t, chunks.gamma);
     let to_tensor = |v: &[f32]| Tensor::from_slice(v).to_device(net.device);
     let (mask, advantages, targets) = (
         to_tensor(&record.mask),

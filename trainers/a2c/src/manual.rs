@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use lsnn_rl_neural::SpikingKernel;
 use lsnn_rl_trainer::TrainError;
-use lsnn_rl_trainer::config::{Advantage, TrainConfig};
+use lsnn_rl_trainer::config::TrainConfig;
 use lsnn_rl_trainer::cpu_loss::{LossInputs, actor_critic_loss};
-use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
+use lsnn_rl_trainer::returns::{ChunkData, estimate_returns};
 use lsnn_rl_trainer::rollout::{ActionMode, Batch, choose_actions_from, gaussian_std};
 use tch::Device;
 
@@ -73,7 +73,8 @@ pub(crate) fn backprop_manual(
         // The loss and its gradients in Rust, on the kernel's buffers.
         heads.policy(&features, &mut outputs);
         let values = heads.value(&features);
-        let (advantages, targets) = returns(&t, &record, &values, &bootstrap, batch_size);
+        let (advantages, targets) =
+            returns(&t, chunks.gamma, &record, &values, &bootstrap, batch_size);
         let (terms, loss_grads) = actor_critic_loss(&LossInputs {
             space: batch.action_space(),
             outputs: &outputs,
@@ -116,6 +117,7 @@ pub(crate) fn backprop_manual(
 /// The advantages and value targets of a chunk, as `chunk_loss` computes them.
 fn returns(
     t: &TrainConfig,
+    gamma: f64,
     record: &ChunkRecord,
     values: &[f32],
     bootstrap: &[f32],
@@ -129,8 +131,5 @@ fn returns(
         trial_end: &record.trial_end,
         bootstrap,
     };
-    match t.advantage {
-        Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
-        Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
-    }
+    estimate_returns(&data, t, gamma)
 }

@@ -35,6 +35,7 @@ impl Algorithm for A2c {
             trial_steps,
             denom,
             entropy_weight: ctx.entropy_weight,
+            gamma: ctx.gamma,
         };
         let mut totals = UpdateTotals::default();
         match ctx.kernel.take() {

@@ -8,7 +8,7 @@ mod common;
 use common::{Quiet, dist, weights};
 
 use lsnn_rl_a2c::run::{RunDir, Start, train};
-use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, UpdateStats};
+use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Schedule, UpdateStats};
 use lsnn_rl_neural::{AgentKind, NeuronModel};
 use tch::Device;
 
@@ -205,6 +205,35 @@ fn same_seed_same_weights_bit_for_bit() {
     assert_eq!(s1, s2);
     let (w3, _) = run(6);
     assert_ne!(w1, w3);
+}
+
+/// `train.gamma_schedule` reaches the returns of both backward passes: a
+/// discount moving from 0.9 to 0 leaves the first update (still at 0.9) as
+/// the constant discount's and changes the second.
+#[test]
+fn a_scheduled_discount_changes_the_updates_after_the_first() {
+    tch::set_num_threads(1);
+    for bptt in [Bptt::Manual, Bptt::Autograd] {
+        let run = |schedule: Schedule| {
+            let mut config = small_config(7);
+            config.train.bptt = bptt;
+            config.train.updates = 3;
+            config.train.gamma_final = 0.0;
+            config.train.gamma_schedule = schedule;
+            let mut trainer =
+                lsnn_rl_a2c::trainer(config.clone(), dist(&config.env), Device::Cpu).unwrap();
+            (0..2)
+                .map(|_| {
+                    trainer.update().unwrap();
+                    weights(&trainer)
+                })
+                .collect::<Vec<_>>()
+        };
+        let constant = run(Schedule::Constant);
+        let linear = run(Schedule::Linear);
+        assert_eq!(constant[0], linear[0], "{bptt:?}: update 1 at gamma 0.9");
+        assert_ne!(constant[1], linear[1], "{bptt:?}: update 2 at gamma 0.45");
+    }
 }
 
 /// The CPU kernel's thread pool changes no bit of a run: batch 37 (three

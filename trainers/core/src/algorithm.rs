@@ -93,6 +93,8 @@ pub struct UpdateContext<'a> {
     pub lr: f64,
     /// Entropy weight of this update.
     pub entropy_weight: f64,
+    /// Discount of this update (`train.gamma_schedule`).
+    pub gamma: f64,
     /// The CPU kernel when gradients are computed by its hand-derived
     /// backward pass (`train.bptt`), else None (autograd).
     pub kernel: Option<SpikingKernel>,

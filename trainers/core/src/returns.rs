@@ -1,6 +1,8 @@
 //! Returns and advantages, computed in plain Rust on time-major arrays
 //! (`[t * batch + b]`).
 
+use crate::config::{Advantage, TrainConfig};
+
 /// Rewards and values of one rollout chunk.
 pub struct ChunkData<'a> {
     /// Trials in the batch.
@@ -15,6 +17,15 @@ pub struct ChunkData<'a> {
     pub trial_end: &'a [f32],
     /// Value of the state after the chunk, per trial (0 where the trial ended).
     pub bootstrap: &'a [f32],
+}
+
+/// The advantages and value targets `train.advantage` asks for, with this
+/// update's discount `gamma` (`RunConfig::gamma_at`).
+pub fn estimate_returns(data: &ChunkData, train: &TrainConfig, gamma: f64) -> (Vec<f32>, Vec<f32>) {
+    match train.advantage {
+        Advantage::Gae => gae(data, gamma as f32, train.gae_lambda as f32),
+        Advantage::Nstep => n_step(data, gamma as f32, train.n_step),
+    }
 }
 
 /// GAE(lambda) advantages and the value targets (advantage + value).

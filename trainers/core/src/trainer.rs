@@ -262,6 +262,7 @@ impl Trainer {
             update,
             lr,
             entropy_weight,
+            gamma: self.config.gamma_at(update),
             kernel,
             adam: &mut self.adam,
             inject_armed: self.lr_factor == 1.0,

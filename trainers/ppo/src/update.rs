@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use lsnn_rl_env::{derive_seed, rng_from_seed};
 use lsnn_rl_trainer::TrainError;
 use lsnn_rl_trainer::algorithm::{Algorithm, UpdateContext, UpdateReport};
-use lsnn_rl_trainer::config::Advantage;
 use lsnn_rl_trainer::cpu_loss::{LossInputs, LossTerms, PpoInputs, actor_critic_loss};
-use lsnn_rl_trainer::returns::{ChunkData, gae, n_step};
+use lsnn_rl_trainer::returns::{ChunkData, estimate_returns};
 use lsnn_rl_trainer::rollout::log_prob_and_entropy;
 use rand::seq::SliceRandom;
 use tch::{Device, Kind, Tensor};
@@ -47,7 +46,7 @@ impl Algorithm for Ppo {
     fn update(&mut self, ctx: &mut UpdateContext<'_>) -> Result<UpdateReport, TrainError> {
         let rollout = collect(ctx)?;
         let t = ctx.config.train.clone();
-        let (advantages, targets) = advantages(&rollout, &t);
+        let (advantages, targets) = advantages(&rollout, &t, ctx.gamma);
         let old_log_probs = old_log_probs(ctx, &rollout)?;
         let manual = ctx.kernel.is_some();
         let b = rollout.batch;
@@ -264,7 +263,7 @@ fn tensor_loss(
 
 /// Advantages (normalised over the update's steps when
 /// `train.ppo_normalize_advantages`) and value targets of the whole trials.
-fn advantages(r: &Rollout, t: &lsnn_rl_trainer::TrainConfig) -> (Vec<f32>, Vec<f32>) {
+fn advantages(r: &Rollout, t: &lsnn_rl_trainer::TrainConfig, gamma: f64) -> (Vec<f32>, Vec<f32>) {
     let data = ChunkData {
         batch: r.batch,
         rewards: &r.rewards,
@@ -273,10 +272,7 @@ fn advantages(r: &Rollout, t: &lsnn_rl_trainer::TrainConfig) -> (Vec<f32>, Vec<f
         trial_end: &r.trial_end,
         bootstrap: &vec![0.0; r.batch],
     };
-    let (mut advantages, targets) = match t.advantage {
-        Advantage::Gae => gae(&data, t.gamma as f32, t.gae_lambda as f32),
-        Advantage::Nstep => n_step(&data, t.gamma as f32, t.n_step),
-    };
+    let (mut advantages, targets) = estimate_returns(&data, t, gamma);
     if t.ppo_normalize_advantages {
         let live: Vec<f64> = advantages
             .iter()

@@ -8,7 +8,9 @@ use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::AgentKind;
 use lsnn_rl_ppo::Ppo;
 use lsnn_rl_trainer::run::{Progress, RunDir, Start, train};
-use lsnn_rl_trainer::{ActionMode, Algo, Bptt, EvalSummary, RunConfig, Trainer, UpdateStats};
+use lsnn_rl_trainer::{
+    ActionMode, Algo, Bptt, EvalSummary, RunConfig, Schedule, Trainer, UpdateStats,
+};
 use tch::Device;
 
 fn dist(spec: &str) -> Arc<dyn TaskDistribution> {
@@ -184,6 +186,31 @@ fn the_same_seed_gives_the_same_weights_bit_for_bit() {
     };
     assert_eq!(run(5), run(5));
     assert_ne!(run(5), run(6));
+}
+
+/// PPO's advantages take the update's scheduled discount: moving it from
+/// 0.9 to 0 leaves the first update as the constant discount's and changes
+/// the second.
+#[test]
+fn a_scheduled_discount_changes_the_updates_after_the_first() {
+    tch::set_num_threads(1);
+    let run = |schedule: Schedule| {
+        let mut config = small_config(7);
+        config.train.updates = 3;
+        config.train.gamma_final = 0.0;
+        config.train.gamma_schedule = schedule;
+        let mut trainer = trainer(config);
+        (0..2)
+            .map(|_| {
+                trainer.update().unwrap();
+                trainer.weights().unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let constant = run(Schedule::Constant);
+    let linear = run(Schedule::Linear);
+    assert_eq!(constant[0], linear[0], "update 1 at gamma 0.9");
+    assert_ne!(constant[1], linear[1], "update 2 at gamma 0.45");
 }
 
 struct StopAfter(Option<usize>);

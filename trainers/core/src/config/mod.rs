@@ -129,8 +129,17 @@ pub struct TrainConfig {
     pub updates: usize,
     /// Trials rolled out in lockstep per update, each on its own task.
     pub batch: usize,
-    /// Discount per environment step, across the episodes of a trial.
+    /// Discount per environment step, across the episodes of a trial (at
+    /// the first update when `gamma_schedule` moves it).
     pub gamma: f64,
+    /// Discount at the last update (with a `gamma_schedule` other than
+    /// "constant"): a short horizon while the policy is crude, a long one
+    /// once it is good enough to value exploration.
+    pub gamma_final: f64,
+    /// How the discount moves from `gamma` to `gamma_final`: "constant"
+    /// (default: `gamma` throughout), "linear" or "cosine"; over the same
+    /// updates as the learning-rate and entropy schedules.
+    pub gamma_schedule: Schedule,
     /// How advantages are estimated: "gae" or "nstep".
     pub advantage: Advantage,
     /// GAE lambda (1 = discounted Monte-Carlo returns minus the value).
@@ -233,6 +242,8 @@ impl Default for TrainConfig {
             updates: 5000,
             batch: 32,
             gamma: 0.9,
+            gamma_final: 0.9,
+            gamma_schedule: Schedule::Constant,
             advantage: Advantage::Gae,
             gae_lambda: 1.0,
             n_step: 5,
@@ -395,17 +406,33 @@ impl RunConfig {
     /// and keeps its final value after that.
     pub fn schedules_at(&self, update: usize) -> (f64, f64) {
         let t = &self.train;
+        let (at, total) = self.schedule_progress(update);
+        (
+            t.lr_schedule.value(t.lr, t.lr_final, at, total),
+            t.entropy_schedule
+                .value(t.entropy_weight, t.entropy_final, at, total),
+        )
+    }
+
+    /// The discount at `update` (0-based), on the schedules' updates.
+    pub fn gamma_at(&self, update: usize) -> f64 {
+        let t = &self.train;
+        let (at, total) = self.schedule_progress(update);
+        t.gamma_schedule.value(t.gamma, t.gamma_final, at, total)
+    }
+
+    /// Where `update` lies in the schedules' window: (updates since its
+    /// start, its length).
+    fn schedule_progress(&self, update: usize) -> (usize, usize) {
+        let t = &self.train;
         let end = if t.schedule_end == 0 {
             t.updates
         } else {
             t.schedule_end
         };
-        let at = update.saturating_sub(t.schedule_start);
-        let total = end.saturating_sub(t.schedule_start);
         (
-            t.lr_schedule.value(t.lr, t.lr_final, at, total),
-            t.entropy_schedule
-                .value(t.entropy_weight, t.entropy_final, at, total),
+            update.saturating_sub(t.schedule_start),
+            end.saturating_sub(t.schedule_start),
         )
     }
 

@@ -47,6 +47,38 @@ fn extending_a_run_keeps_or_restarts_its_schedules() {
 }
 
 #[test]
+fn the_discount_is_constant_unless_scheduled() {
+    let mut config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    config.train.updates = 11;
+    config.train.gamma = 0.9;
+    config.train.gamma_final = 0.99;
+    // The default schedule is constant: gamma_final is not used.
+    for u in [0, 5, 10, 20] {
+        assert_eq!(config.gamma_at(u), 0.9);
+    }
+    config.train.gamma_schedule = Schedule::Linear;
+    assert_eq!(config.gamma_at(0), 0.9);
+    assert!((config.gamma_at(5) - 0.945).abs() < 1e-12);
+    assert!((config.gamma_at(10) - 0.99).abs() < 1e-12);
+    assert!((config.gamma_at(30) - 0.99).abs() < 1e-12);
+    // An extended run keeps the final discount, or runs the schedule again.
+    let (keep, _) = config.extended(30, ScheduleChoice::Keep);
+    assert!((keep.gamma_at(20) - 0.99).abs() < 1e-12);
+    let (restart, _) = config.extended(30, ScheduleChoice::Restart);
+    assert_eq!(restart.gamma_at(11), 0.9);
+    // Set by key, and checked like gamma.
+    let set = config
+        .with_overrides(&["train.gamma_final=0.95".into()])
+        .unwrap();
+    assert_eq!(set.train.gamma_final, 0.95);
+    let err = config
+        .with_overrides(&["train.gamma_final=1.5".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("train.gamma_final"), "{err}");
+}
+
+#[test]
 fn toml_round_trips_and_overrides_apply() {
     let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
     assert_eq!(RunConfig::from_toml(&config.to_toml()).unwrap(), config);

@@ -26,7 +26,11 @@ impl RunConfig {
                 return Err(invalid(key, value.to_string(), "must be at least 1"));
             }
         }
-        let unit = [("train.gamma", t.gamma), ("train.gae_lambda", t.gae_lambda)];
+        let unit = [
+            ("train.gamma", t.gamma),
+            ("train.gamma_final", t.gamma_final),
+            ("train.gae_lambda", t.gae_lambda),
+        ];
         for (key, value) in unit {
             if !(0.0..=1.0).contains(&value) {
                 return Err(invalid(key, value.to_string(), "must lie in [0, 1]"));
