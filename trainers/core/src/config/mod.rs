@@ -453,17 +453,28 @@ impl RunConfig {
                 next.train.schedule_end = old_end;
                 let (lr, entropy) = next.schedules_at(old_end);
                 // Printed to 9 decimals: the schedules' last bits are noise.
-                let (lr, entropy) = ((lr * 1e9).round() / 1e9, (entropy * 1e9).round() / 1e9);
+                let round = |x: f64| (x * 1e9).round() / 1e9;
+                let (lr, entropy) = (round(lr), round(entropy));
+                let discount = if self.train.gamma_schedule == Schedule::Constant {
+                    String::new()
+                } else {
+                    format!(", discount {}", round(next.gamma_at(old_end)))
+                };
                 format!(
-                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules keep their final values (lr {lr}, entropy weight {entropy}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
+                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules keep their final values (lr {lr}, entropy weight {entropy}{discount}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
                     old + 1
                 )
             }
             ScheduleChoice::Restart => {
                 next.train.schedule_start = old;
                 next.train.schedule_end = updates;
+                let discount = if self.train.gamma_schedule == Schedule::Constant {
+                    String::new()
+                } else {
+                    format!(", discount {}", self.train.gamma)
+                };
                 format!(
-                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules start again from lr {} and entropy weight {} over updates {} to {updates}; pass --schedule keep to continue at their final values",
+                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules start again from lr {} and entropy weight {}{discount} over updates {} to {updates}; pass --schedule keep to continue at their final values",
                     self.train.lr,
                     self.train.entropy_weight,
                     old + 1

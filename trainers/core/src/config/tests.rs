@@ -62,10 +62,12 @@ fn the_discount_is_constant_unless_scheduled() {
     assert!((config.gamma_at(10) - 0.99).abs() < 1e-12);
     assert!((config.gamma_at(30) - 0.99).abs() < 1e-12);
     // An extended run keeps the final discount, or runs the schedule again.
-    let (keep, _) = config.extended(30, ScheduleChoice::Keep);
+    let (keep, said) = config.extended(30, ScheduleChoice::Keep);
     assert!((keep.gamma_at(20) - 0.99).abs() < 1e-12);
-    let (restart, _) = config.extended(30, ScheduleChoice::Restart);
+    assert!(said.contains("discount 0.99"), "{said}");
+    let (restart, said) = config.extended(30, ScheduleChoice::Restart);
     assert_eq!(restart.gamma_at(11), 0.9);
+    assert!(said.contains("discount 0.9 "), "{said}");
     // Set by key, and checked like gamma.
     let set = config
         .with_overrides(&["train.gamma_final=0.95".into()])
