@@ -143,7 +143,8 @@ pub struct TrainArgs {
     #[arg(long, conflicts_with_all = ["overwrite", "env", "agent", "config", "set", "seed", "algo", "no_recipe"])]
     pub resume: bool,
     /// With --resume and more --updates than the run had: what the
-    /// learning-rate and entropy schedules do over the new updates. "keep":
+    /// learning-rate and entropy schedules (and a scheduled discount) do
+    /// over the new updates. "keep":
     /// stay at their final values; "restart": run again from their start
     /// values. The first line of output says which.
     #[arg(long, value_enum, default_value = "keep", requires = "resume")]

@@ -98,7 +98,8 @@ impl Algo {
     }
 }
 
-/// What the learning-rate and entropy schedules do when a finished run is
+/// What the schedules (learning rate, entropy weight, a scheduled discount)
+/// do when a finished run is
 /// extended (`lsnn-rl train --resume` with a larger `--updates`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScheduleChoice {
@@ -134,7 +135,8 @@ pub struct TrainConfig {
     pub gamma: f64,
     /// Discount at the last update (with a `gamma_schedule` other than
     /// "constant"): a short horizon while the policy is crude, a long one
-    /// once it is good enough to value exploration.
+    /// once it is good enough to value exploration. Like `lr_final` it has
+    /// its own default (0.9), so set it with the schedule.
     pub gamma_final: f64,
     /// How the discount moves from `gamma` to `gamma_final`: "constant"
     /// (default: `gamma` throughout), "linear" or "cosine"; over the same
@@ -169,7 +171,7 @@ pub struct TrainConfig {
     pub lr_final: f64,
     /// How the learning rate moves: "constant", "linear" or "cosine".
     pub lr_schedule: Schedule,
-    /// Update at which the learning-rate and entropy schedules start from
+    /// Update at which the learning-rate, entropy and discount schedules start from
     /// their start values (0; `lsnn-rl train --resume --schedule restart`
     /// sets it to where the extended run had ended).
     pub schedule_start: usize,
@@ -461,7 +463,7 @@ impl RunConfig {
                     format!(", discount {}", round(next.gamma_at(old_end)))
                 };
                 format!(
-                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules keep their final values (lr {lr}, entropy weight {entropy}{discount}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
+                    "extending the run from {old} to {updates} updates: the schedules keep their final values (lr {lr}, entropy weight {entropy}{discount}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
                     old + 1
                 )
             }
@@ -474,7 +476,7 @@ impl RunConfig {
                     format!(", discount {}", self.train.gamma)
                 };
                 format!(
-                    "extending the run from {old} to {updates} updates: the learning-rate and entropy schedules start again from lr {} and entropy weight {}{discount} over updates {} to {updates}; pass --schedule keep to continue at their final values",
+                    "extending the run from {old} to {updates} updates: the schedules start again from lr {} and entropy weight {}{discount} over updates {} to {updates}; pass --schedule keep to continue at their final values",
                     self.train.lr,
                     self.train.entropy_weight,
                     old + 1
