@@ -40,6 +40,7 @@ macro_rules! recipe {
 pub const RECIPES: &[Recipe] = &[
     recipe!("bandit-bernoulli", "lsnn"),
     recipe!("bandit-bernoulli", "lstm"),
+    recipe!("bandit-bernoulli", "gru"),
     recipe!("maze-water-grid", "lsnn"),
     recipe!("arena-water", "lsnn"),
     recipe!("maze-random", "lsnn"),
