@@ -20,7 +20,7 @@ pub struct ChunkData<'a> {
 }
 
 /// The advantages and value targets `train.advantage` asks for, with this
-/// update's discount `gamma` (`RunConfig::gamma_at`).
+/// update's discount `gamma` (`RunConfig::schedules_at`).
 pub fn estimate_returns(data: &ChunkData, train: &TrainConfig, gamma: f64) -> (Vec<f32>, Vec<f32>) {
     match train.advantage {
         Advantage::Gae => gae(data, gamma as f32, train.gae_lambda as f32),

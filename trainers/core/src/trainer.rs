@@ -238,8 +238,8 @@ impl Trainer {
     pub fn update(&mut self) -> Result<UpdateStats, TrainError> {
         let t = &self.config.train;
         let update = self.updates_done;
-        let (lr, entropy_weight) = self.config.schedules_at(update);
-        let lr = lr * self.lr_factor;
+        let scheduled = self.config.schedules_at(update);
+        let (lr, entropy_weight) = (scheduled.lr * self.lr_factor, scheduled.entropy_weight);
         let batch_size = t.batch;
         let train_seed = derive_seed(self.config.seed, TRAIN_STREAM);
         // Poisson input spikes are drawn by LibTorch's generator: seeding it from
@@ -262,7 +262,7 @@ impl Trainer {
             update,
             lr,
             entropy_weight,
-            gamma: self.config.gamma_at(update),
+            gamma: scheduled.gamma,
             kernel,
             adam: &mut self.adam,
             inject_armed: self.lr_factor == 1.0,

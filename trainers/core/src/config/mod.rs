@@ -386,6 +386,17 @@ pub enum ConfigError {
     Inputs(String),
 }
 
+/// The values the schedules give one update ([`RunConfig::schedules_at`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scheduled {
+    /// Learning rate, before any roll-back factor.
+    pub lr: f64,
+    /// Entropy bonus weight.
+    pub entropy_weight: f64,
+    /// Discount (`train.gamma` throughout unless `train.gamma_schedule` moves it).
+    pub gamma: f64,
+}
+
 impl RunConfig {
     /// The defaults for an environment and agent kind.
     pub fn new(env: &str, agent: lsnn_rl_neural::AgentKind, seed: u64) -> Self {
@@ -402,40 +413,25 @@ impl RunConfig {
         }
     }
 
-    /// The learning rate (before any roll-back factor) and the entropy
-    /// weight at `update` (0-based): each schedule runs from
+    /// The scheduled values at `update` (0-based): each schedule runs from
     /// `train.schedule_start` to `train.schedule_end` (0: `train.updates`)
     /// and keeps its final value after that.
-    pub fn schedules_at(&self, update: usize) -> (f64, f64) {
-        let t = &self.train;
-        let (at, total) = self.schedule_progress(update);
-        (
-            t.lr_schedule.value(t.lr, t.lr_final, at, total),
-            t.entropy_schedule
-                .value(t.entropy_weight, t.entropy_final, at, total),
-        )
-    }
-
-    /// The discount at `update` (0-based), on the schedules' updates.
-    pub fn gamma_at(&self, update: usize) -> f64 {
-        let t = &self.train;
-        let (at, total) = self.schedule_progress(update);
-        t.gamma_schedule.value(t.gamma, t.gamma_final, at, total)
-    }
-
-    /// Where `update` lies in the schedules' window: (updates since its
-    /// start, its length).
-    fn schedule_progress(&self, update: usize) -> (usize, usize) {
+    pub fn schedules_at(&self, update: usize) -> Scheduled {
         let t = &self.train;
         let end = if t.schedule_end == 0 {
             t.updates
         } else {
             t.schedule_end
         };
-        (
-            update.saturating_sub(t.schedule_start),
-            end.saturating_sub(t.schedule_start),
-        )
+        let at = update.saturating_sub(t.schedule_start);
+        let total = end.saturating_sub(t.schedule_start);
+        Scheduled {
+            lr: t.lr_schedule.value(t.lr, t.lr_final, at, total),
+            entropy_weight: t
+                .entropy_schedule
+                .value(t.entropy_weight, t.entropy_final, at, total),
+            gamma: t.gamma_schedule.value(t.gamma, t.gamma_final, at, total),
+        }
     }
 
     /// This run's configuration extended to `updates` updates (more than it
@@ -453,15 +449,11 @@ impl RunConfig {
         let message = match choice {
             ScheduleChoice::Keep => {
                 next.train.schedule_end = old_end;
-                let (lr, entropy) = next.schedules_at(old_end);
+                let last = next.schedules_at(old_end);
                 // Printed to 9 decimals: the schedules' last bits are noise.
                 let round = |x: f64| (x * 1e9).round() / 1e9;
-                let (lr, entropy) = (round(lr), round(entropy));
-                let discount = if self.train.gamma_schedule == Schedule::Constant {
-                    String::new()
-                } else {
-                    format!(", discount {}", round(next.gamma_at(old_end)))
-                };
+                let (lr, entropy) = (round(last.lr), round(last.entropy_weight));
+                let discount = self.scheduled_discount(round(last.gamma));
                 format!(
                     "extending the run from {old} to {updates} updates: the schedules keep their final values (lr {lr}, entropy weight {entropy}{discount}) after update {old_end}; pass --schedule restart to run them again over updates {} to {updates}",
                     old + 1
@@ -470,11 +462,7 @@ impl RunConfig {
             ScheduleChoice::Restart => {
                 next.train.schedule_start = old;
                 next.train.schedule_end = updates;
-                let discount = if self.train.gamma_schedule == Schedule::Constant {
-                    String::new()
-                } else {
-                    format!(", discount {}", self.train.gamma)
-                };
+                let discount = self.scheduled_discount(self.train.gamma);
                 format!(
                     "extending the run from {old} to {updates} updates: the schedules start again from lr {} and entropy weight {}{discount} over updates {} to {updates}; pass --schedule keep to continue at their final values",
                     self.train.lr,
@@ -484,6 +472,16 @@ impl RunConfig {
             }
         };
         (next, message)
+    }
+
+    /// ", discount G" for the extend messages where the discount is
+    /// scheduled, else nothing.
+    fn scheduled_discount(&self, gamma: f64) -> String {
+        if self.train.gamma_schedule == Schedule::Constant {
+            String::new()
+        } else {
+            format!(", discount {gamma}")
+        }
     }
 
     /// Checks the configuration once and marks it checked.
