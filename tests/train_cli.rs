@@ -297,6 +297,29 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
             && config.contains("k_steps = 2"),
         "{config}"
     );
+    // The run's config.toml given back with --config: its own keys (here a
+    // K the recipe does not have), the recipe it came from named as such.
+    let edited = dir.path().join("edited.toml");
+    std::fs::write(&edited, config.replace("k_steps = 2", "k_steps = 3")).unwrap();
+    let again = dir.path().join("again");
+    let out = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--config",
+        edited.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = stderr(&out).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.ends_with(
+            "records that it started from the tuned recipe configs/maze-water-grid/lsnn.toml; its own keys apply"
+        ),
+        "{first}"
+    );
+    let config = std::fs::read_to_string(again.join("config.toml")).unwrap();
+    assert!(config.contains("k_steps = 3"), "{config}");
     // --no-recipe: the plain defaults, nothing said, nothing recorded.
     let plain = dir.path().join("plain");
     let mut args = vec![

@@ -155,13 +155,23 @@ pub fn run(registry: &Registry, request: &TrainRequest) -> anyhow::Result<()> {
         }
         _ => config,
     };
-    if let (Some(recipe), false) = (&config.get().recipe, resume) {
+    let config_file = match &request.config {
+        ConfigSource::Fresh(layers) => layers.file.as_deref(),
+        ConfigSource::Resume { .. } => None,
+    };
+    match (&config.get().recipe, resume, config_file) {
+        (Some(recipe), false, Some(file)) => eprintln!(
+            // The file's keys apply, not today's recipe file.
+            "{} records that it started from the tuned recipe {recipe}; its own keys apply",
+            file.display()
+        ),
         // Said first, even with --quiet: the run is not on the plain defaults.
-        eprintln!(
+        (Some(recipe), false, None) => eprintln!(
             "using the tuned recipe {recipe} for {} + {} (docs/search.md); --set overrides its keys, --no-recipe starts from the plain defaults",
             config.get().env,
             config.get().agent.kind.as_str()
-        );
+        ),
+        _ => {}
     }
     let config = config.into_inner();
 

@@ -211,6 +211,34 @@ mod tests {
     }
 
     #[test]
+    fn every_recorded_search_configuration_still_loads() {
+        // scripts/experiments/search-run.sh trains these files again: each
+        // search run it lists must have one, and each must still be a valid
+        // run configuration with the seed its name ends in.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let table = std::fs::read_to_string(root.join("scripts/experiments/search-runs.tsv"))
+            .expect("the search-runs table");
+        let names: Vec<&str> = table
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .map(|line| line.split('\t').next().unwrap())
+            .collect();
+        assert!(names.len() > 50, "{} runs listed", names.len());
+        for name in names {
+            let path = root.join(format!("docs/results/search-configs/{name}.toml"));
+            let layers = ConfigLayers {
+                file: Some(path.clone()),
+                ..ConfigLayers::default()
+            };
+            let config = ValidatedConfig::resolve(&layers)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+                .into_inner();
+            let seed: u64 = name.rsplit('-').next().unwrap().parse().unwrap();
+            assert_eq!(config.seed, seed, "{name}");
+        }
+    }
+
+    #[test]
     fn invalid_values_and_missing_files_are_errors() {
         let bad = ConfigLayers {
             set: vec!["train.batch=0".into()],
