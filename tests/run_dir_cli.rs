@@ -149,6 +149,37 @@ fn extending_a_finished_run_says_what_the_schedules_do() {
     );
     assert_eq!(lr_of(5), final_lr);
     assert_eq!(lr_of(6), final_lr);
+    // The extended run's config.toml (train.schedule_end = 4) trains the same
+    // run straight: the same weights and the same rows, wall clock aside.
+    let straight = dir.path().join("straight");
+    let config = dir.path().join("extended.toml");
+    std::fs::copy(run.join("config.toml"), &config).unwrap();
+    let again = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        straight.to_str().unwrap(),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let newest = "checkpoints/update-0000006.safetensors";
+    assert_eq!(
+        std::fs::read(run.join(newest)).unwrap(),
+        std::fs::read(straight.join(newest)).unwrap()
+    );
+    let rows_without_wall = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(dir.join("train.csv"))
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells.remove(2); // wall_s
+                cells.join(",")
+            })
+            .collect()
+    };
+    assert_eq!(rows_without_wall(&run), rows_without_wall(&straight));
 
     let restarted = lsnn_rl(&[
         "train",
