@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_clean_failure, stderr, stdout};
+use common::{assert_clean_failure, rows_without_wall, stderr, stdout};
 use lsnn_rl_a2c::checkpoint;
 use rand::{Rng, SeedableRng};
 
@@ -83,22 +83,6 @@ fn run(args: &[String], env: &[(&str, String)]) -> Output {
     command(args, env).output().expect("the binary runs")
 }
 
-/// A CSV's rows without the wall-clock column (index 2 of train.csv).
-fn rows(path: &Path, wall_column: bool) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let mut cells: Vec<&str> = line.split(',').collect();
-            if wall_column {
-                cells.remove(2);
-            }
-            cells.join(",")
-        })
-        .collect()
-}
-
 /// The uninterrupted run: its CSV rows and the weight hash of every update.
 struct Reference {
     train: Vec<String>,
@@ -126,8 +110,8 @@ fn reference() -> Reference {
     assert_eq!(weights.len().to_string(), UPDATES);
     let bytes = walk(&out).iter().map(|p| p.metadata().unwrap().len()).sum();
     Reference {
-        train: rows(&out.join("train.csv"), true),
-        eval: rows(&out.join("eval.csv"), false),
+        train: rows_without_wall(&out.join("train.csv"), true),
+        eval: rows_without_wall(&out.join("eval.csv"), false),
         weights,
         bytes,
         duration,
@@ -211,7 +195,7 @@ fn check_invariants(out: &Path, reference: &Reference, context: &str) -> bool {
             "{context}: {file} ends in half a row: {:?}",
             text.lines().last()
         );
-        let got = rows(&out.join(file), wall);
+        let got = rows_without_wall(&out.join(file), wall);
         assert!(
             got.len() <= expected.len() && got[..] == expected[..got.len()],
             "{context}: {file} rows differ from the uninterrupted run's"
@@ -230,12 +214,12 @@ fn check_invariants(out: &Path, reference: &Reference, context: &str) -> bool {
 /// A finished run equals the uninterrupted one and holds no leftovers.
 fn check_finished(out: &Path, reference: &Reference, context: &str) {
     assert_eq!(
-        rows(&out.join("train.csv"), true),
+        rows_without_wall(&out.join("train.csv"), true),
         reference.train,
         "{context}: train.csv"
     );
     assert_eq!(
-        rows(&out.join("eval.csv"), false),
+        rows_without_wall(&out.join("eval.csv"), false),
         reference.eval,
         "{context}: eval.csv"
     );

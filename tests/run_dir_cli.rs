@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_clean_failure, stderr, stdout};
+use common::{assert_clean_failure, rows_without_wall, stderr, stdout};
 
 fn cache() -> std::path::PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsnn-rl-cache")
@@ -168,18 +168,11 @@ fn extending_a_finished_run_says_what_the_schedules_do() {
         std::fs::read(run.join(newest)).unwrap(),
         std::fs::read(straight.join(newest)).unwrap()
     );
-    let rows_without_wall = |dir: &std::path::Path| -> Vec<String> {
-        std::fs::read_to_string(dir.join("train.csv"))
-            .unwrap()
-            .lines()
-            .map(|line| {
-                let mut cells: Vec<&str> = line.split(',').collect();
-                cells.remove(2); // wall_s
-                cells.join(",")
-            })
-            .collect()
-    };
-    assert_eq!(rows_without_wall(&run), rows_without_wall(&straight));
+    assert_eq!(
+        rows_without_wall(&run.join("train.csv"), true),
+        rows_without_wall(&straight.join("train.csv"), true)
+    );
+    assert!(!rows_without_wall(&run.join("train.csv"), true).is_empty());
 
     let restarted = lsnn_rl(&[
         "train",

@@ -39,3 +39,22 @@ pub fn assert_clean_failure(out: &Output, expected: &[&str]) {
         assert!(err.contains(needle), "'{needle}' missing from: {err}");
     }
 }
+
+/// A CSV's data rows as text, without the wall-clock column (index 2 of
+/// train.csv) when `wall_column` is true: what must repeat bit for bit.
+/// An absent file has no rows.
+#[allow(dead_code)] // not every test binary reads CSVs
+pub fn rows_without_wall(path: &Path, wall_column: bool) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if wall_column {
+                cells.remove(2);
+            }
+            cells.join(",")
+        })
+        .collect()
+}
