@@ -294,13 +294,13 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(
         config.contains("recipe = \"configs/maze-water-grid/lsnn.toml\"")
-            && config.contains("k_steps = 2"),
+            && config.contains("k_steps = 3"),
         "{config}"
     );
     // The run's config.toml given back with --config: its own keys (here a
     // K the recipe does not have), the recipe it came from named as such.
     let edited = dir.path().join("edited.toml");
-    std::fs::write(&edited, config.replace("k_steps = 2", "k_steps = 3")).unwrap();
+    std::fs::write(&edited, config.replace("k_steps = 3", "k_steps = 4")).unwrap();
     let again = dir.path().join("again");
     let out = lsnn_rl(&[
         "train",
@@ -319,7 +319,7 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
         "{first}"
     );
     let config = std::fs::read_to_string(again.join("config.toml")).unwrap();
-    assert!(config.contains("k_steps = 3"), "{config}");
+    assert!(config.contains("k_steps = 4"), "{config}");
     // --no-recipe: the plain defaults, nothing said, nothing recorded.
     let plain = dir.path().join("plain");
     let mut args = vec![
@@ -340,7 +340,7 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     );
     // `config` shows what a run would get.
     let shown = stdout(&lsnn_rl(&["config", "--env", "maze-water-grid"]));
-    assert!(shown.contains("k_steps = 2"), "{shown}");
+    assert!(shown.contains("k_steps = 3"), "{shown}");
 }
 
 #[test]

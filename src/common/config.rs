@@ -187,15 +187,15 @@ mod tests {
         let config = ValidatedConfig::resolve(&layers).unwrap().into_inner();
         let recipe = recipes::find("maze-water-grid", AgentKind::Lsnn).unwrap();
         assert_eq!(config.recipe.as_deref(), Some(recipe.path));
-        assert_eq!(config.agent.k_steps, 2);
+        assert_eq!(config.agent.k_steps, 3);
         assert_eq!(config.train.lr, 0.001);
         // --set wins over the recipe.
         let set = ConfigLayers {
-            set: vec!["agent.k_steps=3".into()],
+            set: vec!["agent.k_steps=2".into()],
             ..layers.clone()
         };
         let config = ValidatedConfig::resolve(&set).unwrap().into_inner();
-        assert_eq!(config.agent.k_steps, 3);
+        assert_eq!(config.agent.k_steps, 2);
         // --no-recipe: the plain defaults.
         let plain = ConfigLayers {
             no_recipe: true,
