@@ -186,6 +186,8 @@ fn plot_and_report_of_a_sparse_maze_run() {
             "agent.connectivity=0.3",
             "agent.dale=true",
             "train.rewiring=true",
+            // The maze recipe's schedules end at update 40 000.
+            "train.schedule_end=0",
         ],
     );
     let out = lsnn_rl(&["plot", run.to_str().unwrap(), "--trials", "4", "--quiet"]);

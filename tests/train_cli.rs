@@ -280,6 +280,9 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
         "agent.n_lif=4",
         "--set",
         "agent.n_alif=4",
+        // The recipe's schedules end at update 40 000 (see below).
+        "--set",
+        "train.schedule_end=0",
     ];
     let run = dir.path().join("recipe");
     let mut args = vec!["train", "--quiet", "--out", run.to_str().unwrap()];
@@ -320,6 +323,20 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     );
     let config = std::fs::read_to_string(again.join("config.toml")).unwrap();
     assert!(config.contains("k_steps = 4"), "{config}");
+    // Without that --set, the one-update run would stop the recipe's
+    // schedules part-way: refused, with what to do.
+    let cut = dir.path().join("cut");
+    let mut args = vec!["train", "--quiet", "--out", cut.to_str().unwrap()];
+    args.extend(&small[..small.len() - 2]);
+    assert_clean_failure(
+        &lsnn_rl(&args),
+        &[
+            "train.schedule_end = 40000",
+            "train at least 40000 updates",
+            "--set train.schedule_end=0",
+        ],
+    );
+    assert!(!cut.exists());
     // --no-recipe: the plain defaults, nothing said, nothing recorded.
     let plain = dir.path().join("plain");
     let mut args = vec![

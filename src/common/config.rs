@@ -107,6 +107,20 @@ impl ValidatedConfig {
         if let Some(algo) = layers.algo {
             config.train.algo = algo;
         }
+        // A recipe may end its schedules before its last update (the grid
+        // maze's hold their final values for the last third); a fresh run
+        // shorter than that would stop them part-way, which no one asks for
+        // knowingly. (A resumed run cut short keeps its schedules on purpose.)
+        let t = &config.train;
+        if t.schedule_end > t.updates {
+            anyhow::bail!(
+                "train.schedule_end = {} lies beyond the run's {} updates: the schedules would stop part-way; train at least {} updates (--updates), or --set train.schedule_end=0 to run them over all {}",
+                t.schedule_end,
+                t.updates,
+                t.schedule_end,
+                t.updates
+            );
+        }
         Ok(Self(config.validated()?))
     }
 
@@ -208,6 +222,47 @@ mod tests {
             .unwrap()
             .into_inner();
         assert_eq!(config.recipe, None);
+    }
+
+    #[test]
+    fn a_fresh_run_shorter_than_its_schedules_is_refused() {
+        let layers = ConfigLayers {
+            env: Some("maze-water-grid".into()),
+            ..ConfigLayers::default()
+        };
+        // The maze recipe: 60 000 updates, the schedules ending at 40 000.
+        let held = ValidatedConfig::resolve(&layers).unwrap().into_inner();
+        assert_eq!(
+            (held.train.updates, held.train.schedule_end),
+            (60_000, 40_000)
+        );
+        let (late, last) = (held.schedules_at(40_000), held.schedules_at(59_999));
+        assert_eq!(
+            (late.lr, last.lr),
+            (held.train.lr_final, held.train.lr_final)
+        );
+        assert!(held.schedules_at(20_000).lr > last.lr);
+        // --updates 5000 with it: refused, with what to do.
+        let short = ConfigLayers {
+            updates: Some(5000),
+            ..layers.clone()
+        };
+        let message = format!("{:#}", ValidatedConfig::resolve(&short).unwrap_err());
+        for needle in [
+            "train.schedule_end = 40000",
+            "the run's 5000 updates",
+            "--set train.schedule_end=0",
+        ] {
+            assert!(
+                message.contains(needle),
+                "'{needle}' missing from: {message}"
+            );
+        }
+        let whole = ConfigLayers {
+            set: vec!["train.schedule_end=0".into()],
+            ..short
+        };
+        assert!(ValidatedConfig::resolve(&whole).is_ok());
     }
 
     #[test]
