@@ -173,6 +173,28 @@ fn extending_a_finished_run_says_what_the_schedules_do() {
         rows_without_wall(&straight.join("train.csv"), true)
     );
     assert!(!rows_without_wall(&run.join("train.csv"), true).is_empty());
+    // A run cut short keeps its schedules (schedule_end beyond its updates);
+    // its config.toml given back with --config trains as written.
+    let cut = dir.path().join("cut");
+    std::fs::create_dir(&cut).unwrap();
+    let cut_config = cut.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace("updates = 6\n", "updates = 5\n");
+    assert!(text.contains("updates = 5\n") && text.contains("schedule_end = 4\n"));
+    std::fs::write(
+        &cut_config,
+        text.replace("schedule_end = 4\n", "schedule_end = 6\n"),
+    )
+    .unwrap();
+    let cut_run = lsnn_rl(&[
+        "train",
+        "--quiet",
+        "--config",
+        cut_config.to_str().unwrap(),
+        "--out",
+        cut.join("run").to_str().unwrap(),
+    ]);
+    assert!(cut_run.status.success(), "{}", stderr(&cut_run));
 
     let restarted = lsnn_rl(&[
         "train",

@@ -331,7 +331,7 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     assert_clean_failure(
         &lsnn_rl(&args),
         &[
-            "train.schedule_end = 40000",
+            "train.schedule_end = 40000 (from the recipe configs/maze-water-grid/lsnn.toml)",
             "train at least 40000 updates",
             "--set train.schedule_end=0",
         ],

@@ -9,16 +9,39 @@ trial, step, x, y, bump, goal_reached, ...). Per algorithm (a log of one
 network is labelled by its file's name), over the trials: the steps of the
 first search (up to and including the first goal step; a trial without a
 goal counts all its steps), the share of the first search's moves that end
-on a cell already reached in that search (a bump into a wall, which leaves
-the agent where it was, counts as such a move), the share of bumps, the
-distinct cells the first search reached, and the share of trials that never
-reach the goal. Prints a Markdown table.
+on a cell already reached in that search, its start included (a bump into a
+wall, which leaves the agent where it was, counts as such a move), the share
+of bumps, the distinct cells the first search reached (start and goal
+included), and the share of trials that never reach the goal. Prints a
+Markdown table.
 """
 
 import csv
 import os
 import sys
 from collections import defaultdict
+
+
+# The grid mazes' moves: 0 north, 1 east, 2 south, 3 west (y grows southwards).
+MOVES = {0: (0, -1), 1: (1, 0), 2: (0, 1), 3: (-1, 0)}
+
+
+def cell_after(row):
+    """The cell a step ended on: the goal on a goal step (its x, y are the
+    cell the agent was put back on), else the step's x, y."""
+    if row["goal_reached"] == "1":
+        return (int(row["goal_x"]), int(row["goal_y"]))
+    return (int(row["x"]), int(row["y"]))
+
+
+def start_cell(first):
+    """The trial's start, worked back from its first step's move (a bump
+    leaves the agent where it started)."""
+    x, y = cell_after(first)
+    if first["bump"] == "1":
+        return (x, y)
+    dx, dy = MOVES[int(first["action"])]
+    return (x - dx, y - dy)
 
 
 def first_searches(path):
@@ -33,9 +56,9 @@ def first_searches(path):
         trials = {(name, trial): rows for (_, trial), rows in trials.items()}
     for (algo, _), rows in trials.items():
         rows.sort(key=lambda r: int(r["step"]))
-        seen, revisits, bumps, found = set(), 0, 0, False
+        seen, revisits, bumps, found = {start_cell(rows[0])}, 0, 0, False
         for step, row in enumerate(rows, start=1):
-            cell = (row["x"], row["y"])
+            cell = cell_after(row)
             revisits += cell in seen
             bumps += row["bump"] == "1"
             seen.add(cell)

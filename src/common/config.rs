@@ -71,7 +71,9 @@ impl ValidatedConfig {
     /// agent and environment with the tuned recipe of their family, if the
     /// suite ships one and `no_recipe` is off), then `--set`, then the
     /// flags, which win over both; checked once at the end. The recipe used
-    /// is recorded in the configuration's `recipe`.
+    /// is recorded in the configuration's `recipe`. Without a file, a
+    /// `train.schedule_end` beyond `train.updates` (a recipe's, with a
+    /// shorter `--updates`) is an error that says what to do.
     pub fn resolve(layers: &ConfigLayers) -> anyhow::Result<Self> {
         let mut config = match &layers.file {
             Some(path) => {
@@ -108,13 +110,20 @@ impl ValidatedConfig {
             config.train.algo = algo;
         }
         // A recipe may end its schedules before its last update (the grid
-        // maze's hold their final values for the last third); a fresh run
-        // shorter than that would stop them part-way, which no one asks for
-        // knowingly. (A resumed run cut short keeps its schedules on purpose.)
+        // maze's hold their final values for the last third); a run built
+        // from it with fewer updates would stop them part-way, which no one
+        // asks for knowingly. A --config file is trusted as written (the
+        // config.toml of a resumed run cut short keeps its schedules on
+        // purpose).
         let t = &config.train;
-        if t.schedule_end > t.updates {
+        if layers.file.is_none() && t.schedule_end > t.updates {
+            let from = config
+                .recipe
+                .as_deref()
+                .map(|recipe| format!(" (from the recipe {recipe})"))
+                .unwrap_or_default();
             anyhow::bail!(
-                "train.schedule_end = {} lies beyond the run's {} updates: the schedules would stop part-way; train at least {} updates (--updates), or --set train.schedule_end=0 to run them over all {}",
+                "train.schedule_end = {}{from} lies beyond the run's {} updates: the schedules would stop part-way; train at least {} updates (--updates), or --set train.schedule_end=0 to run them over all {} updates",
                 t.schedule_end,
                 t.updates,
                 t.schedule_end,
@@ -249,7 +258,7 @@ mod tests {
         };
         let message = format!("{:#}", ValidatedConfig::resolve(&short).unwrap_err());
         for needle in [
-            "train.schedule_end = 40000",
+            "train.schedule_end = 40000 (from the recipe configs/maze-water-grid/lsnn.toml)",
             "the run's 5000 updates",
             "--set train.schedule_end=0",
         ] {
