@@ -19,12 +19,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$root/runs/results/maze-model-probes}"
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
+# The configuration the probes changed one key of: the plain defaults of the
+# time (no recipe), the 2018 model without a rate penalty, 5000 updates, as
+# water-maze.toml pins them.
+default=(--no-recipe --updates 5000 --set agent.model=bellec2018 --set agent.thr_lif=0.01
+    --set agent.thr_alif=0.01 --set train.rate_weight=0 --set train.rate_target=0.01)
 eprop=(--set agent.model=eprop2020 --set agent.thr_lif=0.6 --set agent.thr_alif=0.6)
 probe() {
     local name="$1"
     shift
     "$lsnn_rl" train --env maze-water-grid --agent lsnn --seed 1 --set train.eval_every=500 \
-        "$@" --out "$out/$name" --overwrite --quiet > /dev/null
+        "${default[@]}" "$@" --out "$out/$name" --overwrite --quiet > /dev/null
     "$lsnn_rl" eval --run "$out/$name" --trials 1000 --seed 1000003 --quiet > "$out/$name.eval.txt"
     tail -n 1 "$out/$name.eval.txt"
 }

@@ -24,7 +24,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 lsnn_rl="${LSNN_RL_BIN:-$root/scripts/lsnn-rl}"
 table="$root/scripts/experiments/search-runs.tsv"
 configs="$root/docs/results/search-configs"
-if [[ "${1:-}" == "--list" || $# -eq 0 ]]; then
+if [[ $# -eq 0 ]]; then
+    echo "usage: search-run.sh NAME [NAME ...] | --list" >&2
+    exit 2
+fi
+if [[ "$1" == "--list" ]]; then
     grep -v '^#' "$table" | cut -f1
     exit 0
 fi

@@ -9,7 +9,8 @@
 # RUNS_DIR holds the trained runs (docs/RESULTS.md says how each was trained):
 #   dep-lsnn-S   LSNN, bandit-dependent, default configuration (e-prop), S = 1..10
 #   dep-lstm-S   LSTM, bandit-dependent, default configuration
-#   maze-lsnn-S  LSNN, maze-water-grid, the shipped recipe (k_steps 2)
+#   maze-lsnn-S  LSNN, maze-water-grid, the session-8 recipe (k_steps 2,
+#                40 000 updates; today's recipe has k_steps 3 and 60 000)
 #   maze-lstm-S  LSTM, maze-water-grid, default configuration
 #   arena-lsnn-S LSNN, arena-water:steps=100, the shipped recipe (heads read
 #                membrane potentials, so `readout@50` replaces `spikes@50`)

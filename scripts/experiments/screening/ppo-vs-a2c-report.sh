@@ -26,7 +26,10 @@ for cell in "$root"/runs/screening/ppo-vs-a2c/algo-*_seed-*; do
     name="$(basename "$cell")"           # algo-ppo_seed-3
     algo="${name#algo-}" algo="${algo%%_*}" seed="${name##*-}"
     train_s="$(tail -1 "$cell/train.csv" | cut -d, -f3)"
-    echo "$algo,$seed,$(mean_reward "$cell" 2000003),$(mean_reward "$cell" 1000003),$train_s" >> "$out.tmp"
+    # Assigned first, so a failed evaluation stops the script (set -e).
+    tuning="$(mean_reward "$cell" 2000003)"
+    reporting="$(mean_reward "$cell" 1000003)"
+    echo "$algo,$seed,$tuning,$reporting,$train_s" >> "$out.tmp"
 done
 mv "$out.tmp" "$out"
 cat "$out"
