@@ -69,6 +69,11 @@ run lsnn-membrane $net 5000 --agent lsnn "${membrane[@]}"
 run lsnn-norate-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}"
 run lsnn-norate-k3-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}" --set agent.k_steps=3
 run lsnn-norate-k10-membrane $net 5000 --agent lsnn "${norate[@]}" "${membrane[@]}" --set agent.k_steps=10
+# Round 8 (session 19): longer presentations under the recipe's rate ceiling.
+ceiling=(--set train.rate_penalty=above --set train.rate_target=0.1)
+run lsnn-ceiling-k10 $net 5000 --agent lsnn "${ceiling[@]}" --set agent.k_steps=10
+run lsnn-ceiling-k20 $net 5000 --agent lsnn "${ceiling[@]}" --set agent.k_steps=20
+run lsnn-ceiling-k30 $net 5000 --agent lsnn "${ceiling[@]}" --set agent.k_steps=30
 
 {
     echo "variant,updates,train_s,k0,k1,k2,k3,k5,k10,k20,k29"

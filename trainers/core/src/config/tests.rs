@@ -131,6 +131,33 @@ fn unknown_keys_and_bad_values_are_named() {
 }
 
 #[test]
+fn an_override_of_the_wrong_type_is_named() {
+    let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
+    // The second override is the bad one; the error names it, not a line of
+    // the merged TOML.
+    let err = config
+        .with_overrides(&["train.lr=0.001".into(), "agent.k_steps=abc".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("agent.k_steps=abc:") && err.contains("expected usize"),
+        "{err}"
+    );
+    assert!(!err.contains("line"), "{err}");
+    let err = config
+        .with_overrides(&["agent.readout=potentials".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("agent.readout=potentials:") && err.contains("membrane"),
+        "{err}"
+    );
+    // An integer where a float is expected is still fine.
+    let config = config.with_overrides(&["train.lr=1".into()]).unwrap();
+    assert_eq!(config.train.lr, 1.0);
+}
+
+#[test]
 fn bad_connectivity_and_rewiring_settings_are_named() {
     let config = RunConfig::new("bandit-dependent", AgentKind::Lsnn, 3);
     let error = |sets: &[&str]| {

@@ -142,6 +142,14 @@ impl RunConfig {
                 )));
             }
             node.insert(last.to_string(), value);
+            // Check the value's type now, so that the error names the
+            // override instead of a line of the merged TOML.
+            if let Err(e) = toml::Value::Table(table.clone()).try_into::<Self>() {
+                return Err(ConfigError::Toml(format!(
+                    "{item}: {}",
+                    one_line(e.message())
+                )));
+            }
         }
         let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
         Self::parse_toml(&text)
