@@ -112,6 +112,7 @@ impl RunConfig {
     pub fn apply_overrides(&self, overrides: &[String]) -> Result<Self, ConfigError> {
         let mut table: toml::Table =
             toml::from_str(&self.to_toml()).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let mut applied = self.clone();
         for item in overrides {
             let (key, raw) = item
                 .split_once('=')
@@ -142,17 +143,13 @@ impl RunConfig {
                 )));
             }
             node.insert(last.to_string(), value);
-            // Check the value's type now, so that the error names the
-            // override instead of a line of the merged TOML.
-            if let Err(e) = toml::Value::Table(table.clone()).try_into::<Self>() {
-                return Err(ConfigError::Toml(format!(
-                    "{item}: {}",
-                    one_line(e.message())
-                )));
-            }
+            // Deserialise after each override, so that a value of the wrong
+            // type is named by its override; the last one is the result.
+            applied = toml::Value::Table(table.clone())
+                .try_into::<Self>()
+                .map_err(|e| ConfigError::Toml(format!("{item}: {}", one_line(e.message()))))?;
         }
-        let text = toml::to_string(&table).map_err(|e| ConfigError::Toml(e.to_string()))?;
-        Self::parse_toml(&text)
+        Ok(applied)
     }
 }
 
