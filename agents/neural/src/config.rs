@@ -90,6 +90,29 @@ pub enum Readout {
     Spikes,
     /// The neurons' membrane potentials after each network step.
     Membrane,
+    /// Both side by side: 2n features per sample, the filtered spikes of the
+    /// n neurons first, then their filtered potentials.
+    Both,
+}
+
+impl Readout {
+    /// Features per neuron: 2 for [`Readout::Both`], else 1.
+    pub fn features_per_neuron(self) -> usize {
+        match self {
+            Readout::Both => 2,
+            Readout::Spikes | Readout::Membrane => 1,
+        }
+    }
+
+    /// Whether the heads read the filtered spikes.
+    pub fn reads_spikes(self) -> bool {
+        self != Readout::Membrane
+    }
+
+    /// Whether the heads read the filtered membrane potentials.
+    pub fn reads_membrane(self) -> bool {
+        self != Readout::Spikes
+    }
 }
 
 /// Everything configurable about the network (the `[agent]` table).
@@ -125,7 +148,8 @@ pub struct AgentConfig {
     pub weight_scale: f64,
     /// Time constant in steps of the low-pass filter of what the heads read.
     pub tau_out: f64,
-    /// What the heads read: "spikes" (default) or "membrane" (potentials).
+    /// What the heads read: "spikes" (default), "membrane" (potentials) or
+    /// "both" (2n features: the filtered spikes, then the filtered potentials).
     pub readout: Readout,
     /// Network steps per environment step (the observation is held for all of them).
     pub k_steps: usize,

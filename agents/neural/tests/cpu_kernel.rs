@@ -61,13 +61,13 @@ fn to_vec(t: &Tensor) -> Vec<f32> {
 /// (features, W_in gradient, W_rec gradient) and the spikes fired.
 fn compare(config: &AgentConfig, seed: u64, recurrent: RecurrentProduct) -> (f64, f64, f64, f64) {
     let agent = ActorCritic::new(config, OBS, ActionHead::Discrete(2), seed, Device::Cpu).unwrap();
-    let n = config.n_lif + config.n_alif;
+    let (n, width) = (config.n_lif + config.n_alif, agent.feature_size());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let inputs: Vec<Vec<f32>> = (0..STEPS)
         .map(|_| random_vec(&mut rng, BATCH * OBS, 0.0, 1.0))
         .collect();
     // The loss: sum(features * C) + sum_j c_j * (spikes of neuron j over all steps).
-    let feature_weights = random_vec(&mut rng, STEPS * BATCH * n, -1.0, 1.0);
+    let feature_weights = random_vec(&mut rng, STEPS * BATCH * width, -1.0, 1.0);
     let spike_weights = random_vec(&mut rng, n, -0.5, 0.5);
 
     // Autograd through the tensor network.
@@ -86,7 +86,7 @@ fn compare(config: &AgentConfig, seed: u64, recurrent: RecurrentProduct) -> (f64
         });
     }
     let features = Tensor::stack(&features, 0);
-    let c = Tensor::from_slice(&feature_weights).view([STEPS as i64, BATCH as i64, n as i64]);
+    let c = Tensor::from_slice(&feature_weights).view([STEPS as i64, BATCH as i64, width as i64]);
     let spike_w = Tensor::from_slice(&spike_weights);
     let loss = (&features * &c).sum(Kind::Float)
         + (spikes.unwrap().sum_dim_intlist(0, false, Kind::Float) * &spike_w).sum(Kind::Float);
@@ -216,26 +216,60 @@ fn a_membrane_readout_matches_autograd() {
         };
         let label = format!("{model:?} {kind:?} K={k_steps} refractory={refractory}");
         assert_matches_autograd(&membrane, &[1, 2], &label);
-        let features = |config: &AgentConfig| {
-            let agent =
-                ActorCritic::new(config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
-            let kernel = agent.spiking_kernel().unwrap();
-            let mut state = kernel.initial_state(BATCH);
-            let mut rng = ChaCha8Rng::seed_from_u64(1);
-            for _ in 0..STEPS {
-                kernel.step(
-                    &random_vec(&mut rng, BATCH * OBS, 0.0, 1.0),
-                    &mut state,
-                    None,
-                );
-            }
-            state.trace
-        };
-        let (from_spikes, from_membrane) = (features(&spikes), features(&membrane));
+        let (from_spikes, from_membrane) = (kernel_features(&spikes), kernel_features(&membrane));
         assert!(
             rel_error(&from_membrane, &from_spikes) > 0.1,
             "{model:?}: the membrane readout gives the spike readout's features"
         );
+    }
+}
+
+/// The final features of a kernel of `config` (network seed 1) after
+/// STEPS random inputs.
+fn kernel_features(config: &AgentConfig) -> Vec<f32> {
+    let agent = ActorCritic::new(config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
+    let kernel = agent.spiking_kernel().unwrap();
+    let mut state = kernel.initial_state(BATCH);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for _ in 0..STEPS {
+        kernel.step(
+            &random_vec(&mut rng, BATCH * OBS, 0.0, 1.0),
+            &mut state,
+            None,
+        );
+    }
+    state.trace
+}
+
+/// Heads that read both: 2n features per sample, each row the spike
+/// readout's features and then the membrane readout's, bit for bit; the
+/// gradients reach both spikes and potentials as autograd's do.
+#[test]
+fn a_readout_of_both_is_the_two_readouts_side_by_side_and_matches_autograd() {
+    for (model, kind, k_steps, refractory) in [
+        (NeuronModel::Eprop2020, AgentKind::Lsnn, 1, 0),
+        (NeuronModel::Bellec2018, AgentKind::Lsnn, 2, 0),
+        (NeuronModel::Eprop2020, AgentKind::Lif, 3, 1),
+    ] {
+        let spikes = config(model, kind, k_steps, refractory);
+        let with = |readout| AgentConfig {
+            readout,
+            ..spikes.clone()
+        };
+        let label = format!("{model:?} {kind:?} K={k_steps} refractory={refractory} both");
+        assert_matches_autograd(&with(Readout::Both), &[1, 2], &label);
+        let n = spikes.n_lif + spikes.n_alif;
+        let (from_spikes, from_membrane, from_both) = (
+            kernel_features(&spikes),
+            kernel_features(&with(Readout::Membrane)),
+            kernel_features(&with(Readout::Both)),
+        );
+        assert_eq!(from_both.len(), BATCH * 2 * n, "{label}");
+        for row in 0..BATCH {
+            let both = &from_both[row * 2 * n..(row + 1) * 2 * n];
+            assert_eq!(both[..n], from_spikes[row * n..(row + 1) * n], "{label}");
+            assert_eq!(both[n..], from_membrane[row * n..(row + 1) * n], "{label}");
+        }
     }
 }
 

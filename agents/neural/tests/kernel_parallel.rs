@@ -3,7 +3,7 @@
 //! products equal the dense ones to f32 rounding.
 
 use lsnn_rl_neural::cpu_kernel::{BLOCK_ROWS, RecurrentProduct};
-use lsnn_rl_neural::{ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, Tape};
+use lsnn_rl_neural::{ActionHead, ActorCritic, AgentConfig, AgentKind, NeuronModel, Readout, Tape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tch::Device;
@@ -33,18 +33,23 @@ fn config(k_steps: usize, connectivity: f64) -> AgentConfig {
 /// The kernel's forward and backward passes over `batch` samples, on a pool
 /// of `threads` threads.
 fn run(batch: usize, k_steps: usize, threads: usize, recurrent: RecurrentProduct) -> Run {
-    run_network(batch, k_steps, threads, recurrent, 1.0)
+    run_network(batch, k_steps, threads, recurrent, 1.0, Readout::Spikes)
 }
 
-/// [`run`] on a network with `connectivity` of its recurrent synapses.
+/// [`run`] on a network with `connectivity` of its recurrent synapses whose
+/// heads read `readout`.
 fn run_network(
     batch: usize,
     k_steps: usize,
     threads: usize,
     recurrent: RecurrentProduct,
     connectivity: f64,
+    readout: Readout,
 ) -> Run {
-    let config = config(k_steps, connectivity);
+    let config = AgentConfig {
+        readout,
+        ..config(k_steps, connectivity)
+    };
     let agent = ActorCritic::new(&config, OBS, ActionHead::Discrete(3), 7, Device::Cpu).unwrap();
     let kernel = agent
         .spiking_kernel()
@@ -55,7 +60,7 @@ fn run_network(
     let inputs: Vec<f32> = (0..STEPS * batch * OBS)
         .map(|_| rng.random_range(0.0..1.0))
         .collect();
-    let d_features: Vec<f32> = (0..STEPS * batch * n)
+    let d_features: Vec<f32> = (0..STEPS * batch * kernel.feature_size())
         .map(|_| rng.random_range(-1.0..1.0))
         .collect();
     let d_spike: Vec<f32> = (0..n).map(|_| rng.random_range(-0.5..0.5)).collect();
@@ -104,6 +109,31 @@ fn the_thread_count_changes_no_bit() {
     }
 }
 
+/// Heads that read both spikes and potentials (2n features per sample):
+/// the runs of blocks cut the wider features at the same rows.
+#[test]
+fn the_thread_count_changes_no_bit_with_a_readout_of_both() {
+    let batch = 2 * BLOCK_ROWS + 5;
+    let one = run_network(batch, 2, 1, RecurrentProduct::Auto, 1.0, Readout::Both);
+    assert!(one.3 > 100.0, "too few spikes to test: {}", one.3);
+    assert_eq!(
+        one.0.len(),
+        STEPS * batch * 2 * 40,
+        "2n features per sample"
+    );
+    for threads in [2, 3, 8] {
+        let many = run_network(
+            batch,
+            2,
+            threads,
+            RecurrentProduct::Auto,
+            1.0,
+            Readout::Both,
+        );
+        assert!(one == many, "{threads} threads differ from one");
+    }
+}
+
 #[test]
 fn sparse_and_dense_recurrent_products_agree() {
     let batch = BLOCK_ROWS + 3;
@@ -129,16 +159,37 @@ fn sparse_and_dense_recurrent_products_agree() {
 fn synapse_lists_replay_and_agree_with_dense_masked_products() {
     let batch = 2 * BLOCK_ROWS + 5;
     for k_steps in [1, 2] {
-        let lists = run_network(batch, k_steps, 1, RecurrentProduct::Auto, 0.15);
+        let lists = run_network(
+            batch,
+            k_steps,
+            1,
+            RecurrentProduct::Auto,
+            0.15,
+            Readout::Spikes,
+        );
         assert!(lists.3 > 100.0, "too few spikes to test: {}", lists.3);
         for threads in [2, 5] {
-            let many = run_network(batch, k_steps, threads, RecurrentProduct::Auto, 0.15);
+            let many = run_network(
+                batch,
+                k_steps,
+                threads,
+                RecurrentProduct::Auto,
+                0.15,
+                Readout::Spikes,
+            );
             assert!(
                 lists == many,
                 "K={k_steps}: {threads} threads differ from one"
             );
         }
-        let dense = run_network(batch, k_steps, 2, RecurrentProduct::Dense, 0.15);
+        let dense = run_network(
+            batch,
+            k_steps,
+            2,
+            RecurrentProduct::Dense,
+            0.15,
+            Readout::Spikes,
+        );
         assert!(rel_error(&lists.0, &dense.0) < 1e-6, "K={k_steps} features");
         assert!(rel_error(&lists.1, &dense.1) < 1e-5, "K={k_steps} W_in");
         assert!(rel_error(&lists.2, &dense.2) < 1e-5, "K={k_steps} W_rec");

@@ -247,3 +247,84 @@ fn the_record_has_every_step_and_population() {
             .all(|s| s.values.iter().all(|v| v.len() == 8))
     );
 }
+
+#[test]
+fn a_readout_of_both_is_recorded_as_both_and_refuses_only_the_spikes_lesion() {
+    let mut recorded = Vec::new();
+    for bptt in [Bptt::Manual, Bptt::Autograd] {
+        let mut config = RunConfig::new(SPEC, AgentKind::Lsnn, 5);
+        config.agent.readout = Readout::Both;
+        config.agent.thr_lif = 0.01;
+        config.agent.thr_alif = 0.01;
+        config.train.bptt = bptt;
+        config.train.batch = 4;
+        let tau_out = config.agent.tau_out;
+        let both = lsnn_rl_a2c::trainer(config, dist(), Device::Cpu).unwrap();
+        let spikes: Lesion = "spikes@3".parse().unwrap();
+        let err = both.check_lesion(&spikes).unwrap_err().to_string();
+        assert!(err.contains("agent.readout = \"both\""), "{err}");
+        assert!(
+            err.contains("lesion its adaptation, membrane or readout instead"),
+            "{err}"
+        );
+        for lesion in ["membrane@3", "readout@3", "adaptation@3"] {
+            both.check_lesion(&lesion.parse().unwrap()).unwrap();
+        }
+        let mut probe = Probe {
+            record: true,
+            ..Probe::default()
+        };
+        both.evaluate_probed(dist().as_ref(), 2, 1, ActionMode::Sample, None, &mut probe)
+            .unwrap();
+        // Each population: filtered spikes, filtered potentials, potentials.
+        assert_eq!(
+            probe.components,
+            [
+                "spikes_lif",
+                "filtered_membrane_lif",
+                "membrane_lif",
+                "spikes_alif",
+                "filtered_membrane_alif",
+                "membrane_alif",
+                "threshold_alif"
+            ],
+            "{bptt:?}"
+        );
+        let at = |step: usize| {
+            probe
+                .steps
+                .iter()
+                .find(|s| s.trial == 0 && s.step == step)
+                .unwrap()
+        };
+        let (first, second) = (at(0), at(1));
+        let rate = 1.0 - (-1.0 / tau_out as f32).exp();
+        for (spikes, filtered, potential) in [(0, 1, 2), (3, 4, 5)] {
+            // Filtered spikes lie in [0, 1]; the filtered potentials follow
+            // the recorded potentials.
+            assert!(
+                second.values[spikes]
+                    .iter()
+                    .all(|&s| (0.0..=1.0).contains(&s))
+            );
+            assert!(second.values[spikes].iter().any(|&s| s > 0.0), "{bptt:?}");
+            for j in 0..first.values[filtered].len() {
+                let previous = first.values[filtered][j];
+                let expected = previous + rate * (second.values[potential][j] - previous);
+                let got = second.values[filtered][j];
+                assert!((got - expected).abs() < 1e-5, "{bptt:?} {filtered} {j}");
+            }
+        }
+        recorded.push(probe.steps);
+    }
+    // The kernel and the tensor network record the same states.
+    let (manual, autograd) = (&recorded[0], &recorded[1]);
+    assert_eq!(manual.len(), autograd.len());
+    for (m, a) in manual.iter().zip(autograd) {
+        for (mv, av) in m.values.iter().zip(&a.values) {
+            for (x, y) in mv.iter().zip(av) {
+                assert!((x - y).abs() < 1e-4, "step {} of trial {}", m.step, m.trial);
+            }
+        }
+    }
+}

@@ -49,38 +49,58 @@ pub struct RecordedStep {
 }
 
 /// The components a spiking network's state is recorded as, split by
-/// population; populations without neurons are left out. The first of each
-/// population is what the heads read, named by what it filters:
-/// `spikes_*` (filtered spikes) or, when the heads read the membrane,
-/// `filtered_membrane_*`.
+/// population; populations without neurons are left out. Each population
+/// starts with what the heads read, named by what it filters:
+/// `spikes_*` (filtered spikes), `filtered_membrane_*` (filtered
+/// potentials), or both in that order with `agent.readout = "both"`.
 pub fn spiking_components(n_lif: usize, n_alif: usize, readout: Readout) -> Vec<&'static str> {
-    let (read_lif, read_alif) = match readout {
-        Readout::Spikes => ("spikes_lif", "spikes_alif"),
-        Readout::Membrane => ("filtered_membrane_lif", "filtered_membrane_alif"),
-    };
+    let populations = [
+        (
+            n_lif,
+            ["spikes_lif", "filtered_membrane_lif", "membrane_lif"],
+            None,
+        ),
+        (
+            n_alif,
+            ["spikes_alif", "filtered_membrane_alif", "membrane_alif"],
+            Some("threshold_alif"),
+        ),
+    ];
     let mut names = Vec::new();
-    if n_lif > 0 {
-        names.extend([read_lif, "membrane_lif"]);
-    }
-    if n_alif > 0 {
-        names.extend([read_alif, "membrane_alif", "threshold_alif"]);
+    for (count, [spikes, filtered_membrane, membrane], threshold) in populations {
+        if count == 0 {
+            continue;
+        }
+        if readout.reads_spikes() {
+            names.push(spikes);
+        }
+        if readout.reads_membrane() {
+            names.push(filtered_membrane);
+        }
+        names.push(membrane);
+        names.extend(threshold);
     }
     names
 }
 
 /// One batch row of a spiking state split into [`spiking_components`]:
-/// the heads' filtered input, potentials and (ALIF only) thresholds.
+/// the heads' filtered input (`trace`, n or 2n values: with both readouts
+/// the filtered spikes, then the filtered potentials), potentials `v` (n)
+/// and (ALIF only) thresholds.
 pub fn spiking_row(trace: &[f32], v: &[f32], threshold: &[f32], n_lif: usize) -> Vec<Vec<f32>> {
-    let n = trace.len();
-    let mut out = Vec::with_capacity(5);
-    if n_lif > 0 {
-        out.push(trace[..n_lif].to_vec());
-        out.push(v[..n_lif].to_vec());
-    }
-    if n_lif < n {
-        out.push(trace[n_lif..].to_vec());
-        out.push(v[n_lif..].to_vec());
-        out.push(threshold[n_lif..].to_vec());
+    let n = v.len();
+    let mut out = Vec::with_capacity(7);
+    for neurons in [0..n_lif, n_lif..n] {
+        if neurons.is_empty() {
+            continue;
+        }
+        for read in trace.chunks_exact(n.max(1)) {
+            out.push(read[neurons.clone()].to_vec());
+        }
+        out.push(v[neurons.clone()].to_vec());
+        if neurons.start == n_lif {
+            out.push(threshold[neurons].to_vec());
+        }
     }
     out
 }

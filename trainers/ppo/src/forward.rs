@@ -50,10 +50,9 @@ pub(crate) fn rerun(
     let spikes_per_neuron = (m * steps * k) as f64;
     let kernel = if manual { agent.spiking_kernel() } else { None };
     if let Some(kernel) = kernel {
-        let n = kernel.neurons();
         tape.clear();
         let mut state = kernel.initial_state(m);
-        let mut features = Vec::with_capacity(steps * m * n);
+        let mut features = Vec::with_capacity(steps * m * kernel.feature_size());
         for step in 0..steps {
             let x = &obs[step * m * obs_size..(step + 1) * m * obs_size];
             kernel.step(x, &mut state, Some(tape));

@@ -13,7 +13,7 @@ impl SpikingKernel {
     /// Backpropagation through the steps on `tape`, from the state before its first
     /// step (treated as a constant: truncated BPTT) to its last.
     ///
-    /// `d_features` `[T, B, n]` is the loss's gradient with respect to the features
+    /// `d_features` `[T, B, F]` is the loss's gradient with respect to the features
     /// after each environment step; `d_spike` `[n]` a gradient every spike of neuron j
     /// receives in every network step (a firing-rate penalty), or empty.
     ///
@@ -28,12 +28,15 @@ impl SpikingKernel {
     ) -> KernelGrads {
         let n = self.n;
         let cells = batch * n;
+        // Features per neuron, and per batch (F = n or 2n per sample).
+        let per_neuron = self.readout.features_per_neuron();
+        let feature_cells = cells * per_neuron;
         let env_steps = tape.env_steps;
         let net_steps = env_steps * self.k_steps;
         assert_eq!(
             d_features.len(),
-            env_steps * cells,
-            "d_features must be [T, B, n]"
+            env_steps * feature_cells,
+            "d_features must be [T, B, F]"
         );
         assert!(
             d_spike.is_empty() || d_spike.len() == n,
@@ -56,7 +59,7 @@ impl SpikingKernel {
         let mut g_v = vec![0.0f32; cells];
         let mut g_b = vec![0.0f32; cells];
         let mut g_z = vec![0.0f32; cells];
-        let mut g_trace = vec![0.0f32; cells];
+        let mut g_trace = vec![0.0f32; feature_cells];
         // dL/dI per network step, for the weight gradients at the end.
         // The tape keeps this buffer between calls: no fresh pages every update.
         let mut g_current = std::mem::take(&mut tape.g_current);
@@ -75,7 +78,7 @@ impl SpikingKernel {
                 .chunks_mut(block)
                 .zip(g_b.chunks_mut(block))
                 .zip(g_z.chunks_mut(block))
-                .zip(g_trace.chunks_mut(block))
+                .zip(g_trace.chunks_mut(block * per_neuron))
                 .zip(g_current[at.clone()].chunks_mut(block))
                 .map(|((((v, b), z), trace), current)| RowAdjoints {
                     v,
@@ -90,7 +93,7 @@ impl SpikingKernel {
             // One run of rows: the adjoints of its cells, overwritten.
             let block_step = |(i, mut g): (usize, RowAdjoints<'_>)| {
                 if last_of_env_step {
-                    let from = t * cells + i * block;
+                    let from = (t * cells + i * block) * per_neuron;
                     for (g, &d) in g.trace.iter_mut().zip(&d_features[from..]) {
                         *g += d;
                     }
@@ -265,18 +268,36 @@ impl SpikingKernel {
     /// state after the step to those before it, and dL/dI of the step.
     #[inline(always)]
     fn backward_row(&self, tape: RowTape<'_>, g: RowAdjoints<'_>, d_spike: &[f32]) {
+        // The features filter spikes (their gradient reaches z), the
+        // potentials after the step (it reaches v), or both (the spikes'
+        // half first).
+        match self.readout {
+            Readout::Spikes => self.backward_loops::<true, false>(tape, g, d_spike),
+            Readout::Membrane => self.backward_loops::<false, true>(tape, g, d_spike),
+            Readout::Both => self.backward_loops::<true, true>(tape, g, d_spike),
+        }
+    }
+
+    /// [`Self::backward_row`] for one readout: the features' adjoints reach
+    /// the spikes when `READ_SPIKES`, the potentials when `READ_MEMBRANE`.
+    #[inline(always)]
+    fn backward_loops<const READ_SPIKES: bool, const READ_MEMBRANE: bool>(
+        &self,
+        tape: RowTape<'_>,
+        g: RowAdjoints<'_>,
+        d_spike: &[f32],
+    ) {
         // Every slice cut to length n and the model chosen once per row, so
         // the loops have no bounds checks or branches and vectorise.
         let n = self.n;
-        // The features filter spikes (their gradient reaches z) or the
-        // potentials after the step (it reaches v); the other factor is 0,
-        // which changes no bit of the other path's sums.
-        let (r_z, r_v) = match self.readout {
-            Readout::Spikes => (self.readout_rate, 0.0),
-            Readout::Membrane => (0.0, self.readout_rate),
-        };
+        let (r, keep) = (self.readout_rate, 1.0 - self.readout_rate);
+        // The adjoints of the filtered spikes, then of the filtered
+        // potentials; an unread one is empty and never touched.
+        let (g_trace_z, g_trace_v) = g.trace.split_at_mut(if READ_SPIKES { n } else { 0 });
+        let g_trace_z = &mut g_trace_z[..if READ_SPIKES { n } else { 0 }];
+        let g_trace_v = &mut g_trace_v[..if READ_MEMBRANE { n } else { 0 }];
         let (g_v, g_b, g_z) = (&mut g.v[..n], &mut g.b[..n], &mut g.z[..n]);
-        let (g_trace, g_current) = (&mut g.trace[..n], &mut g.current[..n]);
+        let g_current = &mut g.current[..n];
         let (v_prev, z_prev) = (&tape.v_prev[..n], &tape.z_prev[..n]);
         let (threshold, pseudo) = (&tape.threshold[..n], &tape.pseudo[..n]);
         let (alpha, rho, beta, thr) = (
@@ -290,9 +311,16 @@ impl SpikingKernel {
             NeuronModel::Bellec2018 => {
                 for j in 0..n {
                     // trace' = lerp(trace, z' or v', r); every spike may carry a rate penalty.
-                    let gz = g_z[j] + r_z * g_trace[j] + d_spike[j];
-                    let g_v_new = g_v[j] + r_v * g_trace[j];
-                    g_trace[j] *= 1.0 - self.readout_rate;
+                    let (mut gz, mut g_v_new) = (g_z[j], g_v[j]);
+                    if READ_SPIKES {
+                        gz += r * g_trace_z[j];
+                        g_trace_z[j] *= keep;
+                    }
+                    if READ_MEMBRANE {
+                        g_v_new += r * g_trace_v[j];
+                        g_trace_v[j] *= keep;
+                    }
+                    gz += d_spike[j];
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
                     // A' = thr + beta b';  b' = rho b + (1 - rho) z.
@@ -307,9 +335,16 @@ impl SpikingKernel {
             }
             NeuronModel::Eprop2020 => {
                 for j in 0..n {
-                    let gz = g_z[j] + r_z * g_trace[j] + d_spike[j];
-                    let g_v_new = g_v[j] + r_v * g_trace[j];
-                    g_trace[j] *= 1.0 - self.readout_rate;
+                    let (mut gz, mut g_v_new) = (g_z[j], g_v[j]);
+                    if READ_SPIKES {
+                        gz += r * g_trace_z[j];
+                        g_trace_z[j] *= keep;
+                    }
+                    if READ_MEMBRANE {
+                        g_v_new += r * g_trace_v[j];
+                        g_trace_v[j] *= keep;
+                    }
+                    gz += d_spike[j];
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
                     // A' = thr + beta b';  b' = rho b + z.
@@ -340,9 +375,11 @@ impl pulp::WithSimd for BackwardRows<'_, '_, '_, '_> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let n = self.kernel.n;
+        let per_neuron = self.kernel.readout.features_per_neuron();
         let (tape, g) = (self.tape, self.adjoints);
         for row in 0..g.v.len() / n {
             let cells = row * n..(row + 1) * n;
+            let features = row * n * per_neuron..(row + 1) * n * per_neuron;
             self.kernel.backward_row(
                 RowTape {
                     v_prev: &tape.v_prev[cells.clone()],
@@ -354,7 +391,7 @@ impl pulp::WithSimd for BackwardRows<'_, '_, '_, '_> {
                     v: &mut g.v[cells.clone()],
                     b: &mut g.b[cells.clone()],
                     z: &mut g.z[cells.clone()],
-                    trace: &mut g.trace[cells.clone()],
+                    trace: &mut g.trace[features],
                     current: &mut g.current[cells],
                 },
                 self.d_spike,

@@ -11,12 +11,16 @@ use super::state::{KernelState, Tape};
 use super::{BLOCK_ROWS, RecurrentProduct, SpikingKernel};
 use crate::config::{NeuronModel, Readout};
 
-/// One block of batch rows of the state, each buffer `[rows, n]`.
+/// One block of batch rows of the state, each buffer `[rows, n]` but the
+/// features `[rows, F]`.
 struct Rows<'a> {
     v: &'a mut [f32],
     z: &'a mut [f32],
     b: &'a mut [f32],
     refractory: &'a mut [f32],
+    /// Features per neuron (F / n: 2 when the heads read both spikes and
+    /// potentials, else 1).
+    per_neuron: usize,
     trace: &'a mut [f32],
     step_spikes: &'a mut [f32],
     threshold: &'a mut [f32],
@@ -29,11 +33,13 @@ struct Rows<'a> {
 impl<'a> Rows<'a> {
     /// Every row of the state.
     fn whole(state: &'a mut KernelState) -> Self {
+        let per_neuron = state.trace.len() / state.v.len().max(1);
         Rows {
             v: &mut state.v,
             z: &mut state.z,
             b: &mut state.b,
             refractory: &mut state.refractory,
+            per_neuron,
             trace: &mut state.trace,
             step_spikes: &mut state.step_spikes,
             threshold: &mut state.threshold,
@@ -43,13 +49,15 @@ impl<'a> Rows<'a> {
         }
     }
 
-    /// The first `cells` cells of every buffer, and the rest.
+    /// The first `cells` cells of every buffer (of the features, their
+    /// `per_neuron` features each), and the rest.
     fn split(self, cells: usize) -> (Self, Self) {
         let cut = |buffer: &'a mut [f32]| buffer.split_at_mut(cells);
         let ((v, v_rest), (z, z_rest), (b, b_rest)) = (cut(self.v), cut(self.z), cut(self.b));
         let (refractory, refractory_rest) = cut(self.refractory);
-        let ((trace, trace_rest), (step_spikes, step_spikes_rest)) =
-            (cut(self.trace), cut(self.step_spikes));
+        let per_neuron = self.per_neuron;
+        let (trace, trace_rest) = self.trace.split_at_mut(cells * per_neuron);
+        let (step_spikes, step_spikes_rest) = cut(self.step_spikes);
         let ((threshold, threshold_rest), (pseudo, pseudo_rest)) =
             (cut(self.threshold), cut(self.pseudo));
         let (input_current, input_current_rest) = self.input_current.split_at(cells);
@@ -60,6 +68,7 @@ impl<'a> Rows<'a> {
                 z,
                 b,
                 refractory,
+                per_neuron,
                 trace,
                 step_spikes,
                 threshold,
@@ -72,6 +81,7 @@ impl<'a> Rows<'a> {
                 z: z_rest,
                 b: b_rest,
                 refractory: refractory_rest,
+                per_neuron,
                 trace: trace_rest,
                 step_spikes: step_spikes_rest,
                 threshold: threshold_rest,
@@ -106,7 +116,7 @@ impl SpikingKernel {
             z: zeros(),
             b: zeros(),
             refractory: zeros(),
-            trace: zeros(),
+            trace: vec![0.0; batch * self.feature_size()],
             step_spikes: zeros(),
             threshold: zeros(),
             pseudo: zeros(),
@@ -266,22 +276,30 @@ impl SpikingKernel {
             }
             NeuronModel::Eprop2020 => membrane::<true>(params, current, v, b, z, threshold, pseudo),
         }
-        let read_membrane = self.readout == Readout::Membrane;
         let spike_params = SpikeParams {
             dampening: self.dampening,
             n_refractory: self.n_refractory as f32,
             readout_rate: self.readout_rate,
         };
+        // The features of the row: the filtered spikes, the filtered
+        // potentials, or both side by side (spikes first).
+        let (trace_z, trace_v): (&mut [f32], &mut [f32]) = match self.readout {
+            Readout::Spikes => (&mut row.trace[..n], &mut []),
+            Readout::Membrane => (&mut [], &mut row.trace[..n]),
+            Readout::Both => row.trace[..2 * n].split_at_mut(n),
+        };
         let out = SpikeOutputs {
             z: &mut row.z[..n],
             refractory: &mut row.refractory[..n],
-            trace: &mut row.trace[..n],
+            trace_z,
+            trace_v,
             step_spikes: &mut row.step_spikes[..n],
         };
-        if read_membrane {
-            emit_spikes::<true>(spike_params, &mut row.pseudo[..n], &row.v[..n], out);
-        } else {
-            emit_spikes::<false>(spike_params, &mut row.pseudo[..n], &row.v[..n], out);
+        let (pseudo, v) = (&mut row.pseudo[..n], &row.v[..n]);
+        match self.readout {
+            Readout::Spikes => emit_spikes::<true, false>(spike_params, pseudo, v, out),
+            Readout::Membrane => emit_spikes::<false, true>(spike_params, pseudo, v, out),
+            Readout::Both => emit_spikes::<true, true>(spike_params, pseudo, v, out),
         }
     }
 }
@@ -392,15 +410,18 @@ struct SpikeParams {
 struct SpikeOutputs<'a> {
     z: &'a mut [f32],
     refractory: &'a mut [f32],
-    trace: &'a mut [f32],
+    /// The filtered spikes, `[n]` (empty when the heads do not read them).
+    trace_z: &'a mut [f32],
+    /// The filtered potentials, `[n]` (empty when the heads do not read them).
+    trace_v: &'a mut [f32],
     step_spikes: &'a mut [f32],
 }
 
 /// Spikes, surrogate derivatives (over the scaled potentials in `pseudo`),
-/// refractoriness and the heads' filtered input (of the potentials `v` when
-/// `READ_MEMBRANE`, else of the spikes) for one row.
+/// refractoriness and the heads' filtered inputs (of the spikes when
+/// `READ_SPIKES`, of the potentials `v` when `READ_MEMBRANE`) for one row.
 #[inline(always)]
-fn emit_spikes<const READ_MEMBRANE: bool>(
+fn emit_spikes<const READ_SPIKES: bool, const READ_MEMBRANE: bool>(
     p: SpikeParams,
     pseudo: &mut [f32],
     v: &[f32],
@@ -408,7 +429,11 @@ fn emit_spikes<const READ_MEMBRANE: bool>(
 ) {
     let n = pseudo.len();
     let (v, z, refractory) = (&v[..n], &mut out.z[..n], &mut out.refractory[..n]);
-    let (trace, step_spikes) = (&mut out.trace[..n], &mut out.step_spikes[..n]);
+    let step_spikes = &mut out.step_spikes[..n];
+    // Cut to n where read, so the loop has no bounds checks; an unread
+    // trace is empty and never touched.
+    let trace_z = &mut out.trace_z[..if READ_SPIKES { n } else { 0 }];
+    let trace_v = &mut out.trace_v[..if READ_MEMBRANE { n } else { 0 }];
     // No branches (`&`, selects; the refractory count is updated even
     // without refractoriness, where it stays 0), so the loop vectorises.
     for j in 0..n {
@@ -419,8 +444,12 @@ fn emit_spikes<const READ_MEMBRANE: bool>(
         pseudo[j] = if free { surrogate } else { 0.0 };
         refractory[j] = (spike * (p.n_refractory + 1.0) + refractory[j] - 1.0).max(0.0);
         z[j] = spike;
-        let read = if READ_MEMBRANE { v[j] } else { spike };
-        trace[j] = lerp(trace[j], read, p.readout_rate);
+        if READ_SPIKES {
+            trace_z[j] = lerp(trace_z[j], spike, p.readout_rate);
+        }
+        if READ_MEMBRANE {
+            trace_v[j] = lerp(trace_v[j], v[j], p.readout_rate);
+        }
         step_spikes[j] += spike;
     }
 }

@@ -116,7 +116,7 @@ pub struct SpikingKernel {
     dampening: f32,
     n_refractory: usize,
     readout_rate: f32,
-    /// What the features filter: spikes or membrane potentials.
+    /// What the features filter: spikes, membrane potentials or both.
     readout: Readout,
     /// `[n_in, n]`, row-major.
     w_in: Vec<f32>,
@@ -256,9 +256,15 @@ impl SpikingKernel {
         self.n
     }
 
-    /// What the features filter: spikes or membrane potentials.
+    /// What the features filter: spikes, membrane potentials or both.
     pub fn readout(&self) -> Readout {
         self.readout
+    }
+
+    /// Features per sample F: n, or 2n when the heads read both spikes and
+    /// potentials.
+    pub fn feature_size(&self) -> usize {
+        self.n * self.readout.features_per_neuron()
     }
 
     /// Input floats per step.

@@ -13,8 +13,9 @@ pub struct KernelState {
     pub b: Vec<f32>,
     /// Refractory counts.
     pub refractory: Vec<f32>,
-    /// Low-pass filtered spikes (or potentials, with a membrane readout):
-    /// the features the heads read.
+    /// The features the heads read, `[B, F]`: low-pass filtered spikes, or
+    /// potentials with a membrane readout, or per row both (`[2n]`: the
+    /// filtered spikes, then the filtered potentials).
     pub trace: Vec<f32>,
     /// Spikes of the last environment step, summed over its K network steps.
     pub step_spikes: Vec<f32>,
@@ -97,7 +98,8 @@ pub(super) struct RowTape<'a> {
 }
 
 /// One batch row of the backward pass's adjoints (dL/d state after the step,
-/// overwritten with dL/d state before it) and dL/dI of the step.
+/// overwritten with dL/d state before it) and dL/dI of the step; `trace`
+/// holds F = n or 2n adjoints per row, the others n.
 pub(super) struct RowAdjoints<'a> {
     pub(super) v: &'a mut [f32],
     pub(super) b: &'a mut [f32],

@@ -65,8 +65,9 @@ pub enum NetError {
 /// What one environment step of the network gives.
 #[derive(Debug)]
 pub struct NetOutput {
-    /// `[B, F]`, the input of the heads (LSNN/LIF: low-pass filtered spikes, or
-    /// potentials with `agent.readout = "membrane"`; LSTM/GRU: h).
+    /// `[B, F]`, the input of the heads (LSNN/LIF: low-pass filtered spikes,
+    /// potentials with `agent.readout = "membrane"`, or both side by side
+    /// with `"both"`; LSTM/GRU: h).
     pub features: Tensor,
     /// `[B, n_lif + n_alif]` spike counts summed over the K network steps, LIF neurons
     /// first, then ALIF; they carry the surrogate gradient (for a firing-rate regulariser).
@@ -276,7 +277,10 @@ impl ActorCritic {
                     params: NeuronParams::from_config(config, device),
                     readout_rate: 1.0 - (-1.0 / config.tau_out).exp(),
                 };
-                (Core::Spiking(core), n)
+                (
+                    Core::Spiking(core),
+                    n * config.readout.features_per_neuron(),
+                )
             }
             AgentKind::Lstm | AgentKind::Gru => {
                 // LibTorch's generator is global: hold the lock from seeding
@@ -373,9 +377,16 @@ impl ActorCritic {
         }
     }
 
-    /// Width F of the features (n_lif + n_alif, or hidden).
+    /// Width F of the features (n_lif + n_alif, twice that with
+    /// `agent.readout = "both"`, or hidden).
     pub fn feature_size(&self) -> usize {
         self.feature_size
+    }
+
+    /// Neurons n of a spiking core (n_lif + n_alif); 0 for LSTM and GRU.
+    pub fn spiking_neurons(&self) -> usize {
+        let (n_lif, n_alif) = self.neuron_count();
+        n_lif + n_alif
     }
 
     /// The device of every parameter and state tensor.

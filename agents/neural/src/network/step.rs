@@ -12,22 +12,22 @@ impl ActorCritic {
     /// The all-zero recurrent state of `batch` samples.
     pub fn initial_state(&self, batch: usize) -> Result<RecurrentState, NetError> {
         let device = self.vs.device();
-        let zeros = || {
-            Tensor::f_zeros(
-                [batch as i64, self.feature_size as i64],
-                (Kind::Float, device),
-            )
-        };
+        let zeros_of =
+            |width: usize| Tensor::f_zeros([batch as i64, width as i64], (Kind::Float, device));
+        let zeros = || zeros_of(self.feature_size);
         Ok(match &self.core {
-            Core::Spiking(_) => RecurrentState::Spiking(SpikingState {
-                neurons: NeuronState {
-                    v: zeros()?,
-                    z: zeros()?,
-                    b: zeros()?,
-                    refractory: zeros()?,
-                },
-                trace: zeros()?,
-            }),
+            Core::Spiking(_) => {
+                let neurons = || zeros_of(self.spiking_neurons());
+                RecurrentState::Spiking(SpikingState {
+                    neurons: NeuronState {
+                        v: neurons()?,
+                        z: neurons()?,
+                        b: neurons()?,
+                        refractory: neurons()?,
+                    },
+                    trace: zeros()?,
+                })
+            }
             Core::Lstm(_) => RecurrentState::Lstm(LstmState {
                 h: zeros()?,
                 c: zeros()?,
@@ -153,10 +153,12 @@ impl ActorCritic {
             };
             neurons = neuron_step(&core.params, &current, &neurons);
             let read = match self.config.readout {
-                Readout::Spikes => &neurons.z,
-                Readout::Membrane => &neurons.v,
+                Readout::Spikes => neurons.z.shallow_clone(),
+                Readout::Membrane => neurons.v.shallow_clone(),
+                // Filtering the concatenation filters each half.
+                Readout::Both => Tensor::f_cat(&[&neurons.z, &neurons.v], 1)?,
             };
-            trace = trace.f_lerp(read, core.readout_rate)?;
+            trace = trace.f_lerp(&read, core.readout_rate)?;
             spikes = Some(match spikes {
                 None => neurons.z.shallow_clone(),
                 Some(sum) => sum.f_add(&neurons.z)?,

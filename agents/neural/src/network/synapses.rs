@@ -55,7 +55,7 @@ impl ActorCritic {
         let Some((_, _, s)) = self.core_synapses() else {
             return Ok(None);
         };
-        let (n_in, n) = (self.obs_size, self.feature_size);
+        let (n_in, n) = (self.obs_size, self.spiking_neurons());
         let input = Synapses::from_parts(n_in, n, false, to_vec(&s.in_sign), to_vec(&s.in_exists))
             .map_err(|e| format!("input synapses: {e}"))?;
         let recurrent =
@@ -70,7 +70,7 @@ impl ActorCritic {
         // Sums in LibTorch: this runs after every update.
         let count = |t: &Tensor| t.sum(tch::Kind::Double).double_value(&[]).round() as usize;
         let excitatory = s.rec_exists.multiply(&s.rec_sign.gt(0.0));
-        let n = self.feature_size;
+        let n = self.spiking_neurons();
         Some(ConnectivityStats {
             recurrent: count(&s.rec_exists),
             recurrent_possible: n * (n - 1),
@@ -97,7 +97,7 @@ impl ActorCritic {
             if let Some(k) =
                 (0..weights.len()).find(|&k| synapses.exists()[k] == 0.0 && weights[k] != 0.0)
             {
-                let n = self.feature_size;
+                let n = self.spiking_neurons();
                 return Err(format!(
                     "{name} holds {} at entry ({}, {}), where no synapse exists (dormant weights are zero)",
                     weights[k],
@@ -124,7 +124,7 @@ impl ActorCritic {
         };
         // The network's own variables (a loaded checkpoint was checked by
         // check_synapses): no checks on every step.
-        let (n_in, n) = (self.obs_size, self.feature_size);
+        let (n_in, n) = (self.obs_size, self.spiking_neurons());
         let input =
             Synapses::from_trusted_parts(n_in, n, false, to_vec(&s.in_sign), to_vec(&s.in_exists));
         let recurrent =

@@ -42,7 +42,7 @@ impl EvalNetwork<'_> {
         let flat = |t: &Tensor| -> Result<Vec<f32>, TrainError> {
             Ok(t.f_to_device(Device::Cpu)?.f_flatten(0, -1)?.try_into()?)
         };
-        let (batch, n, parts, n_lif) = match self {
+        let (batch, parts, n_lif) = match self {
             EvalNetwork::Kernel(eval) => {
                 let state = &eval.state;
                 let parts = vec![
@@ -50,12 +50,7 @@ impl EvalNetwork<'_> {
                     state.v.clone(),
                     state.threshold.clone(),
                 ];
-                (
-                    state.batch_size(),
-                    eval.kernel.neurons(),
-                    parts,
-                    Some(eval.n_lif),
-                )
+                (state.batch_size(), parts, Some(eval.n_lif))
             }
             EvalNetwork::Tensor { agent, state, .. } => {
                 let batch = state.batch_size();
@@ -66,23 +61,20 @@ impl EvalNetwork<'_> {
                         })?;
                         let threshold = params.thr().f_add(&params.beta().f_mul(&s.neurons.b)?)?;
                         let parts = vec![flat(&s.trace)?, flat(&s.neurons.v)?, flat(&threshold)?];
-                        let n = parts[0].len() / batch.max(1);
-                        (batch, n, parts, Some(agent.neuron_count().0))
+                        (batch, parts, Some(agent.neuron_count().0))
                     }
-                    RecurrentState::Lstm(s) => {
-                        let parts = vec![flat(&s.h)?, flat(&s.c)?];
-                        (batch, parts[0].len() / batch.max(1), parts, None)
-                    }
-                    RecurrentState::Gru(s) => {
-                        let parts = vec![flat(&s.h)?];
-                        (batch, parts[0].len() / batch.max(1), parts, None)
-                    }
+                    RecurrentState::Lstm(s) => (batch, vec![flat(&s.h)?, flat(&s.c)?], None),
+                    RecurrentState::Gru(s) => (batch, vec![flat(&s.h)?], None),
                 }
             }
         };
         Ok((0..batch)
             .map(|b| {
-                let row = |p: &Vec<f32>| p[b * n..(b + 1) * n].to_vec();
+                // Each part's own width: the features may be 2n wide.
+                let row = |p: &Vec<f32>| {
+                    let width = p.len() / batch.max(1);
+                    p[b * width..(b + 1) * width].to_vec()
+                };
                 match n_lif {
                     Some(n_lif) => {
                         spiking_row(&row(&parts[0]), &row(&parts[1]), &row(&parts[2]), n_lif)
@@ -170,27 +162,33 @@ impl Trainer {
     /// Whether `lesion` can act on this network, checked before anything
     /// runs: an error names a part the network lacks and the parts it can
     /// lose instead, or refuses the `spikes` lesion of a network whose heads
-    /// read membrane potentials (their filtered input holds potentials, not
-    /// spikes; the `readout` lesion names that input).
+    /// read membrane potentials (their filtered input holds potentials, or
+    /// potentials beside the spikes, which `spikes` does not cut apart; the
+    /// `readout` lesion names that whole input).
     pub fn check_lesion(&self, lesion: &Lesion) -> Result<(), TrainError> {
         let config = self.agent.config();
         let spiking = config.kind.is_spiking();
-        let reads_membrane = spiking && config.readout == Readout::Membrane;
+        let reads_membrane = spiking && config.readout.reads_membrane();
         if lesion.part.can_cut(spiking, reads_membrane) {
             return Ok(());
         }
         let parts = StatePart::list_for(spiking, reads_membrane);
-        let problem = if lesion.part.exists_in(spiking) {
-            "this run's heads read membrane potentials (agent.readout = \"membrane\"), so \
-             it keeps no filtered spikes to cut; `readout` cuts the filtered potentials the \
-             heads read"
-                .to_string()
-        } else {
+        let problem = if !lesion.part.exists_in(spiking) {
             format!(
                 "a {} network has no {} to cut",
                 kind_name(config.kind),
                 lesion.part.as_str()
             )
+        } else if config.readout == Readout::Both {
+            "this run's heads read filtered spikes and potentials side by side \
+             (agent.readout = \"both\"), which `spikes` does not cut apart; `readout` \
+             cuts both"
+                .to_string()
+        } else {
+            "this run's heads read membrane potentials (agent.readout = \"membrane\"), so \
+             it keeps no filtered spikes to cut; `readout` cuts the filtered potentials the \
+             heads read"
+                .to_string()
         };
         Err(TrainError::Probe(format!(
             "lesion {lesion}: {problem}; lesion its {parts} instead"
