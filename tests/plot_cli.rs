@@ -186,6 +186,9 @@ fn plot_and_report_of_a_sparse_maze_run() {
             "agent.connectivity=0.3",
             "agent.dale=true",
             "train.rewiring=true",
+            // Heads reading spikes and potentials (2n features): the
+            // pictures still size everything by the n neurons.
+            "agent.readout=both",
             // The maze recipe's schedules end at update 40 000.
             "train.schedule_end=0",
         ],

@@ -5,13 +5,15 @@ use tch::{Kind, Tensor};
 
 use crate::neuron::NeuronState;
 
-/// The state of a spiking core (LSNN or LIF), each `[B, n_lif + n_alif]`.
+/// The state of a spiking core (LSNN or LIF): the neurons `[B, n]` (n =
+/// n_lif + n_alif) and the heads' input `[B, F]` (F = n, or 2n with
+/// `agent.readout = "both"`).
 #[derive(Debug)]
 pub struct SpikingState {
     /// The neurons: membrane potential, spikes, adaptation, refractory count.
     pub neurons: NeuronState,
-    /// Low-pass filtered spikes (or potentials, `agent.readout = "membrane"`),
-    /// the input of the heads.
+    /// Low-pass filtered spikes (or potentials, `agent.readout = "membrane"`,
+    /// or both side by side, `"both"`), the input of the heads.
     pub trace: Tensor,
 }
 
@@ -110,8 +112,8 @@ impl RecurrentState {
         self.features().size()[0] as usize
     }
 
-    /// What the heads read: the filtered spikes (or potentials) of a
-    /// spiking core, h of an LSTM or GRU.
+    /// What the heads read: the filtered spikes (or potentials, or both) of
+    /// a spiking core, h of an LSTM or GRU.
     pub fn features(&self) -> &Tensor {
         match self {
             RecurrentState::Spiking(s) => &s.trace,

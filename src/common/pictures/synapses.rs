@@ -53,7 +53,7 @@ impl SynapseData {
             .flatten(0, -1)
             .try_into()?;
         Ok(Some(SynapseData {
-            n: agent.feature_size(),
+            n: agent.spiking_neurons(),
             w_rec,
             exists: recurrent.exists().to_vec(),
             sign: recurrent.sign().to_vec(),

@@ -9,7 +9,7 @@ use common::{Quiet, dist, weights};
 
 use lsnn_rl_a2c::run::{RunDir, Start, train};
 use lsnn_rl_a2c::{ActionMode, Bptt, EvalSummary, RunConfig, Schedule, UpdateStats};
-use lsnn_rl_neural::{AgentKind, NeuronModel};
+use lsnn_rl_neural::{AgentKind, NeuronModel, Readout};
 use tch::Device;
 
 /// A small LSNN on the easy dependent bandit (p1 is 0.1 or 0.9): an agent
@@ -130,20 +130,22 @@ fn assert_finds_the_informative_arm(mut config: RunConfig) {
 /// The manual and autograd backward passes give the same updates through the
 /// whole trainer (heads, loss, truncation, rate penalty): equal for the first
 /// updates up to f32 rounding, for both neuron models, K = 1 and 2, with and
-/// without refractoriness.
+/// without refractoriness, and heads reading spikes or spikes and potentials.
 #[test]
 fn manual_and_autograd_bptt_give_the_same_updates() {
     tch::set_num_threads(1);
     let variants = [
-        (NeuronModel::Bellec2018, 1, 0, 0.01),
+        (NeuronModel::Bellec2018, 1, 0, 0.01, Readout::Spikes),
         // e-prop's potential is not normalised by the threshold: a threshold
         // of 0.3 keeps f32 rounding from being amplified (cpu_kernel tests).
-        (NeuronModel::Eprop2020, 2, 1, 0.3),
+        (NeuronModel::Eprop2020, 2, 1, 0.3, Readout::Spikes),
+        (NeuronModel::Eprop2020, 2, 0, 0.3, Readout::Both),
     ];
-    for (model, k_steps, n_refractory, thr) in variants {
+    for (model, k_steps, n_refractory, thr, readout) in variants {
         let run = |bptt| {
             let mut config = small_config(3);
             config.agent.model = model;
+            config.agent.readout = readout;
             config.agent.k_steps = k_steps;
             config.agent.n_refractory = n_refractory;
             config.agent.thr_lif = thr;
@@ -156,7 +158,7 @@ fn manual_and_autograd_bptt_give_the_same_updates() {
             let stats: Vec<UpdateStats> = (0..2).map(|_| trainer.update().unwrap()).collect();
             (weights(&trainer), stats)
         };
-        let label = format!("{model:?} K={k_steps} refractory={n_refractory}");
+        let label = format!("{model:?} K={k_steps} refractory={n_refractory} {readout:?}");
         let (manual_w, manual_s) = run(Bptt::Manual);
         let (auto_w, auto_s) = run(Bptt::Autograd);
         for (m, a) in manual_s.iter().zip(&auto_s) {

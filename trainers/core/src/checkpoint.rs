@@ -311,12 +311,15 @@ pub fn apply(
     let mut variables = trainer.agent().var_store().variables();
     let mismatch = |what: String| {
         TrainError::Checkpoint(format!(
-            "the checkpoint does not fit this network ({what}); it was written for agent '{}' with {} LIF + {} ALIF neurons",
+            "the checkpoint does not fit this network ({what}); it was written for agent '{}' with {} LIF + {} ALIF neurons and heads reading {}",
             serde_json::to_value(checkpoint.meta.config.agent.kind)
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
             checkpoint.meta.config.agent.n_lif,
             checkpoint.meta.config.agent.n_alif,
+            serde_json::to_value(checkpoint.meta.config.agent.readout)
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
         ))
     };
     for name in checkpoint.weights.keys() {

@@ -4,8 +4,9 @@
 //! Written `PART@STEP` or `PART@STEP:MODE` (`adaptation@20`,
 //! `membrane@0:hold`). The parts: `adaptation` (b of the spiking neurons),
 //! `membrane` (v), `spikes` (the filtered spikes the heads read),
-//! `readout` (the heads' filtered input whatever it holds: spikes, or
-//! potentials with `agent.readout = "membrane"`), `state` (an LSTM's h
+//! `readout` (the heads' filtered input whatever it holds: spikes,
+//! potentials with `agent.readout = "membrane"`, or both with `"both"`),
+//! `state` (an LSTM's h
 //! and c, a GRU's h). The modes: `zero` holds the part at zero
 //! from STEP on, `hold` holds it at its value at STEP, `reset` sets it to
 //! zero once at STEP and lets it evolve again. The lesion is applied between
@@ -25,10 +26,10 @@ pub enum StatePart {
     /// The membrane potentials v of a spiking network.
     Membrane,
     /// The low-pass filtered spikes of a spiking network (the heads' input
-    /// when they read spikes).
+    /// when they read spikes alone).
     Spikes,
     /// The heads' low-pass filtered input of a spiking network, whatever it
-    /// filters (spikes or membrane potentials, `agent.readout`).
+    /// filters (spikes, membrane potentials or both, `agent.readout`).
     Readout,
     /// The whole state of an LSTM (h and c) or a GRU (h).
     State,
@@ -75,8 +76,9 @@ impl StatePart {
     }
 
     /// Whether a network can be lesioned here: it has the part, and
-    /// `spikes` only where its heads read filtered spikes (with
-    /// `reads_membrane` their filtered input holds potentials).
+    /// `spikes` only where its heads read filtered spikes alone (with
+    /// `reads_membrane` their filtered input holds potentials, alone or
+    /// beside the spikes).
     pub fn can_cut(self, spiking: bool, reads_membrane: bool) -> bool {
         self.exists_in(spiking) && !(reads_membrane && self == StatePart::Spikes)
     }

@@ -31,9 +31,8 @@ struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    /// Every row of the state.
-    fn whole(state: &'a mut KernelState) -> Self {
-        let per_neuron = state.trace.len() / state.v.len().max(1);
+    /// Every row of the state, whose features are `per_neuron` per neuron.
+    fn whole(state: &'a mut KernelState, per_neuron: usize) -> Self {
         Rows {
             v: &mut state.v,
             z: &mut state.z,
@@ -140,6 +139,12 @@ impl SpikingKernel {
         let (batch, n, n_in) = (state.batch, self.n, self.n_in);
         assert_eq!(x.len(), batch * n_in, "x must be [B, n_in]");
         assert_eq!(state.v.len(), batch * n, "state must be [B, n]");
+        let per_neuron = self.readout.features_per_neuron();
+        assert_eq!(
+            state.trace.len(),
+            batch * n * per_neuron,
+            "state.trace must be [B, F] (a state of this kernel's readout)"
+        );
         // Serial: whole-batch products and no pool overhead; the results
         // are the same either way (see `rows_per_thread`).
         let run_rows = super::rows_per_thread(batch);
@@ -171,11 +176,11 @@ impl SpikingKernel {
             // whole batch), so a weight matrix is packed for its products once
             // per thread and step rather than once per block.
             match run_rows {
-                Some(rows) => Rows::whole(state)
+                Some(rows) => Rows::whole(state, per_neuron)
                     .pieces(rows * n)
                     .into_par_iter()
                     .for_each(|run| self.group_step(run, block)),
-                None => self.group_step(Rows::whole(state), block),
+                None => self.group_step(Rows::whole(state, per_neuron), block),
             }
             if let Some(tape) = tape.as_deref_mut() {
                 tape.threshold.extend_from_slice(&state.threshold);

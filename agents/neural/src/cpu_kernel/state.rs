@@ -1,7 +1,8 @@
 //! What the kernel carries from step to step (the state), records for the
 //! backward pass (the tape), and what the backward pass returns.
 
-/// The recurrent state of a batch, each buffer `[B, n]` row-major.
+/// The recurrent state of a batch, each buffer `[B, n]` row-major but the
+/// features `trace` (`[B, F]`).
 #[derive(Clone, Debug)]
 pub struct KernelState {
     pub(super) batch: usize,
