@@ -302,3 +302,38 @@ fn lstm_and_poisson_cores_have_no_kernel() {
     let agent = ActorCritic::new(&poisson, OBS, ActionHead::Discrete(2), 0, Device::Cpu).unwrap();
     assert!(agent.spiking_kernel().is_none());
 }
+
+/// Filtered spikes of neurons that fell silent reach zero instead of
+/// decaying through subnormal floats (slow on x86 CPUs): with tau_out = 1
+/// they would be subnormal after 88 network steps of silence.
+#[test]
+fn filtered_spikes_of_silent_neurons_never_go_subnormal() {
+    let config = AgentConfig {
+        tau_out: 1.0,
+        k_steps: 5,
+        readout: Readout::Both,
+        ..AgentConfig::default()
+    };
+    let agent = ActorCritic::new(&config, OBS, ActionHead::Discrete(2), 1, Device::Cpu).unwrap();
+    let kernel = agent.spiking_kernel().unwrap();
+    let n = config.n_lif + config.n_alif;
+    let mut state = kernel.initial_state(BATCH);
+    let (loud, quiet) = (vec![1.0f32; BATCH * OBS], vec![0.0f32; BATCH * OBS]);
+    let (mut fired, mut zeroed) = (false, 0);
+    for step in 0..60 {
+        kernel.step(if step < 2 { &loud } else { &quiet }, &mut state, None);
+        for row in state.trace.chunks_exact(2 * n) {
+            let spikes = &row[..n];
+            fired |= spikes.iter().any(|&s| s > 0.1);
+            assert!(
+                spikes.iter().all(|&s| s == 0.0 || s.is_normal()),
+                "step {step}: a subnormal filtered spike"
+            );
+            if step == 59 {
+                zeroed += spikes.iter().filter(|&&s| s == 0.0).count();
+            }
+        }
+    }
+    assert!(fired, "the loud steps make neurons fire");
+    assert!(zeroed > 0, "silent neurons' filtered spikes reach zero");
+}

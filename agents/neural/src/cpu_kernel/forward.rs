@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::gemm::{gemm, lerp};
 use super::state::{KernelState, Tape};
-use super::{BLOCK_ROWS, RecurrentProduct, SpikingKernel};
+use super::{BLOCK_ROWS, FLUSH_TRACE_BELOW, RecurrentProduct, SpikingKernel};
 use crate::config::{NeuronModel, Readout};
 
 /// One block of batch rows of the state, each buffer `[rows, n]` but the
@@ -450,7 +450,13 @@ fn emit_spikes<const READ_SPIKES: bool, const READ_MEMBRANE: bool>(
         refractory[j] = (spike * (p.n_refractory + 1.0) + refractory[j] - 1.0).max(0.0);
         z[j] = spike;
         if READ_SPIKES {
-            trace_z[j] = lerp(trace_z[j], spike, p.readout_rate);
+            // Not left to decay into subnormals (see FLUSH_TRACE_BELOW).
+            let filtered = lerp(trace_z[j], spike, p.readout_rate);
+            trace_z[j] = if filtered < FLUSH_TRACE_BELOW {
+                0.0
+            } else {
+                filtered
+            };
         }
         if READ_MEMBRANE {
             trace_v[j] = lerp(trace_v[j], v[j], p.readout_rate);
