@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use lsnn_rl_a2c::lesion::Lesion;
-use lsnn_rl_a2c::probe::Probe;
+use lsnn_rl_a2c::probe::{Probe, RecordedStep};
 use lsnn_rl_a2c::{ActionMode, Bptt, RunConfig, Trainer};
 use lsnn_rl_env::{Registry, TaskDistribution};
 use lsnn_rl_neural::{AgentKind, Readout};
@@ -44,6 +44,15 @@ fn probed(trainer: &Trainer, lesion: Option<&str>) -> Probe {
         .evaluate_probed(dist().as_ref(), 6, 17, ActionMode::Sample, None, &mut probe)
         .unwrap();
     probe
+}
+
+/// The recorded state of the first trial at `step`.
+fn first_trial_step(probe: &Probe, step: usize) -> &RecordedStep {
+    probe
+        .steps
+        .iter()
+        .find(|s| s.trial == 0 && s.step == step)
+        .unwrap()
 }
 
 #[test]
@@ -191,14 +200,7 @@ fn a_membrane_readout_is_recorded_by_name_and_refuses_only_the_spikes_lesion() {
             ],
             "{bptt:?}"
         );
-        let at = |step: usize| {
-            probe
-                .steps
-                .iter()
-                .find(|s| s.trial == 0 && s.step == step)
-                .unwrap()
-        };
-        let (first, second) = (at(0), at(1));
+        let (first, second) = (first_trial_step(&probe, 0), first_trial_step(&probe, 1));
         let rate = 1.0 - (-1.0 / tau_out as f32).exp(); // one network step per env step
         for (filtered, potential) in [(0, 1), (2, 3)] {
             assert!(
@@ -290,14 +292,7 @@ fn a_readout_of_both_is_recorded_as_both_and_refuses_only_the_spikes_lesion() {
             ],
             "{bptt:?}"
         );
-        let at = |step: usize| {
-            probe
-                .steps
-                .iter()
-                .find(|s| s.trial == 0 && s.step == step)
-                .unwrap()
-        };
-        let (first, second) = (at(0), at(1));
+        let (first, second) = (first_trial_step(&probe, 0), first_trial_step(&probe, 1));
         let rate = 1.0 - (-1.0 / tau_out as f32).exp();
         for (spikes, filtered, potential) in [(0, 1, 2), (3, 4, 5)] {
             // Filtered spikes lie in [0, 1]; the filtered potentials follow

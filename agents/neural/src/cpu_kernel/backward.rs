@@ -311,16 +311,12 @@ impl SpikingKernel {
             NeuronModel::Bellec2018 => {
                 for j in 0..n {
                     // trace' = lerp(trace, z' or v', r); every spike may carry a rate penalty.
-                    let (mut gz, mut g_v_new) = (g_z[j], g_v[j]);
-                    if READ_SPIKES {
-                        gz += r * g_trace_z[j];
-                        g_trace_z[j] *= keep;
-                    }
-                    if READ_MEMBRANE {
-                        g_v_new += r * g_trace_v[j];
-                        g_trace_v[j] *= keep;
-                    }
-                    gz += d_spike[j];
+                    let (gz, g_v_new) = read_adjoints::<READ_SPIKES, READ_MEMBRANE>(
+                        (g_z[j], g_v[j], d_spike[j]),
+                        (&mut g_trace_z[..], &mut g_trace_v[..]),
+                        j,
+                        (r, keep),
+                    );
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v - A') / A';  v' = alpha v + (1 - alpha) I - A' z;
                     // A' = thr + beta b';  b' = rho b + (1 - rho) z.
@@ -335,16 +331,12 @@ impl SpikingKernel {
             }
             NeuronModel::Eprop2020 => {
                 for j in 0..n {
-                    let (mut gz, mut g_v_new) = (g_z[j], g_v[j]);
-                    if READ_SPIKES {
-                        gz += r * g_trace_z[j];
-                        g_trace_z[j] *= keep;
-                    }
-                    if READ_MEMBRANE {
-                        g_v_new += r * g_trace_v[j];
-                        g_trace_v[j] *= keep;
-                    }
-                    gz += d_spike[j];
+                    let (gz, g_v_new) = read_adjoints::<READ_SPIKES, READ_MEMBRANE>(
+                        (g_z[j], g_v[j], d_spike[j]),
+                        (&mut g_trace_z[..], &mut g_trace_v[..]),
+                        j,
+                        (r, keep),
+                    );
                     let g_scaled = gz * pseudo[j];
                     // v_s = (v' - A') / thr;  v' = alpha v + I - thr z;
                     // A' = thr + beta b';  b' = rho b + z.
@@ -358,6 +350,30 @@ impl SpikingKernel {
             }
         }
     }
+}
+
+/// The adjoints of a neuron's new spike and new potential: those after the
+/// step (`g_z`, `g_v`) plus what the heads' filtered inputs pass back (the
+/// spikes' when `READ_SPIKES`, the potentials' when `READ_MEMBRANE`; each
+/// filter's adjoint decays in place by `keep` = 1 - `r`) and the rate
+/// penalty `d_spike`.
+#[inline(always)]
+fn read_adjoints<const READ_SPIKES: bool, const READ_MEMBRANE: bool>(
+    (g_z, g_v, d_spike): (f32, f32, f32),
+    (g_trace_z, g_trace_v): (&mut [f32], &mut [f32]),
+    j: usize,
+    (r, keep): (f32, f32),
+) -> (f32, f32) {
+    let (mut gz, mut g_v_new) = (g_z, g_v);
+    if READ_SPIKES {
+        gz += r * g_trace_z[j];
+        g_trace_z[j] *= keep;
+    }
+    if READ_MEMBRANE {
+        g_v_new += r * g_trace_v[j];
+        g_trace_v[j] *= keep;
+    }
+    (gz + d_spike, g_v_new)
 }
 
 // The backward loop over a run of rows as a pulp operation: `with_simd` is
