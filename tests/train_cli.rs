@@ -297,13 +297,13 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(
         config.contains("recipe = \"configs/maze-water-grid/lsnn.toml\"")
-            && config.contains("k_steps = 3"),
+            && config.contains("k_steps = 5"),
         "{config}"
     );
     // The run's config.toml given back with --config: its own keys (here a
     // K the recipe does not have), the recipe it came from named as such.
     let edited = dir.path().join("edited.toml");
-    std::fs::write(&edited, config.replace("k_steps = 3", "k_steps = 4")).unwrap();
+    std::fs::write(&edited, config.replace("k_steps = 5", "k_steps = 4")).unwrap();
     let again = dir.path().join("again");
     let out = lsnn_rl(&[
         "train",
@@ -357,7 +357,7 @@ fn a_family_with_a_tuned_recipe_trains_on_it_and_says_so() {
     );
     // `config` shows what a run would get.
     let shown = stdout(&lsnn_rl(&["config", "--env", "maze-water-grid"]));
-    assert!(shown.contains("k_steps = 3"), "{shown}");
+    assert!(shown.contains("k_steps = 5"), "{shown}");
 }
 
 #[test]

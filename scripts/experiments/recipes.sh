@@ -7,7 +7,8 @@
 #     scripts/experiments/recipes.sh ENV AGENT [SEEDS] [-- TRAIN FLAGS...]
 #
 # Examples (the rows of RESULTS.md):
-#     NAME=maze-water-grid-lsnn-k3 scripts/experiments/recipes.sh maze-water-grid lsnn "1 2 3 4 5"
+#     NAME=maze-water-grid-lsnn-k5 scripts/experiments/recipes.sh maze-water-grid lsnn "1 2 3 4 5"
+#     NAME=maze-water-grid-lsnn-k3 scripts/experiments/recipes.sh maze-water-grid lsnn "1 2 3 4 5" -- --set agent.k_steps=3
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=10,pulls=100 lsnn 1
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=5,pulls=10 lsnn "1 2 3"
 #     scripts/experiments/recipes.sh arena-water:steps=100 lsnn "1 2 3"

@@ -210,7 +210,7 @@ mod tests {
         let config = ValidatedConfig::resolve(&layers).unwrap().into_inner();
         let recipe = recipes::find("maze-water-grid", AgentKind::Lsnn).unwrap();
         assert_eq!(config.recipe.as_deref(), Some(recipe.path));
-        assert_eq!(config.agent.k_steps, 3);
+        assert_eq!(config.agent.k_steps, 5);
         assert_eq!(config.train.lr, 0.001);
         // --set wins over the recipe.
         let set = ConfigLayers {
