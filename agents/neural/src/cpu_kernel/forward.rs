@@ -255,7 +255,8 @@ impl SpikingKernel {
         pulp::Arch::new().dispatch(NeuronUpdate { kernel: self, rows });
     }
 
-    /// The neuron update of one batch row (every slice of length n).
+    /// The neuron update of one batch row (every slice of length n but the
+    /// features, F = n or 2n).
     #[inline(always)]
     fn update_row(&self, row: Rows<'_>) {
         let n = self.n;

@@ -83,8 +83,9 @@ pub const SYNAPSE_LISTS_BELOW: f64 = 0.3;
 /// spikes decay geometrically into subnormal floats, which this kind of CPU
 /// computes many times slower (with `tau_out = 1`, after 88 network steps
 /// of silence); at 1e-30 they are far below what the heads resolve (a
-/// logit or value near 1e-2 has an f32 step of 1e-9). Measured in
-/// docs/performance.md.
+/// logit or value near 1e-2 has an f32 step of 1e-9). The backward pass
+/// treats the filter as if nothing were flushed (an error of at most 1e-30
+/// times the features' gradient). Measured in docs/performance.md.
 pub const FLUSH_TRACE_BELOW: f32 = 1e-30;
 
 /// How the recurrent input `z W_rec` and its weight gradient are computed.
