@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command per search run of docs/search.md (rounds 7 to 14) and of the
+# One command per search run of docs/search.md (round 7 on) and of the
 # rows of docs/RESULTS.md that came from them: trains the named run again
 # from the configuration it recorded, then evaluates it on 1000 trials of the
 # tuning seed 2000003 and of the reporting seed 1000003, as the search did.

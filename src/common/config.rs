@@ -234,6 +234,25 @@ mod tests {
     }
 
     #[test]
+    fn the_gated_recipes_on_the_bernoulli_bandits_differ_only_where_searched() {
+        let gated = |agent| {
+            let layers = ConfigLayers {
+                env: Some("bandit-bernoulli:arms=10,pulls=100".into()),
+                agent: Some(agent),
+                ..ConfigLayers::default()
+            };
+            ValidatedConfig::resolve(&layers).unwrap().into_inner()
+        };
+        let (gru, lstm) = (gated(AgentKind::Gru), gated(AgentKind::Lstm));
+        // The GRU's recipe: 64 trials per update and a growing discount
+        // (docs/search.md, rounds 11 and 16); the LSTM's keeps 32 and 0.9.
+        assert_eq!((gru.train.batch, gru.train.gamma_final), (64, 0.99));
+        assert_eq!((lstm.train.batch, lstm.train.gamma_final), (32, 0.9));
+        assert_eq!((gru.agent.hidden, gru.train.updates), (128, 40_000));
+        assert_eq!((lstm.agent.hidden, lstm.train.updates), (128, 40_000));
+    }
+
+    #[test]
     fn a_fresh_run_shorter_than_its_schedules_is_refused() {
         let layers = ConfigLayers {
             env: Some("maze-water-grid".into()),
