@@ -253,6 +253,34 @@ mod tests {
     }
 
     #[test]
+    fn the_arena_recipe_trains_on_64_trials_per_update_with_the_membrane_readout() {
+        let arena = |agent| {
+            let layers = ConfigLayers {
+                env: Some("arena-water:steps=100".into()),
+                agent: Some(agent),
+                ..ConfigLayers::default()
+            };
+            ValidatedConfig::resolve(&layers).unwrap().into_inner()
+        };
+        // The LSNN's recipe (docs/search.md, rounds 13 and 17): K = 5, the
+        // heads on unfiltered membrane potentials, 64 trials per update, 60 000
+        // updates with the schedules ending at 40 000.
+        let lsnn = arena(AgentKind::Lsnn);
+        let recipe = recipes::find("arena-water", AgentKind::Lsnn).unwrap();
+        assert_eq!(lsnn.recipe.as_deref(), Some(recipe.path));
+        assert_eq!((lsnn.agent.k_steps, lsnn.agent.tau_out), (5, 1.0));
+        assert_eq!(lsnn.agent.readout, lsnn_rl_neural::Readout::Membrane);
+        assert_eq!(lsnn.train.batch, 64);
+        assert_eq!(
+            (lsnn.train.updates, lsnn.train.schedule_end),
+            (60_000, 40_000)
+        );
+        // The LSTM has no arena recipe: the plain defaults, 32 trials.
+        let lstm = arena(AgentKind::Lstm);
+        assert_eq!((lstm.recipe.as_deref(), lstm.train.batch), (None, 32));
+    }
+
+    #[test]
     fn a_fresh_run_shorter_than_its_schedules_is_refused() {
         let layers = ConfigLayers {
             env: Some("maze-water-grid".into()),
