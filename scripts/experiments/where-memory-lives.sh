@@ -11,7 +11,7 @@
 #   dep-lstm-S   LSTM, bandit-dependent, default configuration
 #   maze-lsnn-S  LSNN, maze-water-grid, the session-8 recipe (k_steps 2,
 #                40 000 updates; today's recipe has k_steps 3 and 60 000)
-#   maze-lstm-S  LSTM, maze-water-grid, default configuration
+#   maze-lstm-S  LSTM, maze-water-grid, default configuration (--no-recipe)
 #   arena-lsnn-S LSNN, arena-water:steps=100, the shipped recipe (heads read
 #                membrane potentials, so `readout@50` replaces `spikes@50`)
 #   arena-lstm-S LSTM, arena-water:steps=100, 40 000 updates

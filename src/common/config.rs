@@ -275,9 +275,58 @@ mod tests {
             (lsnn.train.updates, lsnn.train.schedule_end),
             (60_000, 40_000)
         );
-        // The LSTM has no arena recipe: the plain defaults, 32 trials.
+        // The LSTM's recipe keeps 32 trials (64 gave it nothing, round 17).
         let lstm = arena(AgentKind::Lstm);
-        assert_eq!((lstm.recipe.as_deref(), lstm.train.batch), (None, 32));
+        let recipe = recipes::find("arena-water", AgentKind::Lstm).unwrap();
+        assert_eq!(lstm.recipe.as_deref(), Some(recipe.path));
+        assert_eq!((lstm.train.batch, lstm.agent.k_steps), (32, 1));
+    }
+
+    #[test]
+    fn the_gated_navigation_recipes_train_their_comparison_rows_configurations() {
+        // Each recipe's comments cite the runs it was measured on; trained
+        // from the recipe, seed 2 resolves to that run's recorded
+        // configuration (docs/results/search-configs/), key for key.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (env, agent, run) in [
+            ("maze-water-grid", AgentKind::Lstm, "maze-s21-lstm-40k-2"),
+            ("maze-water-grid", AgentKind::Gru, "maze-s21-gru-40k-2"),
+            (
+                "arena-water:steps=100",
+                AgentKind::Lstm,
+                "arena-s21-lstm-60k-2",
+            ),
+            (
+                "arena-water:steps=100",
+                AgentKind::Gru,
+                "arena-s21-gru-60k-2",
+            ),
+        ] {
+            let from_recipe = ConfigLayers {
+                env: Some(env.into()),
+                agent: Some(agent),
+                seed: Some(2),
+                ..ConfigLayers::default()
+            };
+            let from_recipe = ValidatedConfig::resolve(&from_recipe)
+                .unwrap()
+                .into_inner()
+                .into_inner();
+            assert!(from_recipe.recipe.is_some(), "{run}: no recipe applied");
+            let recorded = ConfigLayers {
+                file: Some(root.join(format!("docs/results/search-configs/{run}.toml"))),
+                ..ConfigLayers::default()
+            };
+            let recorded = ValidatedConfig::resolve(&recorded)
+                .unwrap()
+                .into_inner()
+                .into_inner();
+            let without_recipe = RunConfig {
+                recipe: None,
+                ..from_recipe
+            };
+            assert_eq!(without_recipe, recorded, "{run}");
+        }
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub const RECIPES: &[Recipe] = &[
     recipe!("bandit-bernoulli", "lstm"),
     recipe!("bandit-bernoulli", "gru"),
     recipe!("maze-water-grid", "lsnn"),
+    recipe!("maze-water-grid", "lstm"),
+    recipe!("maze-water-grid", "gru"),
     recipe!("arena-water", "lsnn"),
+    recipe!("arena-water", "lstm"),
+    recipe!("arena-water", "gru"),
     recipe!("maze-random", "lsnn"),
     recipe!("function-net", "lsnn"),
     recipe!("bandit-eleven-arm", "lsnn"),
@@ -157,7 +161,7 @@ mod tests {
     fn a_recipe_is_found_by_family_whatever_the_parameters() {
         let recipe = find("maze-water-grid:size=9", AgentKind::Lsnn).unwrap();
         assert_eq!(recipe.path, "configs/maze-water-grid/lsnn.toml");
-        assert!(find("maze-water-grid", AgentKind::Gru).is_none());
+        assert!(find("maze-random", AgentKind::Gru).is_none());
         assert!(find("bandit-dependent", AgentKind::Lsnn).is_none());
     }
 
