@@ -12,6 +12,8 @@
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=10,pulls=100 lsnn 1
 #     scripts/experiments/recipes.sh bandit-bernoulli:arms=5,pulls=10 lsnn "1 2 3"
 #     scripts/experiments/recipes.sh arena-water:steps=100 lsnn "1 2 3"
+#     scripts/experiments/recipes.sh arena-water:steps=100 lstm "1 2 3 4 5"   # the gated baselines' recipes
+#     scripts/experiments/recipes.sh maze-water-grid gru "1 2 3"
 #     EVAL_ENV=maze-random:size=5,horizon=100,layouts=test \
 #         scripts/experiments/recipes.sh maze-random:size=5,horizon=100,layouts=train lsnn "1 2 3"
 #
